@@ -1,0 +1,75 @@
+//! The errors of auth-service, mapped once to the JSON error body.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use service_common::db::DbError;
+use service_common::ApiError;
+use shared_types::ValueError;
+
+use crate::password::HasherBusy;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("too many failed logins")]
+    Throttled { retry_after: u64 },
+    #[error("email taken")]
+    EmailTaken,
+    #[error("user not found")]
+    UserNotFound,
+    #[error(transparent)]
+    InvalidValue(#[from] ValueError),
+    #[error(transparent)]
+    HasherBusy(#[from] HasherBusy),
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(err: diesel::result::Error) -> Self {
+        Error::Db(DbError::Query(err))
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_credentials",
+                "The email or the password is wrong.",
+            ),
+            Error::Throttled { retry_after } => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_attempts",
+                format!("Too many failed sign-ins; try again in {retry_after} seconds."),
+            )
+            .with_retry_after(retry_after),
+            Error::EmailTaken => ApiError::conflict("email_taken", "A user with this email already exists."),
+            Error::UserNotFound => ApiError::not_found("user_not_found", "This user no longer exists."),
+            Error::InvalidValue(e) => e.into(),
+            Error::HasherBusy(_) => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "auth_busy",
+                "Sign-in is very busy right now; try again in a moment.",
+            )
+            .with_retry_after(1),
+            Error::Db(e) if e.is_unique_violation() => {
+                ApiError::conflict("email_taken", "A user with this email already exists.")
+            }
+            Error::Db(e) => e.into(),
+            Error::Internal(e) => ApiError::internal(format!("{e:#}")),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

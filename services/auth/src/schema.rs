@@ -1,0 +1,12 @@
+// Written to match `migrations/`; both backends share it.
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        name -> Text,
+        password_hash -> Text,
+        roles -> Text,
+        created_at -> Timestamp,
+    }
+}

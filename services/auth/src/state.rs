@@ -1,0 +1,19 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use service_common::auth::{JwkSet, TokenSigner, TokenVerifier};
+use service_common::db::Database;
+
+use crate::password::PasswordHasher;
+use crate::throttle::LoginThrottle;
+
+/// What every handler of auth-service can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: Database,
+    pub verifier: Arc<TokenVerifier>,
+    pub signer: Arc<TokenSigner>,
+    pub hasher: Arc<PasswordHasher>,
+    pub throttle: Arc<LoginThrottle>,
+    pub jwks: Arc<JwkSet>,
+}

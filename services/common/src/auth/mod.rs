@@ -1,0 +1,13 @@
+//! Tokens: Ed25519 keys, signing (auth-service only), verification (every
+//! service, locally, with no call to auth) and the extractors that turn a
+//! verified token into a typed caller.
+
+mod extract;
+mod keys;
+mod signer;
+mod verifier;
+
+pub use extract::{Admin, CurrentUser, Student, Teacher};
+pub use keys::{generate_key_pair, key_id, load_public_keys, public_key_of, Jwk, JwkSet, KeyPair, PublicKey};
+pub use signer::TokenSigner;
+pub use verifier::{TokenError, TokenVerifier};

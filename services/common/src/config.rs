@@ -1,0 +1,72 @@
+//! Flags every service takes, each also read from its environment variable
+//! (see the contract: `--bind`, `--database-url`, `--jwt-public-key`,
+//! `--cors-origins`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+/// Flags shared by every service. A service flattens this into its own
+/// command line.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "BIND")]
+    pub bind: Option<SocketAddr>,
+
+    /// `postgres://...` for PostgreSQL, anything else is a SQLite file path
+    /// (default `data/<service>.db`).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// PEM file with an Ed25519 public key, or a directory of them (every
+    /// key in it is accepted, so keys can rotate).
+    #[arg(long, env = "JWT_PUBLIC_KEY", default_value = "data/keys")]
+    pub jwt_public_key: PathBuf,
+
+    /// Browser origins allowed to call this service, comma separated.
+    #[arg(
+        long,
+        env = "CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = "http://127.0.0.1:8080,http://localhost:8080"
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Insert the demo data when the database is empty.
+    #[arg(long, env = "SEED_DEMO")]
+    pub seed_demo: bool,
+
+    /// Largest request body accepted, in bytes (413 past it).
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Time a request may take before it is answered 503, in milliseconds.
+    #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
+    pub request_timeout_ms: u64,
+
+    /// Database connections kept open.
+    #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
+    pub db_pool_size: u32,
+}
+
+impl CommonArgs {
+    /// The address to listen on, or the service's default one.
+    pub fn bind_or(&self, default_port: u16) -> SocketAddr {
+        self.bind
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], default_port)))
+    }
+
+    /// The database URL, or the service's default SQLite file.
+    pub fn database_url_or(&self, service: &str) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("data/{service}.db"))
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
+    }
+}

@@ -1,0 +1,171 @@
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::{Connection, PgConnection, SqliteConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
+
+use super::DbError;
+
+/// Which database engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// `postgres://` or `postgresql://` is PostgreSQL; anything else is a
+    /// SQLite file path (or `sqlite://path`).
+    pub fn of_url(url: &str) -> Self {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+}
+
+/// A connection pool for one of the two backends.
+#[derive(Clone)]
+pub enum Database {
+    Postgres(Pool<ConnectionManager<PgConnection>>),
+    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Database::Postgres(_) => "Database::Postgres",
+            Database::Sqlite(_) => "Database::Sqlite",
+        })
+    }
+}
+
+/// How to open the database.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub url: String,
+    pub pool_size: u32,
+    /// How long a request waits for a free connection before it is told the
+    /// database is unavailable.
+    pub checkout_timeout: Duration,
+}
+
+impl DbOptions {
+    pub fn new(url: impl Into<String>, pool_size: u32) -> Self {
+        Self {
+            url: url.into(),
+            pool_size: pool_size.max(1),
+            checkout_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Sets SQLite's per-connection behaviour. `busy_timeout` comes first so
+/// that switching to WAL itself waits for a lock instead of failing.
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        // WAL lets readers run beside the one writer; `synchronous=NORMAL`
+        // in WAL mode loses nothing on a process crash (kill -9), only on
+        // power loss, and spares an fsync per commit.
+        conn.batch_execute(
+            "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+        )
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    url.strip_prefix("sqlite://").unwrap_or(url)
+}
+
+/// Opens the database, runs the pending migrations on one connection, then
+/// builds the pool.
+pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Database, DbError> {
+    match Backend::of_url(&options.url) {
+        Backend::Postgres => {
+            let mut conn = PgConnection::establish(&options.url).map_err(|e| DbError::Unavailable(e.to_string()))?;
+            migrate(&mut conn, migrations)?;
+            let pool = Pool::builder()
+                .max_size(options.pool_size)
+                .min_idle(Some(1))
+                .connection_timeout(options.checkout_timeout)
+                // A dead connection shows up as a failed query and is dropped
+                // by r2d2; a SELECT 1 per checkout would cost every request.
+                .test_on_check_out(false)
+                .build_unchecked(ConnectionManager::new(&options.url));
+            Ok(Database::Postgres(pool))
+        }
+        Backend::Sqlite => {
+            let path = sqlite_path(&options.url).to_owned();
+            if let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| DbError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+            }
+            let mut conn = SqliteConnection::establish(&path).map_err(|e| DbError::Unavailable(e.to_string()))?;
+            SqlitePragmas
+                .on_acquire(&mut conn)
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            migrate(&mut conn, migrations)?;
+            let pool = Pool::builder()
+                .max_size(options.pool_size)
+                .connection_timeout(options.checkout_timeout)
+                .test_on_check_out(false)
+                .connection_customizer(Box::new(SqlitePragmas))
+                .build(ConnectionManager::new(&path))
+                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            Ok(Database::Sqlite(pool))
+        }
+    }
+}
+
+fn migrate<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<(), DbError>
+where
+    C: MigrationHarness<C::Backend> + Connection,
+{
+    conn.run_pending_migrations(migrations)
+        .map(|_| ())
+        .map_err(|e| DbError::Unavailable(format!("migrations failed: {e}")))
+}
+
+impl Database {
+    pub fn backend(&self) -> Backend {
+        match self {
+            Database::Postgres(_) => Backend::Postgres,
+            Database::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+
+    /// Whether the database answers a query within `within`. For SQLite the
+    /// file must also still exist: an open connection keeps reading a
+    /// deleted file.
+    pub async fn is_ready(&self, sqlite_file: Option<PathBuf>, within: Duration) -> bool {
+        fn probe<C: diesel::r2d2::R2D2Connection + 'static>(
+            pool: &Pool<ConnectionManager<C>>,
+            sql: &str,
+            within: Duration,
+        ) -> bool {
+            pool.get_timeout(within)
+                .is_ok_and(|mut conn| conn.batch_execute(sql).is_ok())
+        }
+        let db = self.clone();
+        let answered = tokio::task::spawn_blocking(move || match db {
+            Database::Postgres(pool) => probe(&pool, "SELECT 1", within),
+            Database::Sqlite(pool) => probe(&pool, "SELECT count(*) FROM __diesel_schema_migrations", within),
+        })
+        .await
+        .unwrap_or(false);
+        answered && sqlite_file.is_none_or(|f| f.exists())
+    }
+}
+
+/// The file a SQLite URL names, or `None` for PostgreSQL.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    (Backend::of_url(url) == Backend::Sqlite).then(|| PathBuf::from(sqlite_path(url)))
+}

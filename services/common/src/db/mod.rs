@@ -1,0 +1,80 @@
+//! The database: one code path for SQLite and PostgreSQL. The URL picks the
+//! backend; migrations are embedded in each service and run at start-up.
+//!
+//! Queries are written once with diesel's DSL and compiled for both
+//! backends by the [`db_run!`](crate::db_run) and
+//! [`db_write!`](crate::db_write) macros, which hand the closure body a
+//! concrete `PgConnection` or `SqliteConnection`. That keeps backend-specific
+//! needs (an immediate transaction on SQLite) in one place.
+
+mod connect;
+mod error;
+
+pub use connect::{connect, sqlite_file, Backend, Database, DbOptions};
+pub use error::DbError;
+
+/// Runs `$body` on a pooled connection, off the async runtime, and yields
+/// its `Result`. The error type must implement `From<DbError>`.
+///
+/// ```ignore
+/// let rows = db_run!(state.db, |conn| courses::table.load::<CourseRow>(conn).map_err(Error::from))?;
+/// ```
+#[macro_export]
+macro_rules! db_run {
+    ($db:expr, |$conn:ident| $body:expr) => {{
+        match $db.clone() {
+            $crate::db::Database::Postgres(pool) => {
+                $crate::db::run_blocking(pool, move |$conn: &mut ::diesel::PgConnection| $body).await
+            }
+            $crate::db::Database::Sqlite(pool) => {
+                $crate::db::run_blocking(pool, move |$conn: &mut ::diesel::SqliteConnection| $body).await
+            }
+        }
+    }};
+}
+
+/// Like [`db_run!`](crate::db_run), inside one write transaction: on
+/// PostgreSQL a plain one (the body locks what it must), on SQLite an
+/// `IMMEDIATE` one, which takes the write lock up front so that a
+/// read-then-write cannot fail with "database is locked" half way.
+#[macro_export]
+macro_rules! db_write {
+    ($db:expr, |$conn:ident| $body:expr) => {{
+        use ::diesel::Connection as _;
+        match $db.clone() {
+            $crate::db::Database::Postgres(pool) => {
+                $crate::db::run_blocking(pool, move |conn: &mut ::diesel::PgConnection| {
+                    conn.transaction(|$conn| $body)
+                })
+                .await
+            }
+            $crate::db::Database::Sqlite(pool) => {
+                $crate::db::run_blocking(pool, move |conn: &mut ::diesel::SqliteConnection| {
+                    conn.immediate_transaction(|$conn| $body)
+                })
+                .await
+            }
+        }
+    }};
+}
+
+/// Checks a connection out of `pool` and runs `work` on tokio's blocking
+/// pool. A pool that cannot hand out a connection in time is reported as
+/// [`DbError::Unavailable`].
+pub async fn run_blocking<C, T, E, F>(
+    pool: diesel::r2d2::Pool<diesel::r2d2::ConnectionManager<C>>,
+    work: F,
+) -> Result<T, E>
+where
+    C: diesel::r2d2::R2D2Connection + 'static,
+    F: FnOnce(&mut C) -> Result<T, E> + Send + 'static,
+    T: Send + 'static,
+    E: From<DbError> + Send + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut conn = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+        work(&mut conn)
+    })
+    .await
+    .map_err(|e| E::from(DbError::Unavailable(format!("database task failed: {e}"))))?
+}

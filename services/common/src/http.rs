@@ -1,0 +1,134 @@
+//! The HTTP plumbing every service shares: health and readiness, the OpenAPI
+//! document, CORS, the body limit, the request timeout, request logs, and
+//! JSON answers for unknown routes.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use shared_types::health::Health;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::db::Database;
+use crate::extract::payload_too_large;
+use crate::ApiError;
+
+/// What the shared routes and layers need to know about a service.
+#[derive(Clone)]
+pub struct Plumbing {
+    pub db: Database,
+    /// The SQLite file, whose disappearance makes the service not ready.
+    pub sqlite_file: Option<PathBuf>,
+    /// The service's OpenAPI 3 document, served at `/openapi.json`.
+    pub openapi: &'static str,
+    pub cors_origins: Vec<String>,
+    pub max_body_bytes: usize,
+    pub request_timeout: Duration,
+}
+
+async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok".into() })
+}
+
+async fn readyz(State(plumbing): State<Plumbing>) -> Response {
+    if plumbing
+        .db
+        .is_ready(plumbing.sqlite_file.clone(), Duration::from_secs(2))
+        .await
+    {
+        Json(Health { status: "ok".into() }).into_response()
+    } else {
+        ApiError::unavailable("database", "The database is not answering.").into_response()
+    }
+}
+
+async fn openapi(State(plumbing): State<Plumbing>) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], plumbing.openapi).into_response()
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found("route_not_found", "There is no such route; see /openapi.json.")
+}
+
+/// Answers a request that outlives the timeout with 503 and the JSON body.
+/// (tower-http's timeout answers with an empty body.)
+async fn enforce_timeout(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "The request took too long and was abandoned; try again.",
+        )
+        .into_response(),
+    }
+}
+
+/// Gives every plain-text error that axum produces by itself (405, 413 from
+/// the body limit, ...) the JSON error body.
+async fn json_errors(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let error = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            ApiError::new(status, "method_not_allowed", "This route does not accept that method.")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => payload_too_large(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            ApiError::new(status, "unsupported_media_type", "This body type is not accepted here.")
+        }
+        other => ApiError::new(other, "error", other.canonical_reason().unwrap_or("Request failed.")),
+    };
+    let mut fixed = error.into_response();
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = response.headers().get(&name) {
+            fixed.headers_mut().insert(name, value.clone());
+        }
+    }
+    fixed
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let origins: Vec<HeaderValue> = origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o.trim()).ok())
+        .collect();
+    CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .max_age(Duration::from_secs(3600))
+}
+
+/// Adds the shared routes and layers to a service's own routes.
+pub fn finish_router(service_routes: Router, plumbing: Plumbing) -> Router {
+    let shared = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .route("/openapi.json", get(openapi))
+        .with_state(plumbing.clone());
+    service_routes
+        .merge(shared)
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(
+            plumbing.request_timeout,
+            enforce_timeout,
+        ))
+        .layer(middleware::from_fn(json_errors))
+        .layer(DefaultBodyLimit::max(plumbing.max_body_bytes))
+        .layer(cors(&plumbing.cors_origins))
+        .layer(TraceLayer::new_for_http())
+}

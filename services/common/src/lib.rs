@@ -1,0 +1,14 @@
+//! The shared server library: everything two services would otherwise write
+//! twice. A service adds only its own routes and tables.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod server;
+pub mod telemetry;
+
+pub use error::ApiError;

@@ -1,0 +1,103 @@
+use std::sync::OnceLock;
+
+use diesel::connection::SimpleConnection;
+use diesel::{Connection, PgConnection};
+use tempfile::TempDir;
+
+/// The database engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// The PostgreSQL server tests create their databases on.
+fn postgres_base() -> String {
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+/// Whether PostgreSQL tests can run. With `REQUIRE_POSTGRES=1` an
+/// unreachable server fails the test instead of skipping it.
+pub fn postgres_available() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    let available =
+        *AVAILABLE.get_or_init(|| PgConnection::establish(&format!("{}/postgres", postgres_base())).is_ok());
+    let required = std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true");
+    if !available {
+        assert!(
+            !required,
+            "REQUIRE_POSTGRES is set but PostgreSQL at {} is not reachable",
+            postgres_base()
+        );
+        eprintln!("PostgreSQL at {} is not reachable: test skipped", postgres_base());
+    }
+    available
+}
+
+/// A database that exists for one test and is removed afterwards.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    dir: Option<TempDir>,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn create(backend: Backend) -> Self {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = dir.path().join("test.db").to_string_lossy().into_owned();
+                Self {
+                    url,
+                    backend,
+                    dir: Some(dir),
+                    pg_name: None,
+                }
+            }
+            Backend::Postgres => {
+                let name = format!("enroll_test_{}", uuid::Uuid::new_v4().simple());
+                admin_connection()
+                    .batch_execute(&format!("CREATE DATABASE {name}"))
+                    .expect("creating a test database");
+                Self {
+                    url: format!("{}/{name}", postgres_base()),
+                    backend,
+                    dir: None,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+
+    /// Makes the database disappear while services still use it: the SQLite
+    /// file is deleted, the PostgreSQL database dropped with its sessions.
+    pub fn destroy(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            drop_pg_database(&name);
+        }
+        if self.dir.is_some() {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", self.url));
+            }
+        }
+    }
+}
+
+fn admin_connection() -> PgConnection {
+    PgConnection::establish(&format!("{}/postgres", postgres_base())).expect("PostgreSQL reachable")
+}
+
+fn drop_pg_database(name: &str) {
+    if let Ok(mut conn) = PgConnection::establish(&format!("{}/postgres", postgres_base())) {
+        let _ = conn.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            drop_pg_database(&name);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+//! Test support: real services on port 0 with a temporary database
+//! (a SQLite file, or a fresh PostgreSQL database), test keys and tokens.
+//! Nothing here mocks a service or a database.
+
+mod database;
+mod keys;
+mod running;
+
+pub use database::{postgres_available, Backend, TestDb};
+pub use keys::TestKeys;
+pub use running::RunningService;
+
+/// Declares `mod <case> { sqlite, postgres }` tests that run the async
+/// function `<case>(Backend)` once per backend. The PostgreSQL variant is
+/// skipped (and says so) when no server is reachable, unless
+/// `REQUIRE_POSTGRES=1`, as in CI, where that is a failure.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$case($crate::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                if $crate::postgres_available() {
+                    super::$case($crate::Backend::Postgres).await
+                }
+            }
+        }
+    )*};
+}
+
+/// An HTTP client for tests: no proxy, short timeouts.
+pub fn http_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client")
+}

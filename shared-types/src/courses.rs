@@ -1,0 +1,61 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A course of the catalogue with its live seat count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Course {
+    pub id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub description: String,
+    pub teacher_id: Uuid,
+    pub teacher_name: String,
+    pub capacity: i32,
+    pub enrolled: i32,
+    /// Whether a seat is free.
+    pub open: bool,
+}
+
+impl Course {
+    pub fn seats_left(&self) -> i32 {
+        (self.capacity - self.enrolled).max(0)
+    }
+}
+
+/// Body of `POST /courses`. Values are checked by the service (422).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateCourseRequest {
+    pub code: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub capacity: i64,
+    pub teacher_id: Uuid,
+    pub teacher_name: String,
+}
+
+/// Answer of `POST /courses/{id}/enrollment`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enrollment {
+    pub course_id: Uuid,
+    pub student_id: Uuid,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+/// One course of `GET /enrollments/me`: the course and when the student joined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyEnrollment {
+    #[serde(flatten)]
+    pub course: Course,
+    pub enrolled_at: DateTime<Utc>,
+}
+
+/// One row of `GET /courses/{id}/roster`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterEntry {
+    pub student_id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub enrolled_at: DateTime<Utc>,
+}

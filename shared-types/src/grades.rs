@@ -1,0 +1,95 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::values::Grade;
+
+/// One row of `GET /grades/me`: served from grade-service's own database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyGrade {
+    pub course_id: Uuid,
+    pub course_code: String,
+    pub course_title: String,
+    pub grade: Grade,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One row of `GET /grades/courses/{course_id}`: `grade` is `None` until set.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StudentGrade {
+    pub student_id: Uuid,
+    pub student_name: String,
+    pub grade: Option<Grade>,
+}
+
+/// Answer of `GET /grades/courses/{course_id}`.
+///
+/// `complete` is false when course-service could not be asked for the roster:
+/// the rows are then only the grades grade-service already holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CourseGrades {
+    pub course_id: Uuid,
+    pub complete: bool,
+    pub students: Vec<StudentGrade>,
+}
+
+/// Body of `PUT /grades/courses/{course_id}/students/{student_id}`.
+///
+/// The grade is taken as any JSON value so that a wrong type is reported as
+/// `invalid_grade` (422) like any other value off the scale.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetGradeRequest {
+    pub grade: serde_json::Value,
+}
+
+/// A grade as stored, with what is needed to show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeRecord {
+    pub course_id: Uuid,
+    pub course_code: String,
+    pub course_title: String,
+    pub student_id: Uuid,
+    pub student_name: String,
+    pub grade: Grade,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: Uuid,
+}
+
+/// One row of a bulk upload, as JSON.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GradeUploadRow {
+    pub student_id: String,
+    pub grade: serde_json::Value,
+}
+
+/// The outcome of one row of a bulk upload.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RowReport {
+    /// 1-based row number (the CSV header is not counted).
+    pub row: usize,
+    pub student_id: String,
+    /// `ok` or an error code (`invalid_grade`, `student_not_enrolled`, ...).
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub message: Option<String>,
+}
+
+/// Answer of a bulk upload: `written` is 0 unless every row was valid.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UploadReport {
+    pub written: usize,
+    pub rejected: usize,
+    pub rows: Vec<RowReport>,
+}
+
+/// One entry of a grade's change history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GradeChange {
+    pub course_id: Uuid,
+    pub student_id: Uuid,
+    pub old_grade: Option<Grade>,
+    pub new_grade: Grade,
+    pub changed_by: Uuid,
+    pub changed_by_name: String,
+    pub changed_at: DateTime<Utc>,
+}

@@ -1,0 +1,16 @@
+//! What crosses the wire between the browser and the services, and between
+//! services: request and response bodies, roles, token claims, the error body,
+//! and the domain values both sides must agree on (grades, emails, capacity).
+//!
+//! No server dependencies: this crate also compiles for `wasm32-unknown-unknown`.
+
+pub mod auth;
+pub mod courses;
+pub mod error;
+pub mod grades;
+pub mod health;
+pub mod values;
+
+pub use auth::{Claims, Role};
+pub use error::ErrorBody;
+pub use values::{Capacity, Email, Grade, ValueError};

@@ -1,0 +1,256 @@
+//! Domain values that can only hold valid contents: constructing one is where
+//! a 422 comes from. The browser uses the same rules to check a form.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Why a value was refused: a stable code and a sentence for a person.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ValueError {
+    fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+/// A syntactically plausible email address, trimmed and lower-cased so that
+/// one mailbox maps to one account.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    /// RFC 5321 limit on a path.
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let email = raw.trim().to_lowercase();
+        let invalid = || ValueError::new("invalid_email", format!("'{raw}' is not an email address"));
+        if email.is_empty() || email.len() > Self::MAX_LEN || email.chars().any(char::is_whitespace) {
+            return Err(invalid());
+        }
+        let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
+        let domain_ok = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && !domain.contains('@');
+        if local.is_empty() || local.len() > 64 || !domain_ok {
+            return Err(invalid());
+        }
+        Ok(Self(email))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A grade on the 4.0 scale: one of 4.0, 3.5, 3.0, 2.5, 2.0, 1.5, 1.0, 0.0.
+///
+/// Held as tenths so that equality is exact; shown as a JSON number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "f64", into = "f64")]
+pub struct Grade(u8);
+
+impl Grade {
+    /// Every grade of the scale, best first.
+    pub const SCALE_TENTHS: [u8; 8] = [40, 35, 30, 25, 20, 15, 10, 0];
+
+    pub fn all() -> impl Iterator<Item = Grade> {
+        Self::SCALE_TENTHS.into_iter().map(Grade)
+    }
+
+    pub fn from_tenths(tenths: i32) -> Result<Self, ValueError> {
+        u8::try_from(tenths)
+            .ok()
+            .filter(|t| Self::SCALE_TENTHS.contains(t))
+            .map(Grade)
+            .ok_or_else(|| Self::invalid(&format!("{:.1}", f64::from(tenths) / 10.0)))
+    }
+
+    pub fn from_f64(value: f64) -> Result<Self, ValueError> {
+        let tenths = value * 10.0;
+        if !value.is_finite() || tenths.fract() != 0.0 || !(0.0..=40.0).contains(&tenths) {
+            return Err(Self::invalid(&value.to_string()));
+        }
+        Self::from_tenths(tenths as i32)
+    }
+
+    /// Parses a grade written as text, as in a CSV cell (`3.5`, `4`, `0.0`).
+    pub fn parse(text: &str) -> Result<Self, ValueError> {
+        text.trim()
+            .parse::<f64>()
+            .map_err(|_| Self::invalid(text))
+            .and_then(Self::from_f64)
+    }
+
+    /// Reads a grade from any JSON value: only a number on the scale is one.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, ValueError> {
+        value
+            .as_f64()
+            .ok_or_else(|| Self::invalid(&value.to_string()))
+            .and_then(Self::from_f64)
+    }
+
+    pub fn tenths(self) -> i32 {
+        i32::from(self.0)
+    }
+
+    pub fn as_f64(self) -> f64 {
+        f64::from(self.0) / 10.0
+    }
+
+    fn invalid(shown: &str) -> ValueError {
+        ValueError::new(
+            "invalid_grade",
+            format!("{shown} is not a grade: use one of 4.0, 3.5, 3.0, 2.5, 2.0, 1.5, 1.0, 0.0"),
+        )
+    }
+}
+
+impl TryFrom<f64> for Grade {
+    type Error = ValueError;
+
+    fn try_from(value: f64) -> Result<Self, Self::Error> {
+        Self::from_f64(value)
+    }
+}
+
+impl From<Grade> for f64 {
+    fn from(grade: Grade) -> f64 {
+        grade.as_f64()
+    }
+}
+
+impl fmt::Display for Grade {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.1}", self.as_f64())
+    }
+}
+
+/// The number of seats of a course: at least 1, at most 10,000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct Capacity(i32);
+
+impl Capacity {
+    pub const MAX: i32 = 10_000;
+
+    pub fn new(seats: i64) -> Result<Self, ValueError> {
+        if (1..=i64::from(Self::MAX)).contains(&seats) {
+            Ok(Self(seats as i32))
+        } else {
+            Err(ValueError::new(
+                "invalid_capacity",
+                format!("capacity must be between 1 and {}, not {seats}", Self::MAX),
+            ))
+        }
+    }
+
+    pub fn get(self) -> i32 {
+        self.0
+    }
+}
+
+/// Checks a free-text field: trimmed, not empty (unless `allow_empty`), at
+/// most `max_chars` characters, no control characters.
+pub fn bounded_text(field: &'static str, raw: &str, max_chars: usize, allow_empty: bool) -> Result<String, ValueError> {
+    let text = raw.trim();
+    let code = "invalid_field";
+    if text.is_empty() && !allow_empty {
+        return Err(ValueError::new(code, format!("{field} must not be empty")));
+    }
+    if text.chars().count() > max_chars {
+        return Err(ValueError::new(
+            code,
+            format!("{field} must be at most {max_chars} characters"),
+        ));
+    }
+    if text.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ValueError::new(
+            code,
+            format!("{field} must not contain control characters"),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grades_on_the_scale_parse_and_others_do_not() {
+        for ok in [4.0, 3.5, 3.0, 2.5, 2.0, 1.5, 1.0, 0.0] {
+            assert_eq!(Grade::from_f64(ok).unwrap().as_f64(), ok);
+        }
+        for bad in [0.5, 3.7, 4.5, -1.0, 3.25, f64::NAN, f64::INFINITY, 40.0] {
+            assert_eq!(Grade::from_f64(bad).unwrap_err().code, "invalid_grade", "{bad}");
+        }
+        assert_eq!(Grade::parse(" 3.5 ").unwrap().tenths(), 35);
+        assert!(Grade::parse("A").is_err());
+        assert!(Grade::from_json(&serde_json::json!("3.5")).is_err());
+        assert!(serde_json::from_str::<Grade>("3.7").is_err());
+        assert_eq!(serde_json::to_string(&Grade::from_tenths(35).unwrap()).unwrap(), "3.5");
+    }
+
+    #[test]
+    fn emails_are_normalised_and_checked() {
+        assert_eq!(Email::parse(" Ada@Example.EDU ").unwrap().as_str(), "ada@example.edu");
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.edu",
+            "ada@example",
+            "a b@example.edu",
+            "ada@example..edu",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Email::parse(&format!("{}@example.edu", "a".repeat(300))).is_err());
+    }
+
+    #[test]
+    fn capacity_is_bounded() {
+        assert_eq!(Capacity::new(30).unwrap().get(), 30);
+        for bad in [0, -1, 10_001, i64::MAX] {
+            assert_eq!(Capacity::new(bad).unwrap_err().code, "invalid_capacity");
+        }
+    }
+
+    #[test]
+    fn text_is_bounded() {
+        assert_eq!(bounded_text("title", "  Algebra ", 10, false).unwrap(), "Algebra");
+        assert!(bounded_text("title", "   ", 10, false).is_err());
+        assert!(bounded_text("title", &"x".repeat(11), 10, false).is_err());
+        assert!(bounded_text("title", "a\u{0}b", 10, false).is_err());
+    }
+}
