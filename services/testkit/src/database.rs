@@ -101,3 +101,28 @@ impl Drop for TestDb {
         }
     }
 }
+
+#[derive(diesel::QueryableByName)]
+struct TextValue {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    value: String,
+}
+
+impl TestDb {
+    /// Runs `sql`, which must select one text column named `value`, directly
+    /// on the database: how a test checks what was really stored.
+    pub fn select_text(&self, sql: &str) -> Vec<String> {
+        use diesel::RunQueryDsl;
+        let rows: Vec<TextValue> = match self.backend {
+            Backend::Sqlite => {
+                let mut conn = diesel::SqliteConnection::establish(&self.url).expect("open the test database");
+                diesel::sql_query(sql).load(&mut conn).expect("query the test database")
+            }
+            Backend::Postgres => {
+                let mut conn = PgConnection::establish(&self.url).expect("open the test database");
+                diesel::sql_query(sql).load(&mut conn).expect("query the test database")
+            }
+        };
+        rows.into_iter().map(|r| r.value).collect()
+    }
+}

@@ -10,6 +10,8 @@ pub use database::{postgres_available, Backend, TestDb};
 pub use keys::TestKeys;
 pub use running::RunningService;
 
+pub use futures_util::future::join_all;
+
 /// Declares `mod <case> { sqlite, postgres }` tests that run the async
 /// function `<case>(Backend)` once per backend. The PostgreSQL variant is
 /// skipped (and says so) when no server is reachable, unless

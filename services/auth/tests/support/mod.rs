@@ -1,0 +1,77 @@
+//! Starts the real auth-service on port 0 with a temporary database.
+
+use auth_service::cli::Cli;
+use clap::Parser;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{json, Value};
+use testkit::{Backend, RunningService, TestDb, TestKeys};
+
+pub struct TestAuth {
+    pub service: RunningService,
+    pub db: TestDb,
+    pub keys: TestKeys,
+    pub client: Client,
+}
+
+impl TestAuth {
+    /// auth-service with the demo users and the given extra flags.
+    pub async fn spawn(backend: Backend, extra: &[&str]) -> Self {
+        let db = TestDb::create(backend);
+        let keys = TestKeys::generate();
+        let mut args = vec![
+            "auth-service".to_owned(),
+            "--bind=127.0.0.1:0".into(),
+            format!("--database-url={}", db.url),
+            format!("--jwt-private-key={}", keys.private_key.display()),
+            format!("--jwt-public-key={}", keys.public_dir.display()),
+            "--seed-demo".into(),
+            "--max-body-bytes=4096".into(),
+        ];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let cli = Cli::parse_from(args);
+        let server = auth_service::build(cli.serve).await.expect("auth-service starts");
+        Self {
+            service: RunningService::spawn(server),
+            db,
+            keys,
+            client: testkit::http_client(),
+        }
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.client
+            .post(self.service.at("/auth/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login request")
+    }
+
+    /// Signs in and returns the token.
+    pub async fn token(&self, email: &str) -> String {
+        let response = self.login(email, "demo-password-1").await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> Response {
+        let mut request = self.client.get(self.service.at(path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.expect("GET request")
+    }
+}
+
+/// The status and the JSON body of an answer, checking that an error body
+/// has the contract's shape.
+pub async fn status_and_body(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let body: Value = response.json().await.expect("a JSON body");
+    if !status.is_success() {
+        assert!(body["error"].is_string(), "error body without 'error': {body}");
+        assert!(body["message"].is_string(), "error body without 'message': {body}");
+    }
+    (status, body)
+}

@@ -1,0 +1,25 @@
+//! The command line of course-service.
+
+use clap::{Args, Parser};
+use service_common::config::CommonArgs;
+
+/// Default port of course-service.
+pub const DEFAULT_PORT: u16 = 8082;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "course-service",
+    version,
+    about = "The course catalogue, enrollments and rosters of the enrollment system."
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Flags of the server.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}

@@ -1,0 +1,80 @@
+//! The checked values of a new course: constructing them is where a 422
+//! comes from.
+
+use shared_types::courses::CreateCourseRequest;
+use shared_types::values::bounded_text;
+use shared_types::{Capacity, ValueError};
+use uuid::Uuid;
+
+/// A course code: 2 to 16 characters of A-Z, 0-9 and '-', stored upper-case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CourseCode(String);
+
+impl CourseCode {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let code = raw.trim().to_uppercase();
+        let valid = (2..=16).contains(&code.len())
+            && code
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+        if valid {
+            Ok(Self(code))
+        } else {
+            Err(ValueError {
+                code: "invalid_code",
+                message: format!("'{raw}' is not a course code: use 2 to 16 letters, digits or '-'"),
+            })
+        }
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Everything needed to create a course, each value checked.
+#[derive(Debug, Clone)]
+pub struct NewCourse {
+    pub id: Uuid,
+    pub code: CourseCode,
+    pub title: String,
+    pub description: String,
+    pub capacity: Capacity,
+    pub teacher_id: Uuid,
+    pub teacher_name: String,
+}
+
+impl NewCourse {
+    pub fn parse(request: &CreateCourseRequest) -> Result<Self, ValueError> {
+        Ok(Self {
+            id: Uuid::new_v4(),
+            code: CourseCode::parse(&request.code)?,
+            title: bounded_text("title", &request.title, 200, false)?,
+            description: bounded_text("description", &request.description, 4000, true)?,
+            capacity: Capacity::new(request.capacity)?,
+            teacher_id: request.teacher_id,
+            teacher_name: bounded_text("teacher_name", &request.teacher_name, 100, false)?,
+        })
+    }
+}
+
+/// The student an enrollment is for, as named by their token.
+#[derive(Debug, Clone)]
+pub struct EnrollingStudent {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn course_codes_are_normalised_and_checked() {
+        assert_eq!(CourseCode::parse(" cs-101 ").unwrap().into_string(), "CS-101");
+        for bad in ["", "C", "CS 101", "CS_101", "ÄB12", &"X".repeat(17)] {
+            assert!(CourseCode::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! The errors of course-service, mapped once to the JSON error body.
+
+use axum::response::{IntoResponse, Response};
+use service_common::db::DbError;
+use service_common::ApiError;
+use shared_types::ValueError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("course not found")]
+    CourseNotFound,
+    #[error("course code taken")]
+    CodeTaken,
+    #[error("already enrolled")]
+    AlreadyEnrolled,
+    #[error("course full")]
+    CourseFull,
+    #[error("not enrolled")]
+    NotEnrolled,
+    #[error("not this course's teacher")]
+    NotTheTeacher,
+    #[error(transparent)]
+    InvalidValue(#[from] ValueError),
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<diesel::result::Error> for Error {
+    fn from(err: diesel::result::Error) -> Self {
+        Error::Db(DbError::Query(err))
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(err: Error) -> Self {
+        match err {
+            Error::CourseNotFound => ApiError::not_found("course_not_found", "There is no such course."),
+            Error::CodeTaken => ApiError::conflict("code_taken", "A course with this code already exists."),
+            Error::AlreadyEnrolled => {
+                ApiError::conflict("already_enrolled", "You are already enrolled in this course.")
+            }
+            Error::CourseFull => ApiError::conflict("course_full", "This course is full: no seat is left."),
+            Error::NotEnrolled => ApiError::not_found("not_enrolled", "You are not enrolled in this course."),
+            Error::NotTheTeacher => ApiError::forbidden("Only this course's teacher or an admin may see its roster."),
+            Error::InvalidValue(e) => e.into(),
+            Error::Db(e) => e.into(),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        ApiError::from(self).into_response()
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,49 @@
+//! `--seed-demo`: the demo courses and enrollments, when there are no
+//! courses yet.
+
+use chrono::Utc;
+use service_common::db::Database;
+use service_common::demo::{COURSES, ENROLLMENTS};
+
+use crate::error::Result;
+use crate::models::{CourseRow, EnrollmentRow};
+use crate::store;
+
+pub async fn seed_demo_courses(db: &Database) -> Result<()> {
+    if store::count_courses(db).await? > 0 {
+        tracing::info!("courses exist; demo courses not seeded");
+        return Ok(());
+    }
+    let now = Utc::now().naive_utc();
+    let course_rows = COURSES
+        .iter()
+        .map(|c| CourseRow {
+            id: c.id.to_string(),
+            code: c.code.to_owned(),
+            title: c.title.to_owned(),
+            description: c.description.to_owned(),
+            teacher_id: c.teacher.id.to_string(),
+            teacher_name: c.teacher.name.to_owned(),
+            capacity: c.capacity,
+            enrolled: ENROLLMENTS.iter().filter(|e| e.course.id == c.id).count() as i32,
+            created_at: now,
+        })
+        .collect();
+    let enrollment_rows = ENROLLMENTS
+        .iter()
+        .map(|e| EnrollmentRow {
+            course_id: e.course.id.to_string(),
+            student_id: e.student.id.to_string(),
+            student_name: e.student.name.to_owned(),
+            student_email: e.student.email.to_owned(),
+            enrolled_at: now,
+        })
+        .collect();
+    store::insert_seed(db, course_rows, enrollment_rows).await?;
+    tracing::info!(
+        courses = COURSES.len(),
+        enrollments = ENROLLMENTS.len(),
+        "demo courses seeded"
+    );
+    Ok(())
+}

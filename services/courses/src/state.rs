@@ -1,0 +1,12 @@
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use service_common::auth::TokenVerifier;
+use service_common::db::Database;
+
+/// What every handler of course-service can reach.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: Database,
+    pub verifier: Arc<TokenVerifier>,
+}

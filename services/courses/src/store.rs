@@ -1,0 +1,185 @@
+//! Queries on courses and enrollments, written once for both backends.
+//!
+//! Enrollment correctness lives here, in the database, not in a lock of this
+//! process (several replicas may share one PostgreSQL):
+//! - one seat is taken by a conditional increment of the course row,
+//!   `UPDATE courses SET enrolled = enrolled + 1 WHERE id = ? AND enrolled < capacity`.
+//!   On PostgreSQL the UPDATE locks the row and, under READ COMMITTED,
+//!   re-checks the condition against the newest committed version after
+//!   waiting for the lock, so concurrent enrollments into one course queue on
+//!   that row and exactly `capacity` of them succeed. On SQLite the
+//!   transaction is IMMEDIATE, so writers are serialised outright.
+//! - one enrollment per student and course is the primary key of
+//!   `enrollments`; a duplicate fails the insert and rolls the seat back.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use service_common::db::Database;
+use service_common::{db_run, db_write};
+use uuid::Uuid;
+
+use crate::domain::{EnrollingStudent, NewCourse};
+use crate::error::{Error, Result};
+use crate::models::{CourseRow, EnrollmentRow};
+use crate::schema::{courses, enrollments};
+
+pub async fn list_courses(db: &Database) -> Result<Vec<CourseRow>> {
+    db_run!(db, |conn| courses::table
+        .select(CourseRow::as_select())
+        .order(courses::code)
+        .load(conn)
+        .map_err(Error::from))
+}
+
+pub async fn find_course(db: &Database, id: Uuid) -> Result<CourseRow> {
+    let id = id.to_string();
+    db_run!(db, |conn| courses::table
+        .find(&id)
+        .select(CourseRow::as_select())
+        .first(conn)
+        .optional()
+        .map_err(Error::from))?
+    .ok_or(Error::CourseNotFound)
+}
+
+pub async fn courses_taught_by(db: &Database, teacher: Uuid) -> Result<Vec<CourseRow>> {
+    let teacher = teacher.to_string();
+    db_run!(db, |conn| courses::table
+        .filter(courses::teacher_id.eq(&teacher))
+        .select(CourseRow::as_select())
+        .order(courses::code)
+        .load(conn)
+        .map_err(Error::from))
+}
+
+pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow> {
+    let row = CourseRow {
+        id: course.id.to_string(),
+        code: course.code.into_string(),
+        title: course.title,
+        description: course.description,
+        teacher_id: course.teacher_id.to_string(),
+        teacher_name: course.teacher_name,
+        capacity: course.capacity.get(),
+        enrolled: 0,
+        created_at: Utc::now().naive_utc(),
+    };
+    let stored = row.clone();
+    db_write!(db, |conn| diesel::insert_into(courses::table)
+        .values(&row)
+        .execute(conn)
+        .map_err(Error::from))
+    .map_err(|e| match e {
+        Error::Db(db) if db.is_unique_violation() => Error::CodeTaken,
+        other => other,
+    })?;
+    Ok(stored)
+}
+
+/// Takes a seat for `student`, or says why not (see the module comment).
+pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<EnrollmentRow> {
+    let row = EnrollmentRow {
+        course_id: course_id.to_string(),
+        student_id: student.id.to_string(),
+        student_name: student.name,
+        student_email: student.email,
+        enrolled_at: Utc::now().naive_utc(),
+    };
+    let stored = row.clone();
+    db_write!(db, |conn| {
+        let seat_taken = diesel::update(courses::table)
+            .filter(courses::id.eq(&row.course_id))
+            .filter(courses::enrolled.lt(courses::capacity))
+            .set(courses::enrolled.eq(courses::enrolled + 1))
+            .execute(conn)?;
+        if seat_taken == 0 {
+            // Returning an error rolls the transaction back; find out which.
+            let exists: i64 = courses::table
+                .filter(courses::id.eq(&row.course_id))
+                .count()
+                .get_result(conn)?;
+            if exists == 0 {
+                return Err(Error::CourseNotFound);
+            }
+            let enrolled: i64 = enrollments::table
+                .filter(enrollments::course_id.eq(&row.course_id))
+                .filter(enrollments::student_id.eq(&row.student_id))
+                .count()
+                .get_result(conn)?;
+            return Err(if enrolled > 0 {
+                Error::AlreadyEnrolled
+            } else {
+                Error::CourseFull
+            });
+        }
+        diesel::insert_into(enrollments::table)
+            .values(&row)
+            .execute(conn)
+            .map_err(|e| match Error::from(e) {
+                Error::Db(db) if db.is_unique_violation() => Error::AlreadyEnrolled,
+                other => other,
+            })
+    })?;
+    Ok(stored)
+}
+
+/// Gives the student's seat back.
+pub async fn drop_enrollment(db: &Database, course_id: Uuid, student_id: Uuid) -> Result<()> {
+    let (course_id, student_id) = (course_id.to_string(), student_id.to_string());
+    db_write!(db, |conn| {
+        let removed = diesel::delete(
+            enrollments::table
+                .filter(enrollments::course_id.eq(&course_id))
+                .filter(enrollments::student_id.eq(&student_id)),
+        )
+        .execute(conn)?;
+        if removed == 0 {
+            return Err(Error::NotEnrolled);
+        }
+        diesel::update(courses::table.find(&course_id))
+            .set(courses::enrolled.eq(courses::enrolled - 1))
+            .execute(conn)?;
+        Ok(())
+    })
+}
+
+/// The courses a student is enrolled in, with when they joined.
+pub async fn enrollments_of(db: &Database, student: Uuid) -> Result<Vec<(CourseRow, EnrollmentRow)>> {
+    let student = student.to_string();
+    db_run!(db, |conn| courses::table
+        .inner_join(enrollments::table)
+        .filter(enrollments::student_id.eq(&student))
+        .select((CourseRow::as_select(), EnrollmentRow::as_select()))
+        .order(courses::code)
+        .load(conn)
+        .map_err(Error::from))
+}
+
+pub async fn roster(db: &Database, course_id: Uuid) -> Result<Vec<EnrollmentRow>> {
+    let course_id = course_id.to_string();
+    db_run!(db, |conn| enrollments::table
+        .filter(enrollments::course_id.eq(&course_id))
+        .select(EnrollmentRow::as_select())
+        .order((enrollments::student_name, enrollments::student_id))
+        .load(conn)
+        .map_err(Error::from))
+}
+
+pub async fn count_courses(db: &Database) -> Result<i64> {
+    db_run!(db, |conn| courses::table.count().get_result(conn).map_err(Error::from))
+}
+
+/// Inserts demo rows as they are, in one transaction.
+pub async fn insert_seed(
+    db: &Database,
+    course_rows: Vec<CourseRow>,
+    enrollment_rows: Vec<EnrollmentRow>,
+) -> Result<()> {
+    db_write!(db, |conn| {
+        diesel::insert_into(courses::table).values(&course_rows).execute(conn)?;
+        diesel::insert_into(enrollments::table)
+            .values(&enrollment_rows)
+            .execute(conn)?;
+        Ok(())
+    })
+}

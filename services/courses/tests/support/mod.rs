@@ -1,0 +1,74 @@
+//! Starts the real course-service on port 0 with a temporary database.
+
+use clap::Parser;
+use course_service::cli::Cli;
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::Value;
+use shared_types::Role;
+use testkit::{Backend, RunningService, TestDb, TestKeys};
+use uuid::Uuid;
+
+pub struct TestCourses {
+    pub service: RunningService,
+    pub db: TestDb,
+    pub keys: TestKeys,
+    pub client: Client,
+}
+
+impl TestCourses {
+    /// course-service with the demo courses.
+    pub async fn spawn(backend: Backend) -> Self {
+        let db = TestDb::create(backend);
+        let keys = TestKeys::generate();
+        let cli = Cli::parse_from([
+            "course-service".to_owned(),
+            "--bind=127.0.0.1:0".into(),
+            format!("--database-url={}", db.url),
+            format!("--jwt-public-key={}", keys.public_dir.display()),
+            "--seed-demo".into(),
+        ]);
+        let server = course_service::build(cli.serve).await.expect("course-service starts");
+        Self {
+            service: RunningService::spawn(server),
+            db,
+            keys,
+            client: testkit::http_client(),
+        }
+    }
+
+    pub fn token(&self, id: Uuid, name: &str, role: Role) -> String {
+        self.keys.token(id, name, &[role])
+    }
+
+    pub async fn call(&self, method: Method, path: &str, token: &str, body: Option<Value>) -> Response {
+        let mut request = self.client.request(method, self.service.at(path)).bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        request.send().await.expect("request sent")
+    }
+
+    pub async fn enroll(&self, course: Uuid, token: &str) -> Response {
+        self.call(Method::POST, &format!("/courses/{course}/enrollment"), token, None)
+            .await
+    }
+}
+
+/// The status and the JSON body of an answer, checking that an error body
+/// has the contract's shape.
+pub async fn status_and_body(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let bytes = response.bytes().await.expect("a body");
+    let body: Value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("a JSON body")
+    };
+    if !status.is_success() {
+        assert!(
+            body["error"].is_string() && body["message"].is_string(),
+            "bad error body: {body}"
+        );
+    }
+    (status, body)
+}
