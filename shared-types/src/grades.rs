@@ -22,16 +22,10 @@ pub struct StudentGrade {
     pub grade: Option<Grade>,
 }
 
-/// Answer of `GET /grades/courses/{course_id}`.
-///
-/// `complete` is false when course-service could not be asked for the roster:
-/// the rows are then only the grades grade-service already holds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CourseGrades {
-    pub course_id: Uuid,
-    pub complete: bool,
-    pub students: Vec<StudentGrade>,
-}
+/// Header of `GET /grades/courses/{course_id}`: `false` when course-service
+/// could not be asked for the roster, so the list holds only the grades
+/// grade-service already stores.
+pub const ROSTER_COMPLETE_HEADER: &str = "x-roster-complete";
 
 /// Body of `PUT /grades/courses/{course_id}/students/{student_id}`.
 ///
@@ -75,8 +69,16 @@ pub struct RowReport {
 }
 
 /// Answer of a bulk upload: `written` is 0 unless every row was valid.
+///
+/// When a row is invalid nothing is written and the answer is a 422 whose
+/// body is this report with `error` (`invalid_rows`) and `message` set, so
+/// it is also a valid error body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UploadReport {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub message: Option<String>,
     pub written: usize,
     pub rejected: usize,
     pub rows: Vec<RowReport>,

@@ -27,6 +27,20 @@ pub struct Teacher(pub Claims);
 #[derive(Debug, Clone)]
 pub struct Admin(pub Claims);
 
+/// The caller's raw bearer token, for forwarding to another service on the
+/// caller's behalf. It proves nothing by itself: take it beside a verifying
+/// extractor (`CurrentUser`, `Teacher`, ...).
+#[derive(Debug, Clone)]
+pub struct BearerToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        bearer_token(parts).map(|t| BearerToken(t.to_owned()))
+    }
+}
+
 fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts
         .headers

@@ -7,7 +7,7 @@ mod keys;
 mod signer;
 mod verifier;
 
-pub use extract::{Admin, CurrentUser, Student, Teacher};
+pub use extract::{Admin, BearerToken, CurrentUser, Student, Teacher};
 pub use keys::{generate_key_pair, key_id, load_public_keys, public_key_of, Jwk, JwkSet, KeyPair, PublicKey};
 pub use signer::TokenSigner;
 pub use verifier::{TokenError, TokenVerifier};

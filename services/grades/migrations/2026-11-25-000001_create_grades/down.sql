@@ -1,0 +1,2 @@
+DROP TABLE grade_changes;
+DROP TABLE grades;
