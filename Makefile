@@ -6,12 +6,13 @@ CARGO ?= cargo
 # In CI (CI=true) the PostgreSQL half of the suite must run, not be skipped.
 REQUIRE_POSTGRES ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: help run build test test-rust check-wasm lint fmt install-tools
+.PHONY: help run build test test-rust check-wasm lint fmt install-tools bench
 
 help:
 	@echo "make run    build everything and start all nodes with demo data"
 	@echo "make test   the whole test suite (SQLite, and PostgreSQL when reachable)"
 	@echo "make lint   rustfmt and clippy, as CI runs them"
+	@echo "make bench  release build, load against the real services (BENCH_DB=postgres for PostgreSQL)"
 
 install-tools:
 	@.ci/install-tools
@@ -37,3 +38,6 @@ lint:
 
 fmt:
 	$(CARGO) fmt --all
+
+bench: build
+	./target/release/enroll-bench

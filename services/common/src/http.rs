@@ -110,6 +110,12 @@ fn cors(origins: &[String]) -> CorsLayer {
         .allow_origin(AllowOrigin::list(origins))
         .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        // The browser app reads these: when to retry, and whether a grade
+        // list is complete while course-service is down.
+        .expose_headers([
+            header::RETRY_AFTER,
+            header::HeaderName::from_static(shared_types::grades::ROSTER_COMPLETE_HEADER),
+        ])
         .max_age(Duration::from_secs(3600))
 }
 

@@ -1,0 +1,141 @@
+//! Starts the release binaries as separate processes with their own
+//! temporary SQLite databases (or PostgreSQL databases) and keys.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use service_common::auth::TokenSigner;
+
+/// The running services of one benchmark run.
+pub struct Nodes {
+    pub auth: String,
+    pub courses: String,
+    pub grades: String,
+    pub signer: TokenSigner,
+    children: Vec<Child>,
+    _dir: tempfile::TempDir,
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+fn binary(dir: &Path, name: &str) -> anyhow::Result<PathBuf> {
+    let path = dir.join(name);
+    anyhow::ensure!(
+        path.exists(),
+        "{} is missing: build with `cargo build --release --bins`",
+        path.display()
+    );
+    Ok(path)
+}
+
+impl Nodes {
+    /// `database_base`: `None` for SQLite files, or a PostgreSQL server URL
+    /// (`postgres://user@host:port`) on which fresh databases are made.
+    pub async fn start(bin_dir: &Path, database_base: Option<&str>) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let private_key = dir.path().join("jwt-private.pem");
+        let public_dir = dir.path().join("keys");
+        let status = Command::new(binary(bin_dir, "auth-service")?)
+            .args(["keygen", "--private-key"])
+            .arg(&private_key)
+            .arg("--public-dir")
+            .arg(&public_dir)
+            .stdout(Stdio::null())
+            .status()?;
+        anyhow::ensure!(status.success(), "keygen failed");
+        let signer = TokenSigner::from_private_pem(&std::fs::read_to_string(&private_key)?)?;
+
+        let dir_path = dir.path().to_path_buf();
+        let database = |service: &str| -> anyhow::Result<String> {
+            match database_base {
+                None => Ok(dir_path.join(format!("{service}.db")).to_string_lossy().into_owned()),
+                Some(base) => {
+                    let name = format!("enroll_bench_{service}_{}", uuid::Uuid::new_v4().simple());
+                    let status = Command::new("psql")
+                        .args([&format!("{base}/postgres"), "-qc", &format!("CREATE DATABASE {name}")])
+                        .status()
+                        .context("psql is needed for PostgreSQL benchmarks")?;
+                    anyhow::ensure!(status.success(), "creating {name} failed");
+                    Ok(format!("{base}/{name}"))
+                }
+            }
+        };
+        let (auth_port, courses_port, grades_port) = (free_port()?, free_port()?, free_port()?);
+        let mut nodes = Self {
+            auth: format!("http://127.0.0.1:{auth_port}"),
+            courses: format!("http://127.0.0.1:{courses_port}"),
+            grades: format!("http://127.0.0.1:{grades_port}"),
+            signer,
+            children: Vec::new(),
+            _dir: dir,
+        };
+        let keys = [
+            format!("--jwt-public-key={}", public_dir.display()),
+            format!("--jwt-private-key={}", private_key.display()),
+        ];
+        let spawn = |name: &str, port: u16, db: String, extra: Vec<String>| -> anyhow::Result<Child> {
+            let mut command = Command::new(binary(bin_dir, name)?);
+            command
+                .arg(format!("--bind=127.0.0.1:{port}"))
+                .arg(format!("--database-url={db}"))
+                .arg(&keys[0])
+                .arg("--seed-demo")
+                .arg("--db-pool-size=16")
+                .args(extra)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit());
+            Ok(command.spawn()?)
+        };
+        nodes.children.push(spawn(
+            "auth-service",
+            auth_port,
+            database("auth")?,
+            vec![keys[1].clone(), "--login-failures-per-client=1000000".into()],
+        )?);
+        nodes
+            .children
+            .push(spawn("course-service", courses_port, database("courses")?, vec![])?);
+        nodes.children.push(spawn(
+            "grade-service",
+            grades_port,
+            database("grades")?,
+            vec![format!("--courses-url={}", nodes.courses)],
+        )?);
+        for url in [&nodes.auth, &nodes.courses, &nodes.grades] {
+            wait_healthy(url).await?;
+        }
+        Ok(nodes)
+    }
+}
+
+async fn wait_healthy(url: &str) -> anyhow::Result<()> {
+    let http = reqwest::Client::builder().no_proxy().build()?;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        if http
+            .get(format!("{url}/healthz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status().is_success())
+        {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("{url} did not become healthy")
+}
+
+impl Drop for Nodes {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
