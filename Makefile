@@ -3,41 +3,58 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 CARGO ?= cargo
+# trunk finds wasm-opt (binaryen from npm) and wasm-bindgen here, never online.
+TOOLS_PATH := $(CURDIR)/frontend/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
 # In CI (CI=true) the PostgreSQL half of the suite must run, not be skipped.
 REQUIRE_POSTGRES ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: help run build test test-rust check-wasm lint fmt install-tools bench
+.PHONY: help run build build-services build-frontend test test-rust check-wasm lint fmt install-tools bench chaos e2e
 
 help:
 	@echo "make run    build everything and start all nodes with demo data"
 	@echo "make test   the whole test suite (SQLite, and PostgreSQL when reachable)"
 	@echo "make lint   rustfmt and clippy, as CI runs them"
 	@echo "make bench  release build, load against the real services (BENCH_DB=postgres for PostgreSQL)"
+	@echo "make chaos  every node on its own host, killed, hung, cut off and slowed (root for namespaces)"
+	@echo "make e2e    the browser app in headless Chromium against the real services"
 
 install-tools:
 	@.ci/install-tools
 
-build:
+build: build-services build-frontend
+
+build-services:
 	$(CARGO) build --release --bins
+
+build-frontend:
+	cd frontend && PATH="$(TOOLS_PATH)" trunk build --release --offline --cargo-profile wasm-release
 
 run: install-tools build
 	@.ci/start-all
 
-test: check-wasm test-rust
+test: check-wasm test-rust chaos e2e
 
 check-wasm:
 	@rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	$(CARGO) check -p shared-types --target wasm32-unknown-unknown
 
 test-rust:
-	REQUIRE_POSTGRES=$(REQUIRE_POSTGRES) $(CARGO) test --workspace
+	REQUIRE_POSTGRES=$(REQUIRE_POSTGRES) $(CARGO) test --workspace --exclude enroll-frontend
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --exclude enroll-frontend --all-targets -- -D warnings
+	$(CARGO) clippy -p enroll-frontend --target wasm32-unknown-unknown -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
 
 bench: build
 	./target/release/enroll-bench
+
+chaos: build-services
+	REQUIRE_POSTGRES=$(REQUIRE_POSTGRES) ./target/release/enroll-chaos
+
+e2e: build
+	node frontend/e2e/run.mjs

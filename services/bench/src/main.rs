@@ -1,65 +1,76 @@
 //! `make bench`: starts the release services as separate processes, seeds
-//! data through their APIs, drives load, and prints a table that is also
-//! written as Markdown and JSON under `target/bench/`.
+//! the registration-day data set through their APIs, drives load, and
+//! prints a table that is also written as Markdown and JSON under
+//! `target/bench/`.
 //!
 //! `BENCH_DB=postgres` runs the services on the local PostgreSQL
 //! (`BENCH_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432`).
 
+mod ceiling;
+mod dataset;
 mod load;
 mod nodes;
+mod report;
 mod scenarios;
 
 use std::path::PathBuf;
 
-use load::Figures;
-
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().collect();
+    if args.get(1).map(String::as_str) == Some("ceiling") {
+        let port = args.get(2).and_then(|p| p.parse().ok()).unwrap_or(0);
+        let body = PathBuf::from(args.get(3).cloned().unwrap_or_default());
+        return ceiling::serve(port, &body).await;
+    }
     let bin_dir = std::env::var_os("BENCH_BIN_DIR").map_or_else(|| PathBuf::from("target/release"), PathBuf::from);
     let postgres = std::env::var("BENCH_DB").is_ok_and(|db| db == "postgres");
     let pg_base = std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     let backend = if postgres { "postgres" } else { "sqlite" };
-    println!(
-        "benchmarking on {backend}, {} cores",
-        std::thread::available_parallelism().map_or(1, usize::from)
-    );
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    println!("benchmarking on {backend}, {cores} cores; seeding the data set...");
 
-    let nodes = nodes::Nodes::start(&bin_dir, postgres.then_some(pg_base.as_str())).await?;
-    let mut figures: Vec<Figures> = Vec::new();
-    let mut notes: Vec<String> = Vec::new();
-    scenarios::auth(&nodes, &mut figures, &mut notes).await?;
-    scenarios::catalogue(&nodes, &mut figures).await?;
-    scenarios::enrollment_contention(&nodes, &mut figures, &mut notes).await?;
+    let mut nodes = nodes::Nodes::start(&bin_dir, postgres.then_some(pg_base.as_str())).await?;
+    let data = dataset::seed(&nodes).await?;
+    let mut report = report::Report::new(backend, cores);
+
+    println!("ceiling and catalogue...");
+    let (ceiling, catalogue) = scenarios::catalogue::ceiling_and_catalogue(&mut nodes, &data).await?;
+    report.set_ceiling(&ceiling);
+    report.push(ceiling);
+    report.push(catalogue);
+
+    println!("registration rush...");
+    let rush = scenarios::rush::registration_rush(&nodes, &data).await?;
+    report.note(format!(
+        "registration rush: drained in {:.1} s; {} enrolled ({:.0} enrollments/s), {} refused as full/duplicate; correctness violations: {}",
+        rush.figures.seconds,
+        rush.enrolled,
+        rush.enrolled as f64 / rush.figures.seconds,
+        rush.full,
+        if rush.violations.is_empty() { "none".to_owned() } else { rush.violations.join("; ") }
+    ));
+    report.push(rush.figures);
+
+    println!("grades...");
+    let mut grade_rows = Vec::new();
+    let grades = scenarios::grades::grades(&nodes, &data, &mut grade_rows).await?;
+    report.note(format!(
+        "bulk upload: {:.0} rows/s (500-row CSV, p99 {:.0} ms)",
+        grades.rows_per_second, grades.upload.p99_ms
+    ));
+    grade_rows.into_iter().for_each(|f| report.push(f));
+
+    println!("logins...");
+    let mut login_rows = Vec::new();
+    let logins = scenarios::auth::logins_and_their_neighbours(&nodes, &data, &mut login_rows).await?;
+    report.note(format!(
+        "one login: {:.1} ms; PBKDF2 limit = {cores} cores / one login = {:.1} logins/s",
+        logins.one_login_ms, logins.limit_per_second
+    ));
+    login_rows.into_iter().for_each(|f| report.push(f));
     drop(nodes);
 
-    let table = render_table(backend, &figures, &notes);
-    println!("\n{table}");
-    let out = PathBuf::from("target/bench");
-    std::fs::create_dir_all(&out)?;
-    std::fs::write(out.join(format!("results-{backend}.md")), &table)?;
-    std::fs::write(
-        out.join(format!("results-{backend}.json")),
-        serde_json::to_string_pretty(&serde_json::json!({"backend": backend, "figures": figures, "notes": notes}))?,
-    )?;
-    println!("written to target/bench/results-{backend}.{{md,json}}");
+    report.write(&PathBuf::from("target/bench"))?;
     Ok(())
-}
-
-fn render_table(backend: &str, figures: &[Figures], notes: &[String]) -> String {
-    let mut out = format!(
-        "Backend: {backend}\n\n| scenario | conns | requests | errors | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|---:|\n"
-    );
-    for f in figures {
-        out.push_str(&format!(
-            "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} |\n",
-            f.scenario, f.connections, f.requests, f.errors, f.requests_per_second, f.p50_ms, f.p99_ms
-        ));
-    }
-    if !notes.is_empty() {
-        out.push('\n');
-        for note in notes {
-            out.push_str(&format!("- {note}\n"));
-        }
-    }
-    out
 }

@@ -114,6 +114,32 @@ impl Nodes {
     }
 }
 
+impl Nodes {
+    /// Starts the ceiling server (this binary's `ceiling` command) serving
+    /// `body`, and returns its base URL.
+    pub async fn start_ceiling(&mut self, body: &[u8]) -> anyhow::Result<String> {
+        let file = self._dir.path().join("ceiling-body.json");
+        std::fs::write(&file, body)?;
+        let port = free_port()?;
+        let child = Command::new(std::env::current_exe()?)
+            .arg("ceiling")
+            .arg(port.to_string())
+            .arg(&file)
+            .stdout(Stdio::null())
+            .spawn()?;
+        self.children.push(child);
+        let url = format!("http://127.0.0.1:{port}");
+        let http = reqwest::Client::builder().no_proxy().build()?;
+        for _ in 0..200 {
+            if http.get(format!("{url}/courses")).send().await.is_ok() {
+                return Ok(url);
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        anyhow::bail!("the ceiling server did not start")
+    }
+}
+
 async fn wait_healthy(url: &str) -> anyhow::Result<()> {
     let http = reqwest::Client::builder().no_proxy().build()?;
     let started = Instant::now();

@@ -36,7 +36,8 @@ pub struct CommonArgs {
     pub cors_origins: Vec<String>,
 
     /// Insert the demo data when the database is empty.
-    #[arg(long, env = "SEED_DEMO")]
+    /// `SEED_DEMO=1` works as well as `true` (`0`, `false`, `no` or `off` keep it off).
+    #[arg(long, env = "SEED_DEMO", value_parser = clap::builder::BoolishValueParser::new())]
     pub seed_demo: bool,
 
     /// Largest request body accepted, in bytes (413 past it).

@@ -22,4 +22,9 @@ pub struct Cli {
 pub struct ServeArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+
+    /// How long a serialized catalogue may be served again, in milliseconds
+    /// (0 disables). Writes through this process clear it at once.
+    #[arg(long, env = "CATALOGUE_CACHE_MS", default_value_t = 500)]
+    pub catalogue_cache_ms: u64,
 }

@@ -23,6 +23,8 @@ pub enum Error {
     InvalidValue(#[from] ValueError),
     #[error(transparent)]
     Db(#[from] DbError),
+    #[error("serializing an answer: {0}")]
+    Serialize(#[from] serde_json::Error),
 }
 
 impl From<diesel::result::Error> for Error {
@@ -44,6 +46,7 @@ impl From<Error> for ApiError {
             Error::NotTheTeacher => ApiError::forbidden("Only this course's teacher or an admin may see its roster."),
             Error::InvalidValue(e) => e.into(),
             Error::Db(e) => e.into(),
+            Error::Serialize(e) => ApiError::internal(e),
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod cli;
 
+mod catalogue_cache;
 mod domain;
 mod error;
 mod models;
@@ -15,6 +16,7 @@ mod state;
 mod store;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
@@ -23,6 +25,7 @@ use service_common::db::{self, DbOptions};
 use service_common::http::{finish_router, Plumbing};
 use service_common::server::{self, Server};
 
+use crate::catalogue_cache::CatalogueCache;
 use crate::cli::{ServeArgs, DEFAULT_PORT};
 use crate::state::AppState;
 
@@ -48,6 +51,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     let state = AppState {
         db: database.clone(),
         verifier: Arc::new(TokenVerifier::new(&keys)),
+        catalogue: Arc::new(CatalogueCache::new(Duration::from_millis(args.catalogue_cache_ms))),
     };
     let plumbing = Plumbing {
         db: database,

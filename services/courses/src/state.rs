@@ -4,9 +4,12 @@ use axum::extract::FromRef;
 use service_common::auth::TokenVerifier;
 use service_common::db::Database;
 
+use crate::catalogue_cache::CatalogueCache;
+
 /// What every handler of course-service can reach.
 #[derive(Clone, FromRef)]
 pub struct AppState {
     pub db: Database,
     pub verifier: Arc<TokenVerifier>,
+    pub catalogue: Arc<CatalogueCache>,
 }

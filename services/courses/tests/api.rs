@@ -145,6 +145,14 @@ async fn student_enrolls_lists_and_drops(backend: Backend) {
     let path = format!("/courses/{course}/enrollment");
     let (status, _) = status_and_body(app.call(Method::DELETE, &path, &student, None).await).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, catalogue) = status_and_body(app.call(Method::GET, "/courses", &student, None).await).await;
+    let phys = catalogue
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "PHYS101")
+        .unwrap();
+    assert_eq!(phys["enrolled"], 0);
     let (status, body) = status_and_body(app.call(Method::DELETE, &path, &student, None).await).await;
     assert_eq!(
         (status, body["error"].as_str()),

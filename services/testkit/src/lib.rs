@@ -43,3 +43,35 @@ pub fn http_client() -> reqwest::Client {
         .build()
         .expect("an HTTP client")
 }
+
+/// Typed reads of the services' APIs, for harnesses that check what the
+/// services hold after a run.
+pub mod read {
+    use shared_types::courses::{Course, RosterEntry};
+    use uuid::Uuid;
+
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        http: &reqwest::Client,
+        url: String,
+        token: &str,
+    ) -> anyhow::Result<T> {
+        let response = http.get(&url).bearer_auth(token).send().await?;
+        anyhow::ensure!(response.status().is_success(), "GET {url}: {}", response.status());
+        Ok(response.json().await?)
+    }
+
+    /// `GET /courses` of course-service at `courses`.
+    pub async fn catalogue(http: &reqwest::Client, courses: &str, token: &str) -> anyhow::Result<Vec<Course>> {
+        get_json(http, format!("{courses}/courses"), token).await
+    }
+
+    /// `GET /courses/{id}/roster` of course-service at `courses`.
+    pub async fn roster(
+        http: &reqwest::Client,
+        courses: &str,
+        token: &str,
+        course: Uuid,
+    ) -> anyhow::Result<Vec<RosterEntry>> {
+        get_json(http, format!("{courses}/courses/{course}/roster"), token).await
+    }
+}

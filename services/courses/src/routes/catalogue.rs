@@ -1,19 +1,29 @@
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
 use service_common::auth::{Admin, CurrentUser};
 use service_common::extract::{Json, Path};
 use shared_types::courses::{Course, CreateCourseRequest};
 use uuid::Uuid;
 
 use crate::domain::NewCourse;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store;
 
-/// `GET /courses`: the catalogue with live seat counts.
-pub async fn list_courses(State(state): State<AppState>, _: CurrentUser) -> Result<Json<Vec<Course>>> {
-    let rows = store::list_courses(&state.db).await?;
-    Ok(Json(rows.iter().map(|r| r.to_course()).collect()))
+/// `GET /courses`: the catalogue with its seat counts (at most the cache's
+/// time-to-live old; see `catalogue_cache`).
+pub async fn list_courses(State(state): State<AppState>, _: CurrentUser) -> Result<Response> {
+    let body = state
+        .catalogue
+        .get_or_load(|| async {
+            let rows = store::list_courses(&state.db).await?;
+            let courses: Vec<Course> = rows.iter().map(|r| r.to_course()).collect();
+            Ok::<_, Error>(Bytes::from(serde_json::to_vec(&courses)?))
+        })
+        .await?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `GET /courses/{id}`.
@@ -29,6 +39,7 @@ pub async fn create_course(
 ) -> Result<(StatusCode, Json<Course>)> {
     let course = NewCourse::parse(&request)?;
     let row = store::insert_course(&state.db, course).await?;
+    state.catalogue.invalidate();
     tracing::info!(admin = %admin.sub, course = %row.id, code = %row.code, "course created");
     Ok((StatusCode::CREATED, Json(row.to_course())))
 }

@@ -23,6 +23,7 @@ pub async fn enroll(
         email: claims.email,
     };
     let row = store::enroll(&state.db, course_id, student).await?;
+    state.catalogue.invalidate();
     Ok((
         StatusCode::CREATED,
         Json(Enrollment {
@@ -40,6 +41,7 @@ pub async fn drop_course(
     Path(course_id): Path<Uuid>,
 ) -> Result<StatusCode> {
     store::drop_enrollment(&state.db, course_id, claims.sub).await?;
+    state.catalogue.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,0 +1,305 @@
+// The browser tests: the built app, served by the static node (nginx), in
+// headless Chromium, against the three real services. Each step prints
+// `ok - ...` or `not ok - ...`; screenshots of what a person sees go to
+// target/e2e/. Exits non-zero when a step fails.
+//
+//   node frontend/e2e/run.mjs        (after `make build`; `make e2e` does both)
+
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium } from 'playwright-core';
+
+import { Cluster } from './cluster.mjs';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const out = join(repo, 'target', 'e2e');
+mkdirSync(out, { recursive: true });
+
+const PASSWORD = 'demo-password-1';
+const HIST210 = '00000000-0000-4000-8000-000000000105';
+const SAM = '00000000-0000-4000-8000-000000000021';
+const CHROMIUM_ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+
+const cluster = new Cluster(repo);
+const contexts = [];
+const profiles = [];
+let failures = 0;
+let shot = 0;
+
+async function step(name, body) {
+  try {
+    await body();
+    console.log(`ok - ${name}`);
+  } catch (error) {
+    failures += 1;
+    console.log(`not ok - ${name}\n  ${String(error && error.stack || error).split('\n').slice(0, 6).join('\n  ')}`);
+  }
+}
+
+async function screenshot(page, name) {
+  shot += 1;
+  const file = join(out, `${String(shot).padStart(2, '0')}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+}
+
+/** A browser profile of its own (fresh user-data dir), so sessions never mix. */
+async function newPage(viewport = { width: 1280, height: 900 }) {
+  const profile = mkdtempSync(join(tmpdir(), 'enroll-e2e-profile-'));
+  profiles.push(profile);
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport,
+  });
+  contexts.push(context);
+  const page = context.pages()[0] || (await context.newPage());
+  page.pageErrors = [];
+  page.on('pageerror', (error) => page.pageErrors.push(String(error)));
+  // When the first catalogue row appears, measured from navigation start.
+  await context.addInitScript(() => {
+    new MutationObserver((_, observer) => {
+      if (document.querySelector('section[data-panel=catalogue] tr[data-course-code]')) {
+        window.__catalogueShownAt = performance.now();
+        observer.disconnect();
+      }
+    }).observe(document, { childList: true, subtree: true });
+  });
+  return page;
+}
+
+function assertNoPageErrors(page) {
+  assert.deepEqual(page.pageErrors, [], 'the app raised errors (a panic shows here)');
+}
+
+async function signIn(page, email) {
+  await page.goto(cluster.urls.web);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 10_000 });
+}
+
+const panel = (page, name) => page.locator(`section[data-panel="${name}"]`);
+
+async function expectPanelState(page, name, state, timeout = 10_000) {
+  await page.waitForSelector(`section[data-panel="${name}"][data-state="${state}"]`, { timeout });
+}
+
+async function api(service, method, path, token, body) {
+  const response = await fetch(`${cluster.urls[service]}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body ? { 'content-type': 'application/json' } : {}),
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+async function login(email, password = PASSWORD) {
+  const { status, body } = await api('auth', 'POST', '/auth/login', null, { email, password });
+  assert.equal(status, 200, `login of ${email}`);
+  return body.token;
+}
+
+async function main() {
+  await cluster.start();
+  console.log(`system up: app ${cluster.urls.web}`);
+  const student = await newPage();
+
+  await step('student signs in and sees the catalogue', async () => {
+    await student.goto(cluster.urls.web);
+    await student.getByLabel('Email').waitFor();
+    await screenshot(student, 'sign-in');
+    await signIn(student, 'student@example.edu');
+    await expectPanelState(student, 'catalogue', 'ready');
+    await expectPanelState(student, 'my-courses', 'ready');
+    await expectPanelState(student, 'my-grades', 'ready');
+    const seats = await panel(student, 'catalogue').locator('tr[data-course-code="HIST210"] [data-testid=seats]').textContent();
+    assert.equal(seats, '1 of 2 seats left');
+    await screenshot(student, 'student-dashboard');
+    assertNoPageErrors(student);
+  });
+
+  await step('student enrolls in CS201 and sees it in my courses', async () => {
+    await student.getByRole('button', { name: 'Enroll in CS201' }).click();
+    const message = student.getByTestId('catalogue-message');
+    await message.waitFor();
+    assert.equal(await message.textContent(), 'Enrolled in CS201.');
+    await panel(student, 'my-courses').locator('li[data-course-code="CS201"]').waitFor({ timeout: 5_000 });
+    await panel(student, 'catalogue').locator('tr[data-course-code="CS201"]').getByText('Enrolled').waitFor();
+    await screenshot(student, 'student-enrolled');
+  });
+
+  await step('a course that filled up meanwhile refuses with the server message', async () => {
+    // Someone else takes the last seat of HIST210 while the page shows it open.
+    const admin = await login('admin@example.edu');
+    const created = await api('auth', 'POST', '/auth/users', admin, {
+      email: 'lin@example.edu', name: 'Lin Chen', password: 'a long pass phrase', roles: ['student'],
+    });
+    assert.equal(created.status, 201);
+    const lin = await login('lin@example.edu', 'a long pass phrase');
+    assert.equal((await api('courses', 'POST', `/courses/${HIST210}/enrollment`, lin)).status, 201);
+    const sam = await login('student@example.edu');
+    const refused = await api('courses', 'POST', `/courses/${HIST210}/enrollment`, sam);
+    // (The API call above is refused too: that is the message the page must show.)
+    assert.equal(refused.status, 409);
+    await student.getByRole('button', { name: 'Enroll in HIST210' }).click();
+    const message = student.locator('[data-testid=catalogue-message][data-kind=error]');
+    await message.waitFor();
+    assert.equal(await message.textContent(), refused.body.message);
+    await panel(student, 'catalogue').locator('tr[data-course-code="HIST210"]').getByText('Full').waitFor();
+    await screenshot(student, 'course-full');
+  });
+
+  await step('the student view works at phone width', async () => {
+    await student.setViewportSize({ width: 390, height: 844 });
+    await expectPanelState(student, 'catalogue', 'ready');
+    const overflow = await student.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at phone width`);
+    await screenshot(student, 'student-phone');
+    await student.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  const teacher = await newPage();
+  await step('teacher uploads a CSV: a bad row rejects it all, a good one is written', async () => {
+    await signIn(teacher, 'teacher@example.edu');
+    await expectPanelState(teacher, 'teaching', 'ready');
+    const card = teacher.locator('article[data-course-code="CS201"]');
+    await card.locator('[data-panel=class-grades][data-state=ready]').waitFor();
+    await card.getByText('Upload grades as CSV').click();
+    await card.getByLabel('CSV for CS201').fill(`student_id,grade\n${SAM},4.0\nnot-a-uuid,2.0\n`);
+    await card.getByRole('button', { name: 'Upload CSV' }).click();
+    const report = card.getByTestId('upload-report');
+    await report.getByText('Nothing written: 1 of 2 rows rejected.').waitFor();
+    assert.equal(await report.locator('tr[data-row-status=ok]').count(), 1);
+    await screenshot(teacher, 'teacher-csv-rejected');
+    await card.getByLabel('CSV for CS201').fill(`student_id,grade\n${SAM},4.0\n`);
+    await card.getByRole('button', { name: 'Upload CSV' }).click();
+    await report.getByText('1 row written.').waitFor();
+    assertNoPageErrors(teacher);
+  });
+
+  await step('teacher grades the student with the picker, and the student sees it', async () => {
+    const card = teacher.locator('article[data-course-code="CS201"]');
+    const row = card.locator('tr[data-student-name="Sam Rivera"]');
+    await row.getByLabel('Grade for Sam Rivera').selectOption('3.0');
+    await row.getByTestId('grade-status').getByText('Saved').waitFor();
+    await screenshot(teacher, 'teacher-graded');
+    await student.reload();
+    const grade = panel(student, 'my-grades').locator('tr[data-course-code="CS201"] [data-testid=grade]');
+    await grade.waitFor();
+    assert.equal(await grade.textContent(), '3.0');
+    await screenshot(student, 'student-sees-grade');
+  });
+
+  await step('grade-service killed: only the grades panel fails; enrollment goes on', async () => {
+    await cluster.down('grades');
+    await expectPanelState(student, 'my-grades', 'error', 20_000);
+    const error = panel(student, 'my-grades').getByTestId('panel-error');
+    assert.match(await error.textContent(), /The grade service is unavailable\./);
+    await expectPanelState(student, 'catalogue', 'ready');
+    await student.getByRole('button', { name: 'Enroll in PHYS101' }).click();
+    await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ timeout: 5_000 });
+    await student.waitForSelector('[data-testid=status-grades][data-state=down]', { timeout: 10_000 });
+    await screenshot(student, 'grades-down');
+  });
+
+  await step('grade-service back: the grades panel heals without a reload', async () => {
+    await cluster.up('grades');
+    await expectPanelState(student, 'my-grades', 'ready', 15_000);
+    await panel(student, 'my-grades').locator('tr[data-course-code="CS201"]').waitFor();
+    await screenshot(student, 'grades-healed');
+  });
+
+  await step('auth-service killed: a signed-in session goes on, only sign-in fails', async () => {
+    await cluster.down('auth');
+    await student.reload();
+    await expectPanelState(student, 'catalogue', 'ready');
+    await expectPanelState(student, 'my-courses', 'ready');
+    await expectPanelState(student, 'my-grades', 'ready');
+    assert.equal(await student.getByLabel('Password').count(), 0, 'the stored session must skip sign-in');
+    await screenshot(student, 'auth-down-session-goes-on');
+    const stranger = await newPage();
+    await stranger.goto(cluster.urls.web);
+    await stranger.getByLabel('Email').fill('student2@example.edu');
+    await stranger.getByLabel('Password').fill(PASSWORD);
+    await stranger.getByRole('button', { name: 'Sign in' }).click();
+    const error = stranger.getByTestId('signin-error');
+    await error.waitFor({ timeout: 8_000 });
+    assert.match(await error.textContent(), /^Sign-in is unavailable/);
+    await screenshot(stranger, 'auth-down-sign-in');
+    await cluster.up('auth');
+  });
+
+  await step('static node stopped after load: the app keeps working', async () => {
+    await cluster.down('static', 'SIGTERM');
+    const gone = await fetch(cluster.urls.web).then(() => false, () => true);
+    assert.ok(gone, 'the static node still answers');
+    await student.getByRole('button', { name: 'Drop PHYS101' }).click();
+    await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ state: 'detached', timeout: 5_000 });
+    await student.getByRole('button', { name: 'Enroll in PHYS101' }).click();
+    await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ timeout: 5_000 });
+    await expectPanelState(student, 'my-grades', 'ready');
+    await screenshot(student, 'static-down-app-works');
+    assertNoPageErrors(student);
+    await cluster.up('static');
+  });
+
+  const figures = {};
+  await step('figures: navigation to catalogue on screen, and the wasm size', async () => {
+    const times = [];
+    for (let i = 0; i < 5; i += 1) {
+      await student.goto(cluster.urls.web);
+      await student.waitForFunction(() => window.__catalogueShownAt !== undefined, null, { timeout: 10_000 });
+      times.push(await student.evaluate(() => window.__catalogueShownAt));
+    }
+    times.sort((a, b) => a - b);
+    figures.navigation_to_catalogue_ms = { median: Math.round(times[2]), all: times.map(Math.round) };
+    const wasm = readdirSync(cluster.dist).filter((f) => f.endsWith('.wasm'));
+    assert.equal(wasm.length, 1);
+    const bytes = readFileSync(join(cluster.dist, wasm[0]));
+    figures.wasm_bytes = bytes.length;
+    figures.wasm_gzip_bytes = gzipSync(bytes, { level: 9 }).length;
+    writeFileSync(join(out, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+    console.log(`  navigation to catalogue on screen: median ${figures.navigation_to_catalogue_ms.median} ms `
+      + `(${figures.navigation_to_catalogue_ms.all.join(', ')})`);
+    console.log(`  wasm: ${figures.wasm_bytes} bytes, ${figures.wasm_gzip_bytes} gzipped`);
+  });
+}
+
+let exitCode = 0;
+const cleanUp = async () => {
+  for (const context of contexts) await context.close().catch(() => {});
+  for (const profile of profiles) rmSync(profile, { recursive: true, force: true });
+  cluster.stopAll();
+};
+process.on('SIGINT', async () => {
+  await cleanUp();
+  process.exit(130);
+});
+try {
+  await main();
+} catch (error) {
+  console.log(`not ok - the run stopped: ${error.stack || error}`);
+  failures += 1;
+} finally {
+  await cleanUp();
+}
+if (failures > 0) {
+  console.log(`\n${failures} step(s) failed; screenshots and logs in target/e2e/`);
+  exitCode = 1;
+} else {
+  console.log('\nall browser steps passed; screenshots in target/e2e/');
+}
+process.exit(exitCode);

@@ -1,0 +1,60 @@
+//! What can go wrong with a call, in terms a panel can show a person.
+
+use std::fmt;
+
+/// The three services the app talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Service {
+    Auth,
+    Courses,
+    Grades,
+}
+
+impl Service {
+    pub const ALL: [Service; 3] = [Service::Auth, Service::Courses, Service::Grades];
+
+    /// The name a person reads: "the grade service is unavailable".
+    pub fn label(self) -> &'static str {
+        match self {
+            Service::Auth => "auth service",
+            Service::Courses => "course service",
+            Service::Grades => "grade service",
+        }
+    }
+
+    /// The key of this service in `/config.json` and in test ids.
+    pub fn key(self) -> &'static str {
+        match self {
+            Service::Auth => "auth",
+            Service::Courses => "courses",
+            Service::Grades => "grades",
+        }
+    }
+}
+
+/// A failed call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// No replica of the service answered within the request budget.
+    Unavailable(Service),
+    /// The service answered with an error body.
+    Rejected { status: u16, code: String, message: String },
+    /// The service answered 2xx with a body this app cannot read.
+    BadAnswer(Service),
+}
+
+impl ApiError {
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, ApiError::Unavailable(_))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Unavailable(service) => write!(f, "The {} is unavailable.", service.label()),
+            ApiError::Rejected { message, .. } => f.write_str(message),
+            ApiError::BadAnswer(service) => write!(f, "The {} sent an answer this page cannot read.", service.label()),
+        }
+    }
+}

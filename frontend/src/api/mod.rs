@@ -1,0 +1,240 @@
+//! The services' APIs as typed calls, with the session's token attached.
+//!
+//! Every panel goes through [`Api`]: one client per service (each with its
+//! own replicas and budget), and one rule for a refused token: the session
+//! ends and the sign-in page says why.
+
+pub mod client;
+mod error;
+
+use gloo_net::http::Method;
+use leptos::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use shared_types::auth::{CreateUserRequest, LoginRequest, LoginResponse, User};
+use shared_types::courses::{Course, CreateCourseRequest, Enrollment, MyEnrollment};
+use shared_types::grades::{GradeRecord, MyGrade, StudentGrade, UploadReport, ROSTER_COMPLETE_HEADER};
+use shared_types::{Grade, Role};
+use uuid::Uuid;
+
+pub use client::ServiceClient;
+use client::{Body, Reply};
+pub use error::{ApiError, Service};
+
+use crate::config::Config;
+use crate::session::Session;
+
+/// The grades of one class, and whether the roster behind them is complete.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassGrades {
+    pub students: Vec<StudentGrade>,
+    /// `false` when grade-service could not ask course-service for the
+    /// roster: only students who already have a grade are listed.
+    pub roster_complete: bool,
+}
+
+#[derive(Clone)]
+pub struct Api {
+    auth: ServiceClient,
+    courses: ServiceClient,
+    grades: ServiceClient,
+    session: RwSignal<Option<Session>>,
+    notice: RwSignal<Option<String>>,
+}
+
+impl Api {
+    pub fn new(config: &Config, session: RwSignal<Option<Session>>, notice: RwSignal<Option<String>>) -> Self {
+        Self {
+            auth: ServiceClient::new(Service::Auth, config.replicas(Service::Auth)),
+            courses: ServiceClient::new(Service::Courses, config.replicas(Service::Courses)),
+            grades: ServiceClient::new(Service::Grades, config.replicas(Service::Grades)),
+            session,
+            notice,
+        }
+    }
+
+    pub fn client(&self, service: Service) -> &ServiceClient {
+        match service {
+            Service::Auth => &self.auth,
+            Service::Courses => &self.courses,
+            Service::Grades => &self.grades,
+        }
+    }
+
+    pub fn notice(&self) -> RwSignal<Option<String>> {
+        self.notice
+    }
+
+    pub fn start_session(&self, session: Session) {
+        session.store();
+        self.notice.set(None);
+        self.session.set(Some(session));
+    }
+
+    /// Ends the session; `why` is shown on the sign-in page.
+    pub fn end_session(&self, why: Option<&str>) {
+        Session::clear();
+        self.notice.set(why.map(str::to_owned));
+        self.session.set(None);
+    }
+
+    /// Sends a call with the session's token; any answer is returned, but a
+    /// refused token ends the session.
+    async fn send_authorized(
+        &self,
+        service: Service,
+        method: Method,
+        path: &str,
+        body: Body,
+    ) -> Result<Reply, ApiError> {
+        let Some(token) = self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) else {
+            return Err(ApiError::Rejected {
+                status: 401,
+                code: "not_signed_in".into(),
+                message: "Please sign in.".into(),
+            });
+        };
+        let reply = self.client(service).send(method, path, Some(&token), &body).await?;
+        if reply.status == 401 {
+            // Only the session that sent the token ends, not a newer one.
+            let still_current = self
+                .session
+                .with_untracked(|s| s.as_ref().is_some_and(|s| s.token == token));
+            if still_current {
+                self.end_session(Some("Your session has ended. Please sign in again."));
+            }
+        }
+        Ok(reply)
+    }
+
+    /// Like [`Self::send_authorized`], with every non-2xx answer as an error.
+    async fn authorized(&self, service: Service, method: Method, path: &str, body: Body) -> Result<Reply, ApiError> {
+        let reply = self.send_authorized(service, method, path, body).await?;
+        if reply.is_success() {
+            Ok(reply)
+        } else {
+            Err(reply.into_error(service))
+        }
+    }
+
+    async fn get_json<T: DeserializeOwned>(&self, service: Service, path: &str) -> Result<T, ApiError> {
+        let reply = self.authorized(service, Method::GET, path, Body::Empty).await?;
+        self.client(service).decode(&reply)
+    }
+
+    async fn send_json<B: Serialize, T: DeserializeOwned>(
+        &self,
+        service: Service,
+        method: Method,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ApiError> {
+        let json = serde_json::to_string(body).map_err(|_| ApiError::BadAnswer(service))?;
+        let reply = self.authorized(service, method, path, Body::Json(json)).await?;
+        self.client(service).decode(&reply)
+    }
+
+    // auth-service
+
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ApiError> {
+        let body = serde_json::to_string(&LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        })
+        .map_err(|_| ApiError::BadAnswer(Service::Auth))?;
+        let reply = self
+            .auth
+            .call(Method::POST, "/auth/login", None, &Body::Json(body))
+            .await?;
+        self.auth.decode(&reply)
+    }
+
+    pub async fn users(&self, role: Option<Role>) -> Result<Vec<User>, ApiError> {
+        let path = match role {
+            Some(role) => format!("/auth/users?role={role}"),
+            None => "/auth/users".to_owned(),
+        };
+        self.get_json(Service::Auth, &path).await
+    }
+
+    pub async fn create_user(&self, request: &CreateUserRequest) -> Result<User, ApiError> {
+        self.send_json(Service::Auth, Method::POST, "/auth/users", request)
+            .await
+    }
+
+    // course-service
+
+    pub async fn catalogue(&self) -> Result<Vec<Course>, ApiError> {
+        self.get_json(Service::Courses, "/courses").await
+    }
+
+    pub async fn create_course(&self, request: &CreateCourseRequest) -> Result<Course, ApiError> {
+        self.send_json(Service::Courses, Method::POST, "/courses", request)
+            .await
+    }
+
+    pub async fn enroll(&self, course_id: Uuid) -> Result<Enrollment, ApiError> {
+        let path = format!("/courses/{course_id}/enrollment");
+        let reply = self
+            .authorized(Service::Courses, Method::POST, &path, Body::Empty)
+            .await?;
+        self.courses.decode(&reply)
+    }
+
+    pub async fn drop_course(&self, course_id: Uuid) -> Result<(), ApiError> {
+        let path = format!("/courses/{course_id}/enrollment");
+        self.authorized(Service::Courses, Method::DELETE, &path, Body::Empty)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn my_enrollments(&self) -> Result<Vec<MyEnrollment>, ApiError> {
+        self.get_json(Service::Courses, "/enrollments/me").await
+    }
+
+    pub async fn teaching(&self) -> Result<Vec<Course>, ApiError> {
+        self.get_json(Service::Courses, "/teaching").await
+    }
+
+    // grade-service
+
+    pub async fn my_grades(&self) -> Result<Vec<MyGrade>, ApiError> {
+        self.get_json(Service::Grades, "/grades/me").await
+    }
+
+    pub async fn class_grades(&self, course_id: Uuid) -> Result<ClassGrades, ApiError> {
+        let path = format!("/grades/courses/{course_id}");
+        let reply = self
+            .authorized(Service::Grades, Method::GET, &path, Body::Empty)
+            .await?;
+        let roster_complete = reply.headers.get(ROSTER_COMPLETE_HEADER).as_deref() != Some("false");
+        let students = self.grades.decode(&reply)?;
+        Ok(ClassGrades {
+            students,
+            roster_complete,
+        })
+    }
+
+    pub async fn set_grade(&self, course_id: Uuid, student_id: Uuid, grade: Grade) -> Result<GradeRecord, ApiError> {
+        let path = format!("/grades/courses/{course_id}/students/{student_id}");
+        let body = serde_json::json!({ "grade": grade.as_f64() });
+        self.send_json(Service::Grades, Method::PUT, &path, &body).await
+    }
+
+    /// Uploads a class's grades as CSV. A 422 that carries a per-row report
+    /// is an `Ok`: the report says which rows were wrong and that nothing
+    /// was written.
+    pub async fn upload_csv(&self, course_id: Uuid, csv: String) -> Result<UploadReport, ApiError> {
+        let path = format!("/grades/courses/{course_id}");
+        let reply = self
+            .send_authorized(Service::Grades, Method::POST, &path, Body::Csv(csv))
+            .await?;
+        if reply.is_success() {
+            return self.grades.decode(&reply);
+        }
+        match serde_json::from_str::<UploadReport>(&reply.text) {
+            Ok(report) if reply.status == 422 && !report.rows.is_empty() => Ok(report),
+            _ => Err(reply.into_error(Service::Grades)),
+        }
+    }
+}

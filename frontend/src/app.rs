@@ -1,0 +1,132 @@
+//! The page: the top bar with the status strip, then sign-in or the panels
+//! of the signed-in user's roles.
+
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared_types::auth::User;
+use shared_types::Role;
+
+use crate::api::Api;
+use crate::config::Config;
+use crate::panels::admin::{AdminCourses, AdminUsers};
+use crate::panels::catalogue::Catalogue;
+use crate::panels::my_courses::MyCourses;
+use crate::panels::my_grades::MyGrades;
+use crate::panels::signin::SignIn;
+use crate::panels::teaching::Teaching;
+use crate::panels::EnrollmentChanges;
+use crate::session::Session;
+use crate::status::StatusStrip;
+
+#[component]
+pub fn App() -> impl IntoView {
+    let config = RwSignal::new(None::<Config>);
+    spawn_local(async move {
+        config.set(Some(Config::load().await));
+    });
+    move || match config.get() {
+        Some(config) => view! { <Shell config=config /> }.into_any(),
+        None => view! { <p class="boot muted">"Loading…"</p> }.into_any(),
+    }
+}
+
+#[component]
+fn Shell(config: Config) -> impl IntoView {
+    let session = RwSignal::new(Session::load());
+    let notice = RwSignal::new(None::<String>);
+    let api = Api::new(&config, session, notice);
+    provide_context(api.clone());
+    provide_context(EnrollmentChanges::new());
+
+    // The session ends by itself when its token expires.
+    {
+        let api = api.clone();
+        Effect::new(move |_| {
+            let Some((token, remaining)) = session.with(|s| s.as_ref().map(|s| (s.token.clone(), s.remaining_ms())))
+            else {
+                return;
+            };
+            let api = api.clone();
+            set_timeout(
+                move || {
+                    let same = session.try_with_untracked(|s| s.as_ref().is_some_and(|s| s.token == token));
+                    if same == Some(true) {
+                        api.end_session(Some("Your session has expired. Please sign in again."));
+                    }
+                },
+                Duration::from_millis(remaining.max(0.0) as u64),
+            );
+        });
+    }
+
+    let user = Memo::new(move |_| session.with(|s| s.as_ref().map(|s| s.user.clone())));
+    let sign_out = move |_| api.end_session(None);
+
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <span class="brand">"Course enrollment"</span>
+            <StatusStrip />
+            {move || {
+                user.get()
+                    .map(|u| {
+                        view! {
+                            <div class="who">
+                                <span class="who-name">{u.name.clone()}</span>
+                                <span class="muted small">{role_names(&u)}</span>
+                                <button type="button" class="secondary" on:click=sign_out.clone()>
+                                    "Sign out"
+                                </button>
+                            </div>
+                        }
+                    })
+            }}
+        </header>
+        {move || match user.get() {
+            None => view! { <SignIn /> }.into_any(),
+            Some(user) => view! { <Dashboard user=user /> }.into_any(),
+        }}
+    }
+}
+
+fn role_names(user: &User) -> String {
+    user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ")
+}
+
+#[component]
+fn Dashboard(user: User) -> impl IntoView {
+    let has = |role: Role| user.roles.contains(&role);
+    let student = has(Role::Student).then(|| {
+        view! {
+            <div class="columns">
+                <Catalogue can_enroll=true />
+                <div class="stack">
+                    <MyCourses />
+                    <MyGrades />
+                </div>
+            </div>
+        }
+    });
+    let teacher = has(Role::Teacher).then(|| view! { <Teaching /> });
+    let admin = has(Role::Admin).then(|| {
+        view! {
+            <div class="columns">
+                <AdminUsers />
+                <AdminCourses />
+            </div>
+        }
+    });
+    // Staff see the catalogue read-only; students have it above already.
+    let staff_catalogue = (!has(Role::Student)).then(|| view! { <Catalogue can_enroll=false /> });
+    view! {
+        <main class="dashboard" id="main">
+            <h1 class="page-title">{format!("Hello, {}", user.name)}</h1>
+            {student}
+            {teacher}
+            {admin}
+            {staff_catalogue}
+        </main>
+    }
+}

@@ -1,0 +1,154 @@
+//! A panel's data, loaded on its own: a request with its own budget, retries
+//! with backoff while its service is away, and a periodic refresh.
+//!
+//! Each panel owns one [`Loader`], so a slow or dead service only ever holds
+//! the panels that need it.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::time::Duration;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::ApiError;
+
+/// What a panel shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadState<T> {
+    Loading,
+    Ready(T),
+    Failed(ApiError),
+}
+
+impl<T> LoadState<T> {
+    /// The `data-state` of the panel: `loading`, `ready` or `error`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            LoadState::Loading => "loading",
+            LoadState::Ready(_) => "ready",
+            LoadState::Failed(_) => "error",
+        }
+    }
+}
+
+type Fetch<T> = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>>>;
+
+/// First retry after this long, doubling up to [`MAX_BACKOFF`].
+const FIRST_BACKOFF: Duration = Duration::from_millis(1_000);
+const MAX_BACKOFF: Duration = Duration::from_millis(5_000);
+
+pub struct Loader<T: 'static> {
+    state: RwSignal<LoadState<T>>,
+    fetch: StoredValue<Fetch<T>, LocalStorage>,
+    /// Bumped by every load, so an older answer never overwrites a newer one.
+    generation: StoredValue<u64>,
+    failures: StoredValue<u32>,
+}
+
+impl<T> Clone for Loader<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for Loader<T> {}
+
+impl<T: Clone + Send + Sync + 'static> Loader<T> {
+    /// A loader that starts loading at once.
+    pub fn new<F, Fut>(fetch: F) -> Self
+    where
+        F: Fn() -> Fut + 'static,
+        Fut: Future<Output = Result<T, ApiError>> + 'static,
+    {
+        let fetch: Fetch<T> = Rc::new(move || Box::pin(fetch()));
+        let loader = Self {
+            state: RwSignal::new(LoadState::Loading),
+            fetch: StoredValue::new_local(fetch),
+            generation: StoredValue::new(0),
+            failures: StoredValue::new(0),
+        };
+        loader.reload();
+        loader
+    }
+
+    pub fn state(&self) -> ReadSignal<LoadState<T>> {
+        self.state.read_only()
+    }
+
+    /// Loads again now. What is on screen stays until the answer comes.
+    pub fn reload(self) {
+        let Some(generation) = self.generation.try_update_value(|g| {
+            *g += 1;
+            *g
+        }) else {
+            return;
+        };
+        let Some(fetch) = self.fetch.try_get_value() else {
+            return;
+        };
+        spawn_local(async move {
+            let result = fetch().await;
+            if self.generation.try_get_value() != Some(generation) {
+                return;
+            }
+            match result {
+                Ok(data) => {
+                    self.failures.try_update_value(|f| *f = 0);
+                    self.state.try_set(LoadState::Ready(data));
+                }
+                Err(error) => {
+                    let failures = self
+                        .failures
+                        .try_update_value(|f| {
+                            *f += 1;
+                            *f
+                        })
+                        .unwrap_or(1);
+                    let transient = is_transient(&error);
+                    self.state.try_set(LoadState::Failed(error));
+                    if transient {
+                        set_timeout(
+                            move || {
+                                if self.generation.try_get_value() == Some(generation) {
+                                    self.reload();
+                                }
+                            },
+                            backoff(failures),
+                        );
+                    }
+                }
+            }
+        });
+    }
+
+    /// Also reloads every `period` while the data is on screen (failed
+    /// loads have their own retry), until the panel goes away.
+    pub fn refresh_every(self, period: Duration) -> Self {
+        if let Ok(handle) = set_interval_with_handle(
+            move || {
+                if self.state.try_with_untracked(|s| matches!(s, LoadState::Ready(_))) == Some(true) {
+                    self.reload();
+                }
+            },
+            period,
+        ) {
+            on_cleanup(move || handle.clear());
+        }
+        self
+    }
+}
+
+/// Worth retrying by itself: the service is away or failed, not the request.
+fn is_transient(error: &ApiError) -> bool {
+    match error {
+        ApiError::Unavailable(_) | ApiError::BadAnswer(_) => true,
+        ApiError::Rejected { status, .. } => *status >= 500 || *status == 429,
+    }
+}
+
+fn backoff(failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(8);
+    (FIRST_BACKOFF * 2u32.pow(doublings)).min(MAX_BACKOFF)
+}

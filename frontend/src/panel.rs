@@ -1,0 +1,100 @@
+//! The frame every panel shares: its title, its state for people and for
+//! tests (`data-state`), and the error that names the service that is away.
+
+use leptos::prelude::*;
+
+use crate::api::ApiError;
+use crate::loader::{LoadState, Loader};
+
+/// A panel around `loader`'s data. The content is rebuilt only when the
+/// data changes, so a refresh that brings nothing new leaves forms alone.
+pub fn panel<T, V, R>(name: &'static str, title: String, loader: Loader<T>, render: R) -> impl IntoView
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+    V: IntoView + 'static,
+    R: Fn(T) -> V + Send + Sync + 'static,
+{
+    let state = loader.state();
+    let shown = Memo::new(move |_| state.get());
+    view! {
+        <section
+            class="panel"
+            data-panel=name
+            data-state=move || shown.with(|s| s.name())
+            aria-busy=move || shown.with(|s| matches!(s, LoadState::Loading)).to_string()
+        >
+            <h2>{title}</h2>
+            {move || match shown.get() {
+                LoadState::Loading => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                LoadState::Failed(error) => panel_error(error, move || loader.reload()).into_any(),
+                LoadState::Ready(data) => render(data).into_any(),
+            }}
+        </section>
+    }
+}
+
+/// What a panel shows instead of its data when its service fails it.
+pub fn panel_error(error: ApiError, retry: impl Fn() + 'static) -> impl IntoView {
+    let hint = if error.is_unavailable() {
+        "The rest of the page works without it. This panel comes back by itself when the service returns."
+    } else {
+        ""
+    };
+    view! {
+        <div class="panel-error" role="alert" data-testid="panel-error">
+            <p class="panel-error-title">{error.to_string()}</p>
+            <p class="muted">{hint}</p>
+            <button type="button" class="secondary" on:click=move |_| retry()>
+                "Retry now"
+            </button>
+        </div>
+    }
+}
+
+/// The outcome of an action (enroll, save, create), shown beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feedback {
+    pub ok: bool,
+    pub text: String,
+}
+
+impl Feedback {
+    pub fn ok(text: impl Into<String>) -> Self {
+        Self {
+            ok: true,
+            text: text.into(),
+        }
+    }
+
+    pub fn error(error: &ApiError) -> Self {
+        Self {
+            ok: false,
+            text: error.to_string(),
+        }
+    }
+
+    pub fn problem(text: impl Into<String>) -> Self {
+        Self {
+            ok: false,
+            text: text.into(),
+        }
+    }
+}
+
+/// The feedback line under an action; `test_id` names it for tests.
+pub fn feedback_line(test_id: &'static str, feedback: RwSignal<Option<Feedback>>) -> impl IntoView {
+    move || {
+        feedback.get().map(|f| {
+            view! {
+                <p
+                    class=if f.ok { "feedback ok" } else { "feedback error" }
+                    data-testid=test_id
+                    data-kind=if f.ok { "ok" } else { "error" }
+                    role=if f.ok { "status" } else { "alert" }
+                >
+                    {f.text}
+                </p>
+            }
+        })
+    }
+}

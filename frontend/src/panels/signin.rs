@@ -1,0 +1,79 @@
+//! The sign-in form. The only part of the page that needs auth-service.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::api::{Api, ApiError};
+use crate::session::Session;
+
+const AUTH_DOWN: &str = "Sign-in is unavailable: the auth service is not answering. \
+Please try again in a moment. People already signed in are not affected.";
+
+#[component]
+pub fn SignIn() -> impl IntoView {
+    let api = expect_context::<Api>();
+    let notice = api.notice();
+    let email = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        let api = api.clone();
+        spawn_local(async move {
+            let result = api.login(email.get_untracked().trim(), &password.get_untracked()).await;
+            pending.try_set(false);
+            match result {
+                Ok(login) => api.start_session(Session::from_login(login)),
+                Err(ApiError::Unavailable(_)) => {
+                    error.try_set(Some(AUTH_DOWN.to_owned()));
+                }
+                Err(other) => {
+                    error.try_set(Some(other.to_string()));
+                }
+            }
+        });
+    };
+
+    view! {
+        <main class="signin" id="main">
+            <form class="card signin-card" data-testid="signin" on:submit=submit>
+                <h1>"Sign in"</h1>
+                <p class="muted">"Use your university account."</p>
+                {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                <label for="email">"Email"</label>
+                <input
+                    id="email"
+                    type="email"
+                    autocomplete="username"
+                    required=true
+                    autofocus=true
+                    prop:value=move || email.get()
+                    on:input=move |ev| email.set(event_target_value(&ev))
+                />
+                <label for="password">"Password"</label>
+                <input
+                    id="password"
+                    type="password"
+                    autocomplete="current-password"
+                    required=true
+                    prop:value=move || password.get()
+                    on:input=move |ev| password.set(event_target_value(&ev))
+                />
+                {move || {
+                    error.get().map(|e| view! { <p class="feedback error" role="alert" data-testid="signin-error">{e}</p> })
+                }}
+                <button type="submit" class="primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </form>
+        </main>
+    }
+}

@@ -1,0 +1,328 @@
+//! A teacher's classes: each roster with grades, a grade picker per student
+//! that saves at once, and a CSV upload with its per-row report.
+//!
+//! The class list comes from course-service and each class's grades from
+//! grade-service, so either outage blanks only its own part.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared_types::courses::Course;
+use shared_types::grades::{StudentGrade, UploadReport};
+use shared_types::Grade;
+use uuid::Uuid;
+use wasm_bindgen::JsCast;
+
+use crate::api::{Api, ApiError, ClassGrades};
+use crate::loader::Loader;
+use crate::panel::{panel, panel_error};
+
+#[component]
+pub fn Teaching() -> impl IntoView {
+    let api = expect_context::<Api>();
+    let loader = Loader::new(move || {
+        let api = api.clone();
+        async move { api.teaching().await }
+    });
+    let render = |courses: Vec<Course>| {
+        if courses.is_empty() {
+            return view! { <p class="muted">"You are not teaching any course."</p> }.into_any();
+        }
+        courses
+            .into_iter()
+            .map(|course| view! { <ClassCard course=course /> })
+            .collect_view()
+            .into_any()
+    };
+    panel("teaching", "My classes".into(), loader, render)
+}
+
+#[component]
+fn ClassCard(course: Course) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let course_id = course.id;
+    let grades = {
+        let api = api.clone();
+        Loader::new(move || {
+            let api = api.clone();
+            async move { api.class_grades(course_id).await }
+        })
+    };
+    let state = grades.state();
+    let shown = Memo::new(move |_| state.get());
+    let code = course.code.clone();
+    view! {
+        <article class="class-card" data-course-code=course.code.clone()>
+            <header>
+                <h3>
+                    <span class="code">{course.code.clone()}</span>
+                    <span class="title">{course.title.clone()}</span>
+                </h3>
+                <p class="muted small">
+                    {format!("{} of {} seats taken", course.enrolled, course.capacity)}
+                </p>
+            </header>
+            <div
+                class="subpanel"
+                data-panel="class-grades"
+                data-state=move || shown.with(|s| s.name())
+            >
+                {move || match shown.get() {
+                    crate::loader::LoadState::Loading => {
+                        view! { <p class="muted">"Loading the roster…"</p> }.into_any()
+                    }
+                    crate::loader::LoadState::Failed(error) => {
+                        panel_error(error, move || grades.reload()).into_any()
+                    }
+                    crate::loader::LoadState::Ready(class) => roster(course_id, class).into_any(),
+                }}
+            </div>
+            <CsvUpload course_id=course_id code=code on_written=move || grades.reload() />
+        </article>
+    }
+}
+
+fn roster(course_id: Uuid, class: ClassGrades) -> impl IntoView {
+    let warning = (!class.roster_complete).then(|| {
+        view! {
+            <p class="feedback warning" role="status">
+                "The course service is unavailable: only students who already have a grade are listed."
+            </p>
+        }
+    });
+    if class.students.is_empty() {
+        return view! {
+            {warning}
+            <p class="muted">"No students yet."</p>
+        }
+        .into_any();
+    }
+    let rows = class
+        .students
+        .into_iter()
+        .map(|student| view! { <GradeRow course_id=course_id student=student /> })
+        .collect_view();
+    view! {
+        {warning}
+        <div class="table-scroll">
+            <table class="table roster">
+                <thead>
+                    <tr>
+                        <th scope="col">"Student"</th>
+                        <th scope="col">"Grade"</th>
+                        <th scope="col">
+                            <span class="sr-only">"Status"</span>
+                        </th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum SaveState {
+    Idle,
+    Saving,
+    Saved,
+    Failed(String),
+}
+
+#[component]
+fn GradeRow(course_id: Uuid, student: StudentGrade) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let save_state = RwSignal::new(SaveState::Idle);
+    let student_id = student.student_id;
+    let current = student.grade;
+    let on_change = move |ev: leptos::ev::Event| {
+        let Ok(grade) = Grade::parse(&event_target_value(&ev)) else {
+            return;
+        };
+        let api = api.clone();
+        save_state.set(SaveState::Saving);
+        spawn_local(async move {
+            let result = api.set_grade(course_id, student_id, grade).await;
+            save_state.try_set(match result {
+                Ok(_) => SaveState::Saved,
+                Err(error) => SaveState::Failed(error.to_string()),
+            });
+        });
+    };
+    let options = Grade::all()
+        .map(|grade| {
+            let text = grade.to_string();
+            view! {
+                <option value=text.clone() selected=current == Some(grade)>
+                    {text.clone()}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <tr data-student-name=student.student_name.clone()>
+            <th scope="row">{student.student_name.clone()}</th>
+            <td>
+                <select
+                    aria-label=format!("Grade for {}", student.student_name)
+                    on:change=on_change
+                    disabled=move || save_state.get() == SaveState::Saving
+                >
+                    <option value="" disabled=true selected=current.is_none()>
+                        "—"
+                    </option>
+                    {options}
+                </select>
+            </td>
+            <td
+                data-testid="grade-status"
+                class=move || match save_state.get() {
+                    SaveState::Failed(_) => "save-status error",
+                    _ => "save-status",
+                }
+                role="status"
+            >
+                {move || match save_state.get() {
+                    SaveState::Idle => String::new(),
+                    SaveState::Saving => "Saving…".to_owned(),
+                    SaveState::Saved => "Saved".to_owned(),
+                    SaveState::Failed(message) => message,
+                }}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn CsvUpload(course_id: Uuid, code: String, on_written: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let text = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let outcome = RwSignal::new(None::<Result<UploadReport, ApiError>>);
+    let on_written = std::sync::Arc::new(on_written);
+
+    let read_file = move |ev: leptos::ev::Event| {
+        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+            return;
+        };
+        let Some(file) = input.files().and_then(|files| files.get(0)) else {
+            return;
+        };
+        spawn_local(async move {
+            if let Ok(content) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                text.try_set(content.as_string().unwrap_or_default());
+            }
+        });
+    };
+
+    let upload = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let csv = text.get_untracked();
+        if csv.trim().is_empty() {
+            outcome.set(Some(Err(ApiError::Rejected {
+                status: 400,
+                code: "empty_upload".into(),
+                message: "Paste the CSV or choose a file first.".into(),
+            })));
+            return;
+        }
+        let api = api.clone();
+        let on_written = on_written.clone();
+        pending.set(true);
+        outcome.set(None);
+        spawn_local(async move {
+            let result = api.upload_csv(course_id, csv).await;
+            pending.try_set(false);
+            if matches!(&result, Ok(report) if report.written > 0) {
+                on_written();
+            }
+            outcome.try_set(Some(result));
+        });
+    };
+
+    let text_id = format!("csv-{course_id}");
+    let file_id = format!("csv-file-{course_id}");
+    view! {
+        <form class="csv-upload" on:submit=upload>
+            <details>
+                <summary>"Upload grades as CSV"</summary>
+                <p class="muted small">
+                    "One row per student: " <code>"student_id,grade"</code>
+                    ", with that header line. Nothing is written unless every row is valid."
+                </p>
+                <label for=file_id.clone()>{format!("CSV file for {code}")}</label>
+                <input id=file_id type="file" accept=".csv,text/csv" on:change=read_file />
+                <label for=text_id.clone()>{format!("CSV for {code}")}</label>
+                <textarea
+                    id=text_id
+                    rows="4"
+                    spellcheck="false"
+                    placeholder="student_id,grade"
+                    prop:value=move || text.get()
+                    on:input=move |ev| text.set(event_target_value(&ev))
+                ></textarea>
+                <button type="submit" class="primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Uploading…" } else { "Upload CSV" }}
+                </button>
+            </details>
+            {move || outcome.get().map(upload_outcome)}
+        </form>
+    }
+}
+
+fn upload_outcome(outcome: Result<UploadReport, ApiError>) -> impl IntoView {
+    let report = match outcome {
+        Ok(report) => report,
+        Err(error) => {
+            return view! {
+                <p class="feedback error" role="alert" data-testid="upload-report">
+                    {error.to_string()}
+                </p>
+            }
+            .into_any();
+        }
+    };
+    let total = report.rows.len();
+    let (summary, ok) = if report.written > 0 {
+        let noun = if report.written == 1 { "row" } else { "rows" };
+        (format!("{} {noun} written.", report.written), true)
+    } else {
+        (
+            format!("Nothing written: {} of {total} rows rejected.", report.rejected),
+            false,
+        )
+    };
+    let rows = report
+        .rows
+        .into_iter()
+        .map(|row| {
+            view! {
+                <tr data-row-status=row.status.clone()>
+                    <td>{row.row}</td>
+                    <td class="mono">{row.student_id.clone()}</td>
+                    <td>{row.status.clone()}</td>
+                    <td>{row.message.clone().unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="upload-report" data-testid="upload-report" role="status">
+            <p class=if ok { "feedback ok" } else { "feedback error" }>{summary}</p>
+            <div class="table-scroll">
+                <table class="table">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Row"</th>
+                            <th scope="col">"Student id"</th>
+                            <th scope="col">"Result"</th>
+                            <th scope="col">"Detail"</th>
+                        </tr>
+                    </thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            </div>
+        </div>
+    }
+    .into_any()
+}

@@ -1,0 +1,140 @@
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::json;
+use service_common::demo;
+
+use crate::dataset::Dataset;
+use crate::load::{self, Figures};
+use crate::nodes::Nodes;
+use crate::scenarios::catalogue::{student_tokens, CONNECTIONS};
+use crate::scenarios::{get_ok, one, Request, WINDOW};
+
+async fn login(http: &reqwest::Client, auth: &str, email: &str) -> bool {
+    http.post(format!("{auth}/auth/login"))
+        .json(&json!({"email": email, "password": demo::DEMO_PASSWORD}))
+        .send()
+        .await
+        .is_ok_and(|r| r.status() == StatusCode::OK)
+}
+
+/// Logins cycling through `emails`: distinct users, since one account
+/// signing in many times at once is throttled by design.
+fn logins(auth: String, emails: Arc<Vec<String>>) -> impl Fn(reqwest::Client, usize, u64) -> Request + Send + Sync {
+    move |http, _, n| {
+        let (auth, emails) = (auth.clone(), Arc::clone(&emails));
+        Box::pin(async move { login(&http, &auth, &emails[n as usize % emails.len()]).await })
+    }
+}
+
+/// Creates `count` students with the demo password through the admin API.
+async fn create_users(nodes: &Nodes, admin: &str, count: usize) -> anyhow::Result<Vec<String>> {
+    let http = load::client();
+    let emails: Vec<String> = (0..count).map(|n| format!("bench.student{n}@example.edu")).collect();
+    for email in &emails {
+        let response = http
+            .post(format!("{}/auth/users", nodes.auth))
+            .bearer_auth(admin)
+            .json(&json!({"email": email, "name": "Bench Student", "password": demo::DEMO_PASSWORD, "roles": ["student"]}))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status() == StatusCode::CREATED,
+            "creating {email}: {}",
+            response.status()
+        );
+    }
+    Ok(emails)
+}
+
+/// What the login scenarios found, beside the table rows.
+pub struct LoginFigures {
+    pub one_login_ms: f64,
+    pub limit_per_second: f64,
+}
+
+/// Logins alone against the PBKDF2 limit; `GET /auth/me` and `GET /courses`
+/// alone and while a login burst runs.
+pub async fn logins_and_their_neighbours(
+    nodes: &Nodes,
+    data: &Dataset,
+    figures: &mut Vec<Figures>,
+) -> anyhow::Result<LoginFigures> {
+    let http = load::client();
+    let started = Instant::now();
+    let sequential = 20;
+    for _ in 0..sequential {
+        anyhow::ensure!(
+            login(&http, &nodes.auth, demo::STUDENT.email).await,
+            "demo login failed"
+        );
+    }
+    let one_login_ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(sequential);
+    let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+    let limit_per_second = cores * 1000.0 / one_login_ms;
+
+    let emails = Arc::new(create_users(nodes, &data.admin, 64).await?);
+    figures.push(
+        load::run(
+            "POST /auth/login alone",
+            8,
+            WINDOW,
+            u64::MAX,
+            logins(nodes.auth.clone(), Arc::clone(&emails)),
+        )
+        .await,
+    );
+
+    let me = || get_ok(one(format!("{}/auth/me", nodes.auth)), one(data.admin.clone()));
+    let catalogue = || {
+        get_ok(
+            one(format!("{}/courses", nodes.courses)),
+            Arc::new(student_tokens(data, 64)),
+        )
+    };
+    let burst = || logins(nodes.auth.clone(), Arc::clone(&emails));
+    // `/auth/me` reads the user from auth's database: it shares the process
+    // with the logins. `/courses` shares only the machine.
+    alone_and_during(figures, "GET /auth/me", 16, me, burst).await?;
+    alone_and_during(figures, "GET /courses (300 courses)", CONNECTIONS, catalogue, burst).await?;
+    Ok(LoginFigures {
+        one_login_ms,
+        limit_per_second,
+    })
+}
+
+/// Measures `request` alone, then while `burst` logins run.
+async fn alone_and_during<R, B>(
+    figures: &mut Vec<Figures>,
+    name: &str,
+    connections: usize,
+    request: impl Fn() -> R,
+    burst: impl Fn() -> B,
+) -> anyhow::Result<()>
+where
+    R: Fn(reqwest::Client, usize, u64) -> Request + Send + Sync + 'static,
+    B: Fn(reqwest::Client, usize, u64) -> Request + Send + Sync + 'static,
+{
+    figures.push(load::run(&format!("{name} alone"), connections, WINDOW, u64::MAX, request()).await);
+    let logins = tokio::spawn(load::run(
+        "POST /auth/login burst",
+        32,
+        WINDOW + Duration::from_secs(1),
+        u64::MAX,
+        burst(),
+    ));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    figures.push(
+        load::run(
+            &format!("{name} during login burst"),
+            connections,
+            WINDOW,
+            u64::MAX,
+            request(),
+        )
+        .await,
+    );
+    figures.push(logins.await?);
+    Ok(())
+}

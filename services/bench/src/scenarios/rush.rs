@@ -1,0 +1,132 @@
+//! Registration rush: every student tries to enroll in 5 random courses at
+//! once; then the database is checked against every answer.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+use crate::dataset::{Dataset, Draw, COURSES};
+use crate::load::{self, Figures};
+use crate::nodes::Nodes;
+
+pub const CHOICES: usize = 5;
+pub const CONNECTIONS: usize = 128;
+
+/// What the rush found, beside its table row.
+pub struct RushOutcome {
+    pub figures: Figures,
+    pub enrolled: usize,
+    pub full: usize,
+    pub violations: Vec<String>,
+}
+
+pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<RushOutcome> {
+    // Each student's five distinct courses, interleaved so that the
+    // attempts of one student are spread over the run.
+    let mut draw = Draw::new(2026);
+    let mut choices: Vec<Vec<usize>> = Vec::with_capacity(data.students.len());
+    for _ in 0..data.students.len() {
+        let mut picked = Vec::with_capacity(CHOICES);
+        while picked.len() < CHOICES {
+            let c = draw.below(COURSES);
+            if !picked.contains(&c) {
+                picked.push(c);
+            }
+        }
+        choices.push(picked);
+    }
+    let attempts: Arc<Vec<(usize, Uuid)>> = Arc::new(
+        (0..CHOICES)
+            .flat_map(|round| choices.iter().enumerate().map(move |(s, picked)| (s, picked[round])))
+            .map(|(s, c)| (s, data.courses[c].id))
+            .collect(),
+    );
+    let created: Arc<Mutex<Vec<(Uuid, Uuid)>>> = Arc::default();
+    let full = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let (students, courses_url) = (Arc::clone(&data.students), nodes.courses.clone());
+    let (created_log, full_count, plan) = (Arc::clone(&created), Arc::clone(&full), Arc::clone(&attempts));
+    let figures = load::run(
+        &format!(
+            "registration rush: {} students x {CHOICES} courses",
+            data.students.len()
+        ),
+        CONNECTIONS,
+        Duration::from_secs(300),
+        attempts.len() as u64,
+        move |http, _, n| {
+            let (student_index, course) = plan[n as usize];
+            let student = &students[student_index];
+            let (url, token, student_id) = (
+                format!("{courses_url}/courses/{course}/enrollment"),
+                student.token.clone(),
+                student.id,
+            );
+            let (created_log, full_count) = (Arc::clone(&created_log), Arc::clone(&full_count));
+            Box::pin(async move {
+                let Ok(response) = http.post(url).bearer_auth(token).send().await else {
+                    return false;
+                };
+                match response.status() {
+                    StatusCode::CREATED => {
+                        created_log.lock().expect("the log").push((course, student_id));
+                        true
+                    }
+                    StatusCode::CONFLICT => {
+                        full_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        true
+                    }
+                    _ => false,
+                }
+            }) as crate::scenarios::Request
+        },
+    )
+    .await;
+    let created = created.lock().expect("the log").clone();
+    let violations = check(nodes, data, &created).await?;
+    Ok(RushOutcome {
+        figures,
+        enrolled: created.len(),
+        full: full.load(std::sync::atomic::Ordering::Relaxed),
+        violations,
+    })
+}
+
+/// No course over capacity, no duplicate, every 201 present, nothing else.
+async fn check(nodes: &Nodes, data: &Dataset, created: &[(Uuid, Uuid)]) -> anyhow::Result<Vec<String>> {
+    let http = load::client();
+    let mut violations = Vec::new();
+    let mut acknowledged: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
+    for (course, student) in created {
+        if !acknowledged.entry(*course).or_default().insert(*student) {
+            violations.push(format!("two 201s for student {student} in course {course}"));
+        }
+    }
+    for course in &data.courses {
+        let roster = testkit::read::roster(&http, &nodes.courses, &data.admin, course.id).await?;
+        let listed: HashSet<Uuid> = roster.iter().map(|r| r.student_id).collect();
+        if listed.len() != roster.len() {
+            violations.push(format!("course {} lists a student twice", course.id));
+        }
+        if roster.len() > crate::dataset::SEATS as usize {
+            violations.push(format!(
+                "course {} holds {} students for {} seats",
+                course.id,
+                roster.len(),
+                crate::dataset::SEATS
+            ));
+        }
+        let expected = acknowledged.remove(&course.id).unwrap_or_default();
+        if expected != listed {
+            violations.push(format!(
+                "course {}: {} acknowledged, {} on the roster",
+                course.id,
+                expected.len(),
+                listed.len()
+            ));
+        }
+    }
+    Ok(violations)
+}

@@ -1,0 +1,302 @@
+//! The four nodes, each on its own host, as real processes that can be
+//! killed, stopped, and started again on the same data.
+
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+
+use crate::hosts::{Host, Hosts};
+
+pub const AUTH: &str = "auth";
+pub const COURSES: &str = "courses";
+pub const GRADES: &str = "grades";
+pub const STATIC: &str = "static";
+pub const NODES: [&str; 4] = [AUTH, COURSES, GRADES, STATIC];
+
+/// One node: how to start it, and its process while it runs.
+pub struct Node {
+    pub name: &'static str,
+    pub url: String,
+    host: Host,
+    program: PathBuf,
+    args: Vec<String>,
+    health_path: &'static str,
+    child: Option<Child>,
+}
+
+impl Node {
+    pub fn pid(&self) -> Option<i32> {
+        self.child.as_ref().map(|c| c.id() as i32)
+    }
+
+    pub fn host(&self) -> &Host {
+        &self.host
+    }
+
+    fn spawn(&mut self, logs: &Path) -> anyhow::Result<()> {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(logs.join(format!("{}.log", self.name)))?;
+        let child = self
+            .host
+            .command(&self.program)
+            .args(&self.args)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .stderr(log)
+            // Its own process group, so faults reach every process of the
+            // node (nginx's workers outlive a killed master otherwise).
+            .process_group(0)
+            .spawn()
+            .with_context(|| format!("starting {}", self.name))?;
+        self.child = Some(child);
+        Ok(())
+    }
+
+    /// `kill -9`: no shutdown, no flush.
+    pub fn kill9(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // SAFETY: kill(2) on the process group of our own child.
+            unsafe {
+                libc::kill(-(child.id() as i32), libc::SIGKILL);
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// SIGSTOP (alive, silent) or SIGCONT.
+    pub fn signal(&self, signal: i32) {
+        if let Some(pid) = self.pid() {
+            // SAFETY: kill(2) on the process group of our own child.
+            unsafe {
+                libc::kill(-pid, signal);
+            }
+        }
+    }
+}
+
+/// The running cluster.
+pub struct Cluster {
+    pub nodes: Vec<Node>,
+    pub private_key: PathBuf,
+    logs: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+/// Where the databases live.
+#[derive(Debug, Clone)]
+pub enum Storage {
+    Sqlite,
+    Postgres(String),
+}
+
+fn create_pg_database(base: &str, service: &str) -> anyhow::Result<String> {
+    let name = format!("enroll_chaos_{service}_{}", uuid::Uuid::new_v4().simple());
+    let status = Command::new("psql")
+        .args([&format!("{base}/postgres"), "-qc", &format!("CREATE DATABASE {name}")])
+        .stdout(Stdio::null())
+        .status()
+        .context("psql is needed for the PostgreSQL run")?;
+    anyhow::ensure!(status.success(), "creating {name} failed");
+    Ok(format!("{base}/{name}"))
+}
+
+impl Cluster {
+    pub async fn start(hosts: &Hosts, bin_dir: &Path, storage: &Storage, logs: &Path) -> anyhow::Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let private_key = dir.path().join("jwt-private.pem");
+        let public_dir = dir.path().join("keys");
+        let status = Command::new(bin_dir.join("auth-service"))
+            .args(["keygen", "--private-key"])
+            .arg(&private_key)
+            .arg("--public-dir")
+            .arg(&public_dir)
+            .stdout(Stdio::null())
+            .status()
+            .context("auth-service keygen (build with `cargo build --release --bins`)")?;
+        anyhow::ensure!(status.success(), "keygen failed");
+        std::fs::create_dir_all(logs)?;
+
+        let static_host = hosts.get(STATIC);
+        let origin = format!("http://{}:8080", static_host.ip);
+        let database = |service: &str| -> anyhow::Result<String> {
+            match storage {
+                Storage::Sqlite => Ok(dir.path().join(format!("{service}.db")).to_string_lossy().into_owned()),
+                Storage::Postgres(base) => create_pg_database(base, service),
+            }
+        };
+        let common = |host: &Host, port: u16, service: &str| -> anyhow::Result<Vec<String>> {
+            Ok(vec![
+                format!("--bind={}:{port}", host.ip),
+                format!("--database-url={}", database(service)?),
+                format!("--jwt-public-key={}", public_dir.display()),
+                format!("--cors-origins={origin}"),
+                "--seed-demo".into(),
+            ])
+        };
+        let courses_url = format!("http://{}:8082", hosts.get(COURSES).ip);
+        let mut auth_args = common(hosts.get(AUTH), 8081, AUTH)?;
+        auth_args.push(format!("--jwt-private-key={}", private_key.display()));
+        let mut grades_args = common(hosts.get(GRADES), 8083, GRADES)?;
+        grades_args.push(format!("--courses-url={courses_url}"));
+
+        let site = dir.path().join("site");
+        std::fs::create_dir_all(&site)?;
+        std::fs::write(site.join("index.html"), "<!doctype html><title>Enrollment</title>")?;
+        let config = serde_json::json!({
+            "auth": [format!("http://{}:8081", hosts.get(AUTH).ip)],
+            "courses": [courses_url],
+            "grades": [format!("http://{}:8083", hosts.get(GRADES).ip)],
+        });
+        std::fs::write(site.join("config.json"), config.to_string())?;
+        let (static_program, static_args) = static_server(&site, &static_host.ip, dir.path())?;
+
+        let node =
+            |name: &'static str, host: &Host, port: u16, program: PathBuf, args: Vec<String>, health: &'static str| {
+                Node {
+                    name,
+                    url: format!("http://{}:{port}", host.ip),
+                    host: host.clone(),
+                    program,
+                    args,
+                    health_path: health,
+                    child: None,
+                }
+            };
+        let mut cluster = Self {
+            nodes: vec![
+                node(
+                    AUTH,
+                    hosts.get(AUTH),
+                    8081,
+                    bin_dir.join("auth-service"),
+                    auth_args,
+                    "/healthz",
+                ),
+                node(
+                    COURSES,
+                    hosts.get(COURSES),
+                    8082,
+                    bin_dir.join("course-service"),
+                    common(hosts.get(COURSES), 8082, COURSES)?,
+                    "/healthz",
+                ),
+                node(
+                    GRADES,
+                    hosts.get(GRADES),
+                    8083,
+                    bin_dir.join("grade-service"),
+                    grades_args,
+                    "/healthz",
+                ),
+                node(STATIC, static_host, 8080, static_program, static_args, "/config.json"),
+            ],
+            private_key,
+            logs: logs.to_path_buf(),
+            _dir: dir,
+        };
+        // Courses first: grades seeds nothing that needs it, but a cluster
+        // that starts in dependency order is easier to read in the logs.
+        for name in [COURSES, AUTH, GRADES, STATIC] {
+            cluster.start_node(name).await?;
+        }
+        Ok(cluster)
+    }
+
+    pub fn node(&self, name: &str) -> &Node {
+        self.nodes
+            .iter()
+            .find(|n| n.name == name)
+            .expect("a node of the cluster")
+    }
+
+    pub fn node_mut(&mut self, name: &str) -> &mut Node {
+        self.nodes
+            .iter_mut()
+            .find(|n| n.name == name)
+            .expect("a node of the cluster")
+    }
+
+    pub fn url(&self, name: &str) -> String {
+        self.node(name).url.clone()
+    }
+
+    /// Starts (or restarts) a node and waits until it answers.
+    pub async fn start_node(&mut self, name: &str) -> anyhow::Result<Duration> {
+        let logs = self.logs.clone();
+        let node = self.node_mut(name);
+        node.spawn(&logs)?;
+        let url = format!("{}{}", node.url, node.health_path);
+        let started = Instant::now();
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_millis(500))
+            .build()?;
+        while started.elapsed() < Duration::from_secs(30) {
+            if http.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
+                return Ok(started.elapsed());
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        anyhow::bail!("{name} did not come up; see its log")
+    }
+}
+
+/// nginx when installed (the product's static node), else Python's
+/// built-in server: the suite checks that the services do not need it.
+fn static_server(site: &Path, ip: &str, dir: &Path) -> anyhow::Result<(PathBuf, Vec<String>)> {
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.exists());
+    if let Some(nginx) = nginx {
+        let conf = dir.join("nginx.conf");
+        std::fs::write(
+            &conf,
+            format!(
+                "daemon off; pid {dir}/nginx.pid; error_log {dir}/nginx-error.log;\n\
+                 events {{ worker_connections 256; }}\n\
+                 http {{ access_log off; client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};\n\
+                 uwsgi_temp_path {dir}; scgi_temp_path {dir};\n\
+                 server {{ listen {ip}:8080; root {site}; }} }}\n",
+                dir = dir.display(),
+                site = site.display()
+            ),
+        )?;
+        return Ok((
+            nginx,
+            vec![
+                "-e".into(),
+                format!("{}/nginx-error.log", dir.display()),
+                "-c".into(),
+                conf.display().to_string(),
+            ],
+        ));
+    }
+    Ok((
+        PathBuf::from("python3"),
+        vec![
+            "-m".into(),
+            "http.server".into(),
+            "8080".into(),
+            "--bind".into(),
+            ip.into(),
+            "--directory".into(),
+            site.display().to_string(),
+        ],
+    ))
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            node.signal(libc::SIGCONT);
+            node.kill9();
+        }
+    }
+}

@@ -1,0 +1,120 @@
+//! `make chaos`: every node on its own host (a network namespace, or a
+//! loopback address where namespaces are not available), faults applied one
+//! at a time, and the promises of the architecture checked. Prints a table,
+//! writes it to `target/chaos/report.md`, and exits non-zero if a check
+//! failed.
+
+mod cluster;
+mod durability;
+mod faults;
+mod hosts;
+mod probes;
+mod report;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use cluster::{Cluster, Storage, AUTH, NODES};
+use hosts::Hosts;
+use probes::{sign_in, Session};
+use report::Row;
+use service_common::demo;
+
+fn postgres_base() -> String {
+    std::env::var("CHAOS_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn postgres_reachable(base: &str) -> bool {
+    Command::new("psql")
+        .args([&format!("{base}/postgres"), "-qAtc", "SELECT 1"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn drop_chaos_databases(base: &str) {
+    let list = Command::new("psql")
+        .args([
+            &format!("{base}/postgres"),
+            "-qAtc",
+            "SELECT datname FROM pg_database WHERE datname LIKE 'enroll_chaos_%'",
+        ])
+        .output();
+    if let Ok(list) = list {
+        for name in String::from_utf8_lossy(&list.stdout).lines() {
+            let _ = Command::new("psql")
+                .args([
+                    &format!("{base}/postgres"),
+                    "-qc",
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ])
+                .output();
+        }
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let bin_dir = std::env::var_os("CHAOS_BIN_DIR").map_or_else(|| PathBuf::from("target/release"), PathBuf::from);
+    let out = PathBuf::from("target/chaos");
+    let mut rows: Vec<Row> = Vec::new();
+
+    let hosts = Hosts::create(&NODES);
+    let mode = hosts.mode;
+    let header = format!(
+        "Hosts: {}.",
+        match mode {
+            hosts::Mode::Namespaces => "one network namespace per node, joined by veth pairs to a bridge",
+            hosts::Mode::Loopback => "one loopback address per node (no namespaces: cut-off and slowed faults skipped)",
+        }
+    );
+    println!("{header}");
+    {
+        let mut cluster = Cluster::start(&hosts, &bin_dir, &Storage::Sqlite, &out.join("logs")).await?;
+        let http = probes::client();
+        let auth = cluster.url(AUTH);
+        let session = Session {
+            student: sign_in(&http, &auth, demo::STUDENT.email).await?,
+            teacher: sign_in(&http, &auth, demo::TEACHER.email).await?,
+        };
+        rows.extend(faults::fault_matrix(&mut cluster, mode, &session).await?);
+        println!("durability on sqlite...");
+        rows.extend(durability::durability(&mut cluster, "sqlite").await?);
+    }
+    drop(hosts);
+
+    let base = postgres_base();
+    let required = std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true");
+    if postgres_reachable(&base) {
+        println!("durability on postgres...");
+        // The services reach PostgreSQL on the machine's loopback, so this
+        // run puts the nodes on loopback addresses.
+        let hosts = Hosts::create_loopback(&NODES);
+        let result = async {
+            let mut cluster = Cluster::start(
+                &hosts,
+                &bin_dir,
+                &Storage::Postgres(base.clone()),
+                &out.join("logs-postgres"),
+            )
+            .await?;
+            durability::durability(&mut cluster, "postgres").await
+        }
+        .await;
+        drop_chaos_databases(&base);
+        rows.extend(result?);
+    } else if required {
+        anyhow::bail!("REQUIRE_POSTGRES is set but PostgreSQL at {base} is not reachable");
+    } else {
+        rows.push(Row::new("postgres", "skipped: PostgreSQL not reachable", true, ""));
+    }
+
+    let table = report::markdown(&header, &rows);
+    println!("\n{table}");
+    report::write(&out, &table)?;
+    let failed = rows.iter().filter(|r| !r.passed).count();
+    anyhow::ensure!(
+        failed == 0,
+        "{failed} fault-tolerance checks failed; see target/chaos/report.md"
+    );
+    Ok(())
+}

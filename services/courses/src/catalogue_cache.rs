@@ -1,0 +1,126 @@
+//! A short-lived cache of the serialized catalogue.
+//!
+//! On registration day thousands of students reload the catalogue while its
+//! seat counts change with every enrollment. Reading 300 rows and writing
+//! ~100 KB of JSON for each of them would make the catalogue the most
+//! expensive request of the system; serving the same bytes for a fraction
+//! of a second makes it nearly free. The cost is that seat counts may lag
+//! by up to the time-to-live (writes through this process clear it at
+//! once); enrollment itself always checks the database, so a stale count
+//! can never overbook.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::RwLock;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+
+struct Cached {
+    loaded_at: Instant,
+    generation: u64,
+    body: Bytes,
+}
+
+pub struct CatalogueCache {
+    ttl: Duration,
+    /// Bumped by every write, so that a load that raced a write is not kept.
+    generation: AtomicU64,
+    current: RwLock<Option<Cached>>,
+    /// One reload at a time: when the entry expires under load, one request
+    /// reads the database and the others wait for its result.
+    reloading: tokio::sync::Mutex<()>,
+}
+
+impl CatalogueCache {
+    /// A zero `ttl` disables the cache.
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            generation: AtomicU64::new(0),
+            current: RwLock::new(None),
+            reloading: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Forgets the cached catalogue; called after every write.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut current) = self.current.write() {
+            *current = None;
+        }
+    }
+
+    fn fresh(&self) -> Option<Bytes> {
+        let generation = self.generation.load(Ordering::SeqCst);
+        let current = self.current.read().ok()?;
+        current
+            .as_ref()
+            .filter(|c| c.generation == generation && c.loaded_at.elapsed() < self.ttl)
+            .map(|c| c.body.clone())
+    }
+
+    /// The cached catalogue, or `load`'s answer (kept for the next callers).
+    pub async fn get_or_load<E, F, Fut>(&self, load: F) -> Result<Bytes, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Bytes, E>>,
+    {
+        if self.ttl.is_zero() {
+            return load().await;
+        }
+        if let Some(body) = self.fresh() {
+            return Ok(body);
+        }
+        let _reloading = self.reloading.lock().await;
+        if let Some(body) = self.fresh() {
+            return Ok(body);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let loaded_at = Instant::now();
+        let body = load().await?;
+        if self.generation.load(Ordering::SeqCst) == generation {
+            if let Ok(mut current) = self.current.write() {
+                *current = Some(Cached {
+                    loaded_at,
+                    generation,
+                    body: body.clone(),
+                });
+            }
+        }
+        Ok(body)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn serves_cached_bytes_until_invalidated() {
+        let cache = CatalogueCache::new(Duration::from_secs(60));
+        let first: Result<Bytes, ()> = cache.get_or_load(|| async { Ok(Bytes::from("one")) }).await;
+        let second: Result<Bytes, ()> = cache.get_or_load(|| async { Ok(Bytes::from("two")) }).await;
+        assert_eq!(
+            (first.unwrap(), second.unwrap()),
+            (Bytes::from("one"), Bytes::from("one"))
+        );
+        cache.invalidate();
+        let third: Result<Bytes, ()> = cache.get_or_load(|| async { Ok(Bytes::from("three")) }).await;
+        assert_eq!(third.unwrap(), Bytes::from("three"));
+    }
+
+    #[tokio::test]
+    async fn a_load_that_raced_a_write_is_not_kept() {
+        let cache = CatalogueCache::new(Duration::from_secs(60));
+        let stale: Result<Bytes, ()> = cache
+            .get_or_load(|| async {
+                cache.invalidate();
+                Ok(Bytes::from("stale"))
+            })
+            .await;
+        assert_eq!(stale.unwrap(), Bytes::from("stale"));
+        let fresh: Result<Bytes, ()> = cache.get_or_load(|| async { Ok(Bytes::from("fresh")) }).await;
+        assert_eq!(fresh.unwrap(), Bytes::from("fresh"));
+    }
+}
