@@ -52,6 +52,7 @@ fmt:
 
 bench: build
 	./target/release/enroll-bench
+	node frontend/e2e/run.mjs --figures-only
 
 chaos: build-services
 	REQUIRE_POSTGRES=$(REQUIRE_POSTGRES) ./target/release/enroll-chaos

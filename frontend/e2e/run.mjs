@@ -15,6 +15,8 @@ import { chromium } from 'playwright-core';
 
 import { Cluster } from './cluster.mjs';
 
+// `--figures-only`: sign in and measure, for `make bench`; no fault steps.
+const figuresOnly = process.argv.includes('--figures-only');
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(repo, 'target', 'e2e');
 mkdirSync(out, { recursive: true });
@@ -131,130 +133,132 @@ async function main() {
     assertNoPageErrors(student);
   });
 
-  await step('student enrolls in CS201 and sees it in my courses', async () => {
-    await student.getByRole('button', { name: 'Enroll in CS201' }).click();
-    const message = student.getByTestId('catalogue-message');
-    await message.waitFor();
-    assert.equal(await message.textContent(), 'Enrolled in CS201.');
-    await panel(student, 'my-courses').locator('li[data-course-code="CS201"]').waitFor({ timeout: 5_000 });
-    await panel(student, 'catalogue').locator('tr[data-course-code="CS201"]').getByText('Enrolled').waitFor();
-    await screenshot(student, 'student-enrolled');
-  });
-
-  await step('a course that filled up meanwhile refuses with the server message', async () => {
-    // Someone else takes the last seat of HIST210 while the page shows it open.
-    const admin = await login('admin@example.edu');
-    const created = await api('auth', 'POST', '/auth/users', admin, {
-      email: 'lin@example.edu', name: 'Lin Chen', password: 'a long pass phrase', roles: ['student'],
+  if (!figuresOnly) {
+    await step('student enrolls in CS201 and sees it in my courses', async () => {
+      await student.getByRole('button', { name: 'Enroll in CS201' }).click();
+      const message = student.getByTestId('catalogue-message');
+      await message.waitFor();
+      assert.equal(await message.textContent(), 'Enrolled in CS201.');
+      await panel(student, 'my-courses').locator('li[data-course-code="CS201"]').waitFor({ timeout: 5_000 });
+      await panel(student, 'catalogue').locator('tr[data-course-code="CS201"]').getByText('Enrolled').waitFor();
+      await screenshot(student, 'student-enrolled');
     });
-    assert.equal(created.status, 201);
-    const lin = await login('lin@example.edu', 'a long pass phrase');
-    assert.equal((await api('courses', 'POST', `/courses/${HIST210}/enrollment`, lin)).status, 201);
-    const sam = await login('student@example.edu');
-    const refused = await api('courses', 'POST', `/courses/${HIST210}/enrollment`, sam);
-    // (The API call above is refused too: that is the message the page must show.)
-    assert.equal(refused.status, 409);
-    await student.getByRole('button', { name: 'Enroll in HIST210' }).click();
-    const message = student.locator('[data-testid=catalogue-message][data-kind=error]');
-    await message.waitFor();
-    assert.equal(await message.textContent(), refused.body.message);
-    await panel(student, 'catalogue').locator('tr[data-course-code="HIST210"]').getByText('Full').waitFor();
-    await screenshot(student, 'course-full');
-  });
 
-  await step('the student view works at phone width', async () => {
-    await student.setViewportSize({ width: 390, height: 844 });
-    await expectPanelState(student, 'catalogue', 'ready');
-    const overflow = await student.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at phone width`);
-    await screenshot(student, 'student-phone');
-    await student.setViewportSize({ width: 1280, height: 900 });
-  });
+    await step('a course that filled up meanwhile refuses with the server message', async () => {
+      // Someone else takes the last seat of HIST210 while the page shows it open.
+      const admin = await login('admin@example.edu');
+      const created = await api('auth', 'POST', '/auth/users', admin, {
+        email: 'lin@example.edu', name: 'Lin Chen', password: 'a long pass phrase', roles: ['student'],
+      });
+      assert.equal(created.status, 201);
+      const lin = await login('lin@example.edu', 'a long pass phrase');
+      assert.equal((await api('courses', 'POST', `/courses/${HIST210}/enrollment`, lin)).status, 201);
+      const sam = await login('student@example.edu');
+      const refused = await api('courses', 'POST', `/courses/${HIST210}/enrollment`, sam);
+      // (The API call above is refused too: that is the message the page must show.)
+      assert.equal(refused.status, 409);
+      await student.getByRole('button', { name: 'Enroll in HIST210' }).click();
+      const message = student.locator('[data-testid=catalogue-message][data-kind=error]');
+      await message.waitFor();
+      assert.equal(await message.textContent(), refused.body.message);
+      await panel(student, 'catalogue').locator('tr[data-course-code="HIST210"]').getByText('Full').waitFor();
+      await screenshot(student, 'course-full');
+    });
 
-  const teacher = await newPage();
-  await step('teacher uploads a CSV: a bad row rejects it all, a good one is written', async () => {
-    await signIn(teacher, 'teacher@example.edu');
-    await expectPanelState(teacher, 'teaching', 'ready');
-    const card = teacher.locator('article[data-course-code="CS201"]');
-    await card.locator('[data-panel=class-grades][data-state=ready]').waitFor();
-    await card.getByText('Upload grades as CSV').click();
-    await card.getByLabel('CSV for CS201').fill(`student_id,grade\n${SAM},4.0\nnot-a-uuid,2.0\n`);
-    await card.getByRole('button', { name: 'Upload CSV' }).click();
-    const report = card.getByTestId('upload-report');
-    await report.getByText('Nothing written: 1 of 2 rows rejected.').waitFor();
-    assert.equal(await report.locator('tr[data-row-status=ok]').count(), 1);
-    await screenshot(teacher, 'teacher-csv-rejected');
-    await card.getByLabel('CSV for CS201').fill(`student_id,grade\n${SAM},4.0\n`);
-    await card.getByRole('button', { name: 'Upload CSV' }).click();
-    await report.getByText('1 row written.').waitFor();
-    assertNoPageErrors(teacher);
-  });
+    await step('the student view works at phone width', async () => {
+      await student.setViewportSize({ width: 390, height: 844 });
+      await expectPanelState(student, 'catalogue', 'ready');
+      const overflow = await student.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at phone width`);
+      await screenshot(student, 'student-phone');
+      await student.setViewportSize({ width: 1280, height: 900 });
+    });
 
-  await step('teacher grades the student with the picker, and the student sees it', async () => {
-    const card = teacher.locator('article[data-course-code="CS201"]');
-    const row = card.locator('tr[data-student-name="Sam Rivera"]');
-    await row.getByLabel('Grade for Sam Rivera').selectOption('3.0');
-    await row.getByTestId('grade-status').getByText('Saved').waitFor();
-    await screenshot(teacher, 'teacher-graded');
-    await student.reload();
-    const grade = panel(student, 'my-grades').locator('tr[data-course-code="CS201"] [data-testid=grade]');
-    await grade.waitFor();
-    assert.equal(await grade.textContent(), '3.0');
-    await screenshot(student, 'student-sees-grade');
-  });
+    const teacher = await newPage();
+    await step('teacher uploads a CSV: a bad row rejects it all, a good one is written', async () => {
+      await signIn(teacher, 'teacher@example.edu');
+      await expectPanelState(teacher, 'teaching', 'ready');
+      const card = teacher.locator('article[data-course-code="CS201"]');
+      await card.locator('[data-panel=class-grades][data-state=ready]').waitFor();
+      await card.getByText('Upload grades as CSV').click();
+      await card.getByLabel('CSV for CS201').fill(`student_id,grade\n${SAM},4.0\nnot-a-uuid,2.0\n`);
+      await card.getByRole('button', { name: 'Upload CSV' }).click();
+      const report = card.getByTestId('upload-report');
+      await report.getByText('Nothing written: 1 of 2 rows rejected.').waitFor();
+      assert.equal(await report.locator('tr[data-row-status=ok]').count(), 1);
+      await screenshot(teacher, 'teacher-csv-rejected');
+      await card.getByLabel('CSV for CS201').fill(`student_id,grade\n${SAM},4.0\n`);
+      await card.getByRole('button', { name: 'Upload CSV' }).click();
+      await report.getByText('1 row written.').waitFor();
+      assertNoPageErrors(teacher);
+    });
 
-  await step('grade-service killed: only the grades panel fails; enrollment goes on', async () => {
-    await cluster.down('grades');
-    await expectPanelState(student, 'my-grades', 'error', 20_000);
-    const error = panel(student, 'my-grades').getByTestId('panel-error');
-    assert.match(await error.textContent(), /The grade service is unavailable\./);
-    await expectPanelState(student, 'catalogue', 'ready');
-    await student.getByRole('button', { name: 'Enroll in PHYS101' }).click();
-    await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ timeout: 5_000 });
-    await student.waitForSelector('[data-testid=status-grades][data-state=down]', { timeout: 10_000 });
-    await screenshot(student, 'grades-down');
-  });
+    await step('teacher grades the student with the picker, and the student sees it', async () => {
+      const card = teacher.locator('article[data-course-code="CS201"]');
+      const row = card.locator('tr[data-student-name="Sam Rivera"]');
+      await row.getByLabel('Grade for Sam Rivera').selectOption('3.0');
+      await row.getByTestId('grade-status').getByText('Saved').waitFor();
+      await screenshot(teacher, 'teacher-graded');
+      await student.reload();
+      const grade = panel(student, 'my-grades').locator('tr[data-course-code="CS201"] [data-testid=grade]');
+      await grade.waitFor();
+      assert.equal(await grade.textContent(), '3.0');
+      await screenshot(student, 'student-sees-grade');
+    });
 
-  await step('grade-service back: the grades panel heals without a reload', async () => {
-    await cluster.up('grades');
-    await expectPanelState(student, 'my-grades', 'ready', 15_000);
-    await panel(student, 'my-grades').locator('tr[data-course-code="CS201"]').waitFor();
-    await screenshot(student, 'grades-healed');
-  });
+    await step('grade-service killed: only the grades panel fails; enrollment goes on', async () => {
+      await cluster.down('grades');
+      await expectPanelState(student, 'my-grades', 'error', 20_000);
+      const error = panel(student, 'my-grades').getByTestId('panel-error');
+      assert.match(await error.textContent(), /The grade service is unavailable\./);
+      await expectPanelState(student, 'catalogue', 'ready');
+      await student.getByRole('button', { name: 'Enroll in PHYS101' }).click();
+      await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ timeout: 5_000 });
+      await student.waitForSelector('[data-testid=status-grades][data-state=down]', { timeout: 10_000 });
+      await screenshot(student, 'grades-down');
+    });
 
-  await step('auth-service killed: a signed-in session goes on, only sign-in fails', async () => {
-    await cluster.down('auth');
-    await student.reload();
-    await expectPanelState(student, 'catalogue', 'ready');
-    await expectPanelState(student, 'my-courses', 'ready');
-    await expectPanelState(student, 'my-grades', 'ready');
-    assert.equal(await student.getByLabel('Password').count(), 0, 'the stored session must skip sign-in');
-    await screenshot(student, 'auth-down-session-goes-on');
-    const stranger = await newPage();
-    await stranger.goto(cluster.urls.web);
-    await stranger.getByLabel('Email').fill('student2@example.edu');
-    await stranger.getByLabel('Password').fill(PASSWORD);
-    await stranger.getByRole('button', { name: 'Sign in' }).click();
-    const error = stranger.getByTestId('signin-error');
-    await error.waitFor({ timeout: 8_000 });
-    assert.match(await error.textContent(), /^Sign-in is unavailable/);
-    await screenshot(stranger, 'auth-down-sign-in');
-    await cluster.up('auth');
-  });
+    await step('grade-service back: the grades panel heals without a reload', async () => {
+      await cluster.up('grades');
+      await expectPanelState(student, 'my-grades', 'ready', 15_000);
+      await panel(student, 'my-grades').locator('tr[data-course-code="CS201"]').waitFor();
+      await screenshot(student, 'grades-healed');
+    });
 
-  await step('static node stopped after load: the app keeps working', async () => {
-    await cluster.down('static', 'SIGTERM');
-    const gone = await fetch(cluster.urls.web).then(() => false, () => true);
-    assert.ok(gone, 'the static node still answers');
-    await student.getByRole('button', { name: 'Drop PHYS101' }).click();
-    await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ state: 'detached', timeout: 5_000 });
-    await student.getByRole('button', { name: 'Enroll in PHYS101' }).click();
-    await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ timeout: 5_000 });
-    await expectPanelState(student, 'my-grades', 'ready');
-    await screenshot(student, 'static-down-app-works');
-    assertNoPageErrors(student);
-    await cluster.up('static');
-  });
+    await step('auth-service killed: a signed-in session goes on, only sign-in fails', async () => {
+      await cluster.down('auth');
+      await student.reload();
+      await expectPanelState(student, 'catalogue', 'ready');
+      await expectPanelState(student, 'my-courses', 'ready');
+      await expectPanelState(student, 'my-grades', 'ready');
+      assert.equal(await student.getByLabel('Password').count(), 0, 'the stored session must skip sign-in');
+      await screenshot(student, 'auth-down-session-goes-on');
+      const stranger = await newPage();
+      await stranger.goto(cluster.urls.web);
+      await stranger.getByLabel('Email').fill('student2@example.edu');
+      await stranger.getByLabel('Password').fill(PASSWORD);
+      await stranger.getByRole('button', { name: 'Sign in' }).click();
+      const error = stranger.getByTestId('signin-error');
+      await error.waitFor({ timeout: 8_000 });
+      assert.match(await error.textContent(), /^Sign-in is unavailable/);
+      await screenshot(stranger, 'auth-down-sign-in');
+      await cluster.up('auth');
+    });
+
+    await step('static node stopped after load: the app keeps working', async () => {
+      await cluster.down('static', 'SIGTERM');
+      const gone = await fetch(cluster.urls.web).then(() => false, () => true);
+      assert.ok(gone, 'the static node still answers');
+      await student.getByRole('button', { name: 'Drop PHYS101' }).click();
+      await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ state: 'detached', timeout: 5_000 });
+      await student.getByRole('button', { name: 'Enroll in PHYS101' }).click();
+      await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ timeout: 5_000 });
+      await expectPanelState(student, 'my-grades', 'ready');
+      await screenshot(student, 'static-down-app-works');
+      assertNoPageErrors(student);
+      await cluster.up('static');
+    });
+  }
 
   const figures = {};
   await step('figures: navigation to catalogue on screen, and the wasm size', async () => {
@@ -272,6 +276,11 @@ async function main() {
     figures.wasm_bytes = bytes.length;
     figures.wasm_gzip_bytes = gzipSync(bytes, { level: 9 }).length;
     writeFileSync(join(out, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
+    if (figuresOnly) {
+      const bench = join(repo, 'target', 'bench');
+      mkdirSync(bench, { recursive: true });
+      writeFileSync(join(bench, 'browser.json'), `${JSON.stringify(figures, null, 2)}\n`);
+    }
     console.log(`  navigation to catalogue on screen: median ${figures.navigation_to_catalogue_ms.median} ms `
       + `(${figures.navigation_to_catalogue_ms.all.join(', ')})`);
     console.log(`  wasm: ${figures.wasm_bytes} bytes, ${figures.wasm_gzip_bytes} gzipped`);
