@@ -9,7 +9,7 @@ TOOLS_PATH := $(CURDIR)/frontend/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # In CI (CI=true) the PostgreSQL half of the suite must run, not be skipped.
 REQUIRE_POSTGRES ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: help run build build-services build-frontend test test-rust check-wasm lint fmt install-tools bench chaos e2e
+.PHONY: help run build build-services build-frontend test test-rust check-wasm lint fmt install-tools install-browser-tools bench chaos e2e
 
 help:
 	@echo "make run    build everything and start all nodes with demo data"
@@ -21,6 +21,10 @@ help:
 
 install-tools:
 	@.ci/install-tools
+
+# Headless Chromium and playwright-core as well, for e2e and the browser figures.
+install-browser-tools:
+	@.ci/install-tools --ci
 
 build: build-services build-frontend
 
@@ -50,12 +54,12 @@ lint:
 fmt:
 	$(CARGO) fmt --all
 
-bench: build
+bench: install-browser-tools build
 	./target/release/enroll-bench
 	node frontend/e2e/run.mjs --figures-only
 
 chaos: build-services
 	REQUIRE_POSTGRES=$(REQUIRE_POSTGRES) ./target/release/enroll-chaos
 
-e2e: build
+e2e: install-browser-tools build
 	node frontend/e2e/run.mjs
