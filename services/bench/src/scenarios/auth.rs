@@ -117,13 +117,17 @@ where
     B: Fn(reqwest::Client, usize, u64) -> Request + Send + Sync + 'static,
 {
     figures.push(load::run(&format!("{name} alone"), connections, WINDOW, u64::MAX, request()).await);
-    let logins = tokio::spawn(load::run(
-        "POST /auth/login burst",
-        32,
-        WINDOW + Duration::from_secs(1),
-        u64::MAX,
-        burst(),
-    ));
+    let (burst_name, burst_requests) = (format!("POST /auth/login burst beside {name}"), burst());
+    let logins = tokio::spawn(async move {
+        load::run(
+            &burst_name,
+            32,
+            WINDOW + Duration::from_secs(1),
+            u64::MAX,
+            burst_requests,
+        )
+        .await
+    });
     tokio::time::sleep(Duration::from_millis(300)).await;
     figures.push(
         load::run(

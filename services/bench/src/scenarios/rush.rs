@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use uuid::Uuid;
@@ -19,6 +19,8 @@ pub const CONNECTIONS: usize = 128;
 pub struct RushOutcome {
     pub figures: Figures,
     pub enrolled: usize,
+    /// From the first request to the last 201: how long the seats lasted.
+    pub seats_filled_seconds: f64,
     pub full: usize,
     pub violations: Vec<String>,
 }
@@ -45,9 +47,12 @@ pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<
             .collect(),
     );
     let created: Arc<Mutex<Vec<(Uuid, Uuid)>>> = Arc::default();
+    let last_created: Arc<Mutex<Option<Instant>>> = Arc::default();
     let full = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (students, courses_url) = (Arc::clone(&data.students), nodes.courses.clone());
     let (created_log, full_count, plan) = (Arc::clone(&created), Arc::clone(&full), Arc::clone(&attempts));
+    let last_created_log = Arc::clone(&last_created);
+    let started = Instant::now();
     let figures = load::run(
         &format!(
             "registration rush: {} students x {CHOICES} courses",
@@ -65,6 +70,7 @@ pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<
                 student.id,
             );
             let (created_log, full_count) = (Arc::clone(&created_log), Arc::clone(&full_count));
+            let last_created_log = Arc::clone(&last_created_log);
             Box::pin(async move {
                 let Ok(response) = http.post(url).bearer_auth(token).send().await else {
                     return false;
@@ -72,6 +78,7 @@ pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<
                 match response.status() {
                     StatusCode::CREATED => {
                         created_log.lock().expect("the log").push((course, student_id));
+                        *last_created_log.lock().expect("the clock") = Some(Instant::now());
                         true
                     }
                     StatusCode::CONFLICT => {
@@ -85,10 +92,15 @@ pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<
     )
     .await;
     let created = created.lock().expect("the log").clone();
+    let seats_filled_seconds = last_created
+        .lock()
+        .expect("the clock")
+        .map_or(0.0, |last| last.duration_since(started).as_secs_f64());
     let violations = check(nodes, data, &created).await?;
     Ok(RushOutcome {
         figures,
         enrolled: created.len(),
+        seats_filled_seconds,
         full: full.load(std::sync::atomic::Ordering::Relaxed),
         violations,
     })
