@@ -36,13 +36,33 @@ pub struct ServeArgs {
     #[arg(long, env = "PBKDF2_ITERATIONS", default_value_t = crate::password::MIN_ITERATIONS)]
     pub pbkdf2_iterations: u32,
 
-    /// Failed logins allowed per email within the throttle window.
-    #[arg(long, env = "LOGIN_FAILURES_PER_EMAIL", default_value_t = 5)]
-    pub login_failures_per_email: u32,
+    /// Failed sign-ins of one account from one address within 15 minutes
+    /// before that address is refused for that account.
+    #[arg(long, env = "LOGIN_FAILURES_PER_PAIR", default_value_t = 5)]
+    pub login_failures_per_pair: u32,
 
-    /// Failed logins allowed per client address within the throttle window.
+    /// Failed sign-ins of one account from all addresses within an hour
+    /// before only addresses it has signed in from may try.
+    #[arg(long, env = "LOGIN_FAILURES_PER_ACCOUNT", default_value_t = 100)]
+    pub login_failures_per_account: u32,
+
+    /// Failed sign-ins from one client address within 15 minutes before its
+    /// attempts are slowed (never refused: a campus shares one address).
     #[arg(long, env = "LOGIN_FAILURES_PER_CLIENT", default_value_t = 50)]
     pub login_failures_per_client: u32,
+
+    /// Sign-in attempts, successes included, of one account per minute.
+    #[arg(long, env = "LOGIN_ATTEMPTS_PER_ACCOUNT", default_value_t = 60)]
+    pub login_attempts_per_account: u32,
+
+    /// Most seconds a sign-in waits in the hashing queue; past that it is
+    /// answered 503 `auth_busy` with the time to come back.
+    #[arg(long, env = "LOGIN_QUEUE_SECONDS", default_value_t = 2.0)]
+    pub login_queue_seconds: f64,
+
+    /// Proxies whose `X-Forwarded-For` names the client, comma separated.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -45,18 +45,18 @@ impl From<Error> for ApiError {
             Error::Throttled { retry_after } => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_attempts",
-                format!("Too many failed sign-ins; try again in {retry_after} seconds."),
+                format!("Too many sign-in attempts for this account from here; try again in {retry_after} seconds."),
             )
             .with_retry_after(retry_after),
             Error::EmailTaken => ApiError::conflict("email_taken", "A user with this email already exists."),
             Error::UserNotFound => ApiError::not_found("user_not_found", "This user no longer exists."),
             Error::InvalidValue(e) => e.into(),
-            Error::HasherBusy(_) => ApiError::new(
+            Error::HasherBusy(HasherBusy { retry_after }) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "auth_busy",
-                "Sign-in is very busy right now; try again in a moment.",
+                format!("Many people are signing in right now; try again in {retry_after} seconds."),
             )
-            .with_retry_after(1),
+            .with_retry_after(retry_after),
             Error::Db(e) if e.is_unique_violation() => {
                 ApiError::conflict("email_taken", "A user with this email already exists.")
             }

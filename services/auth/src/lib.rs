@@ -13,9 +13,9 @@ mod password;
 mod routes;
 mod schema;
 mod seed;
+mod signin;
 mod state;
 mod store;
-mod throttle;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -29,8 +29,8 @@ use service_common::server::{self, Server};
 
 use crate::cli::{ServeArgs, DEFAULT_PORT};
 use crate::password::PasswordHasher;
+use crate::signin::{AccountLimits, ClientAddresses, FailureLedger, SignInPolicy};
 use crate::state::AppState;
-use crate::throttle::{LoginThrottle, ThrottlePolicy};
 
 pub use crate::domain::NewUserValues;
 
@@ -38,11 +38,11 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 const OPENAPI: &str = include_str!("../openapi.json");
 const SERVICE: &str = "auth";
 
-/// Builds the state: database (migrated), keys, hasher, throttle.
+/// Builds the state: database (migrated), keys, hasher, sign-in limits.
 async fn build_state(args: &ServeArgs) -> anyhow::Result<AppState> {
     let url = args.common.database_url_or(SERVICE);
     let database = db::connect(&DbOptions::new(&url, args.common.db_pool_size), MIGRATIONS)
-        .with_context(|| format!("opening the database {url}"))?;
+        .with_context(|| format!("opening the database {}", db::redacted(&url)))?;
     let signer = TokenSigner::from_private_pem(&read_private_key(&args.jwt_private_key)?)
         .with_context(|| format!("reading the private key {}", args.jwt_private_key.display()))?;
     let keys = public_keys(signer.public_key(), &args.common.jwt_public_key)?;
@@ -50,17 +50,23 @@ async fn build_state(args: &ServeArgs) -> anyhow::Result<AppState> {
         keys: keys.iter().map(Jwk::from).collect(),
     };
     let threads = std::thread::available_parallelism().map_or(2, usize::from);
-    let throttle = LoginThrottle::new(ThrottlePolicy {
-        per_email: args.login_failures_per_email,
-        per_client: args.login_failures_per_client,
-        ..ThrottlePolicy::default()
-    });
+    let policy = SignInPolicy {
+        failures_per_pair: args.login_failures_per_pair,
+        failures_per_account: args.login_failures_per_account,
+        failures_per_address: args.login_failures_per_client,
+        attempts_per_account_minute: args.login_attempts_per_account,
+        ..SignInPolicy::default()
+    };
+    let queue_wait = std::time::Duration::try_from_secs_f64(args.login_queue_seconds)
+        .context("--login-queue-seconds must be a positive number")?;
     Ok(AppState {
         db: database,
         verifier: Arc::new(TokenVerifier::new(&keys)),
         signer: Arc::new(signer),
-        hasher: PasswordHasher::start(threads, args.pbkdf2_iterations).await?,
-        throttle: Arc::new(throttle),
+        hasher: PasswordHasher::start(threads, args.pbkdf2_iterations, queue_wait).await?,
+        account_limits: AccountLimits::new(policy.attempts_per_account_minute, policy.in_flight_per_account),
+        ledger: Arc::new(FailureLedger::new(policy)),
+        client_addresses: Arc::new(ClientAddresses::new(args.trusted_proxies.clone())),
         jwks: Arc::new(jwks),
     })
 }
@@ -112,9 +118,9 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
 /// `auth-service create-user`: stores a user without a running server.
 pub async fn create_user_offline(args: &ServeArgs, values: NewUserValues) -> anyhow::Result<shared_types::auth::User> {
     let url = args.common.database_url_or(SERVICE);
-    let database =
-        db::connect(&DbOptions::new(&url, 1), MIGRATIONS).with_context(|| format!("opening the database {url}"))?;
-    let hasher = PasswordHasher::start(1, args.pbkdf2_iterations).await?;
+    let database = db::connect(&DbOptions::new(&url, 1), MIGRATIONS)
+        .with_context(|| format!("opening the database {}", db::redacted(&url)))?;
+    let hasher = PasswordHasher::start(1, args.pbkdf2_iterations, std::time::Duration::from_secs(60)).await?;
     accounts::create_account(&database, &hasher, values)
         .await
         .map_err(|e| anyhow::anyhow!(service_common::ApiError::from(e).message))

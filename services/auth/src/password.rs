@@ -1,15 +1,23 @@
 //! PBKDF2-HMAC-SHA256 password hashing on a dedicated pool of low-priority
-//! threads.
+//! threads, fed by a bounded, fair queue.
 //!
 //! One hash takes ~85 ms of CPU. Run inline on the async runtime it starves
 //! every other request; on tokio's blocking pool it competes with the request
 //! threads as an equal. Here it runs on threads with a lower scheduling
 //! priority (nice 10), so logins use the spare CPU and a `/auth/me` or a
-//! health check is served first. The queue is bounded: when it is full the
-//! caller is told to come back (503) instead of piling up work.
+//! health check is served first.
+//!
+//! The queue holds at most `max_wait` worth of hashing at the measured rate,
+//! so a queued sign-in is answered within the client's timeout; past that
+//! the caller is told when the queue will have room again (503 with
+//! `Retry-After`), not left to time out. A burst of sign-ins is therefore
+//! served in arrival order at the machine's hashing rate. Jobs of callers
+//! that have gone are skipped, and attempts from addresses with many recent
+//! failures wait behind everyone else.
 
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
-use std::sync::{Arc, Mutex};
+use std::collections::VecDeque;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use pbkdf2::password_hash::phc::PasswordHash;
 use pbkdf2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
@@ -23,16 +31,137 @@ pub const MIN_ITERATIONS: u32 = 600_000;
 /// Nice value of the hashing threads (0 is normal, 19 the lowest).
 const HASHING_NICENESS: i32 = 10;
 
-type Job = Box<dyn FnOnce() + Send>;
+/// Weight of the newest hash in the running mean of hash times.
+const MEAN_WEIGHT: f64 = 0.1;
 
-/// The hashing pool is saturated; the caller should retry shortly.
+/// A hash to compute; answers whether it ran (its caller may have gone).
+type Job = Box<dyn FnOnce() -> bool + Send>;
+
+/// The hashing queue is full; the caller should come back after
+/// `retry_after` seconds, when the queue has room again.
 #[derive(Debug, thiserror::Error)]
-#[error("password hashing is saturated")]
-pub struct HasherBusy;
+#[error("password hashing is saturated; retry in {retry_after} s")]
+pub struct HasherBusy {
+    pub retry_after: u64,
+}
+
+/// Which lane of the queue a hash waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Everyone, served first, in arrival order.
+    Normal,
+    /// Attempts from an address with many recent failures: served when no
+    /// normal attempt waits, so such an address slows down but is not shut.
+    Suspect,
+}
+
+struct Lanes {
+    normal: VecDeque<Job>,
+    suspect: VecDeque<Job>,
+    /// Places promised to tickets whose job is not queued yet.
+    reserved: usize,
+    mean_hash_seconds: f64,
+}
+
+impl Lanes {
+    fn waiting(&self) -> usize {
+        self.normal.len() + self.suspect.len() + self.reserved
+    }
+}
+
+struct Queue {
+    lanes: Mutex<Lanes>,
+    job_ready: Condvar,
+    threads: usize,
+    max_wait: Duration,
+}
+
+impl Queue {
+    fn lock(&self) -> MutexGuard<'_, Lanes> {
+        self.lanes.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn hashes_per_second(&self, lanes: &Lanes) -> f64 {
+        self.threads as f64 / lanes.mean_hash_seconds.max(0.001)
+    }
+
+    /// How many attempts may wait: `max_wait` of hashing, and never fewer
+    /// than two per thread.
+    fn capacity(&self, lanes: &Lanes) -> usize {
+        let by_time = (self.max_wait.as_secs_f64() * self.hashes_per_second(lanes)) as usize;
+        by_time.max(2 * self.threads)
+    }
+
+    fn reserve(self: &Arc<Self>) -> Result<Ticket, HasherBusy> {
+        let mut lanes = self.lock();
+        let capacity = self.capacity(&lanes);
+        let waiting = lanes.waiting();
+        if waiting >= capacity {
+            // Come back when half the queue has drained: there is room then,
+            // and the threads have not run dry meanwhile.
+            let excess = waiting.saturating_sub(capacity / 2) as f64;
+            let seconds = (excess / self.hashes_per_second(&lanes)).ceil() as u64;
+            return Err(HasherBusy {
+                retry_after: seconds.max(1),
+            });
+        }
+        lanes.reserved += 1;
+        Ok(Ticket {
+            queue: Some(Arc::clone(self)),
+        })
+    }
+
+    fn next_job(&self) -> Job {
+        let mut lanes = self.lock();
+        loop {
+            if let Some(job) = lanes.normal.pop_front().or_else(|| lanes.suspect.pop_front()) {
+                return job;
+            }
+            lanes = self
+                .job_ready
+                .wait(lanes)
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+        }
+    }
+
+    fn record_hash_time(&self, took: Duration) {
+        let mut lanes = self.lock();
+        lanes.mean_hash_seconds = lanes.mean_hash_seconds * (1.0 - MEAN_WEIGHT) + took.as_secs_f64() * MEAN_WEIGHT;
+    }
+}
+
+/// A place in the hashing queue, promised before the database is asked
+/// about the account, so that a full queue is refused before any work.
+/// Dropped unused, it gives the place back.
+pub struct Ticket {
+    queue: Option<Arc<Queue>>,
+}
+
+impl Ticket {
+    fn submit(mut self, lane: Lane, job: Job) {
+        let Some(queue) = self.queue.take() else { return };
+        let mut lanes = queue.lock();
+        lanes.reserved -= 1;
+        match lane {
+            Lane::Normal => lanes.normal.push_back(job),
+            Lane::Suspect => lanes.suspect.push_back(job),
+        }
+        drop(lanes);
+        queue.job_ready.notify_one();
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if let Some(queue) = self.queue.take() {
+            queue.lock().reserved -= 1;
+        }
+    }
+}
 
 /// Hashes and verifies passwords off the async runtime.
 pub struct PasswordHasher {
-    jobs: SyncSender<Job>,
+    queue: Arc<Queue>,
     pbkdf2: Pbkdf2,
     /// A hash of a random password, verified against when the email is
     /// unknown so that both failures take the same time.
@@ -40,58 +169,104 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// Starts `threads` hashing threads and computes the decoy hash.
-    pub async fn start(threads: usize, iterations: u32) -> anyhow::Result<Arc<Self>> {
+    /// Starts `threads` hashing threads whose queue holds at most
+    /// `max_wait` of work, and computes the decoy hash (which also gives the
+    /// first measure of the hash time).
+    pub async fn start(threads: usize, iterations: u32, max_wait: Duration) -> anyhow::Result<Arc<Self>> {
         let iterations = iterations.max(MIN_ITERATIONS);
         let params = Params::new(iterations).map_err(|e| anyhow::anyhow!("bad PBKDF2 parameters: {e}"))?;
         let pbkdf2 = Pbkdf2::new(Algorithm::Pbkdf2Sha256, params);
-        let (jobs, queue) = sync_channel::<Job>(256);
-        let queue = Arc::new(Mutex::new(queue));
-        for n in 0..threads.max(1) {
+        let threads = threads.max(1);
+        let queue = Arc::new(Queue {
+            lanes: Mutex::new(Lanes {
+                normal: VecDeque::new(),
+                suspect: VecDeque::new(),
+                reserved: 0,
+                // Replaced by measurement from the first hash on.
+                mean_hash_seconds: 0.1,
+            }),
+            job_ready: Condvar::new(),
+            threads,
+            max_wait,
+        });
+        for n in 0..threads {
             let queue = Arc::clone(&queue);
             std::thread::Builder::new()
                 .name(format!("pbkdf2-{n}"))
                 .spawn(move || hashing_thread(&queue))?;
         }
         let mut hasher = Self {
-            jobs,
+            queue,
             pbkdf2,
             decoy: String::new(),
         };
+        let started = Instant::now();
         let random = uuid::Uuid::new_v4().to_string();
         hasher.decoy = hasher.hash(random).await?;
+        hasher.queue.lock().mean_hash_seconds = started.elapsed().as_secs_f64();
         Ok(Arc::new(hasher))
     }
 
-    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T, HasherBusy> {
+    /// A place in the queue, or the seconds until there is one.
+    pub fn reserve(&self) -> Result<Ticket, HasherBusy> {
+        self.queue.reserve()
+    }
+
+    /// The seconds a sign-in queued now would wait, rounded up.
+    pub fn expected_wait_seconds(&self) -> u64 {
+        let lanes = self.queue.lock();
+        (lanes.waiting() as f64 / self.queue.hashes_per_second(&lanes))
+            .ceil()
+            .max(1.0) as u64
+    }
+
+    async fn run<T: Send + 'static>(
+        &self,
+        ticket: Ticket,
+        lane: Lane,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, HasherBusy> {
         let (reply, answer) = oneshot::channel();
         let job: Job = Box::new(move || {
+            // The caller gave up (its connection closed): do not spend a
+            // hash on nobody.
+            if reply.is_closed() {
+                return false;
+            }
             let _ = reply.send(work());
+            true
         });
-        match self.jobs.try_send(job) {
-            Ok(()) => answer.await.map_err(|_| HasherBusy),
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => Err(HasherBusy),
-        }
+        ticket.submit(lane, job);
+        answer.await.map_err(|_| HasherBusy { retry_after: 1 })
     }
 
     /// Hashes `password` with a fresh random salt into a PHC string
     /// (`$pbkdf2-sha256$i=600000,l=32$<salt>$<hash>`).
     pub async fn hash(&self, password: String) -> anyhow::Result<String> {
         let pbkdf2 = self.pbkdf2;
-        self.run(move || pbkdf2.hash_password(password.as_bytes()).map(|h| h.to_string()))
-            .await?
-            .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+        let ticket = self.reserve()?;
+        self.run(ticket, Lane::Normal, move || {
+            pbkdf2.hash_password(password.as_bytes()).map(|h| h.to_string())
+        })
+        .await?
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
     }
 
     /// Whether `password` matches the PHC string `stored`; with `None` (no
     /// such user) it checks against the decoy and answers false, taking the
     /// same time as a real check.
-    pub async fn verify(&self, password: String, stored: Option<String>) -> Result<bool, HasherBusy> {
+    pub async fn verify(
+        &self,
+        ticket: Ticket,
+        lane: Lane,
+        password: String,
+        stored: Option<String>,
+    ) -> Result<bool, HasherBusy> {
         let pbkdf2 = self.pbkdf2;
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.decoy.clone());
         let matches = self
-            .run(move || {
+            .run(ticket, lane, move || {
                 PasswordHash::new(&phc)
                     .map(|hash| pbkdf2.verify_password(password.as_bytes(), &hash).is_ok())
                     .unwrap_or(false)
@@ -101,18 +276,13 @@ impl PasswordHasher {
     }
 }
 
-fn hashing_thread(queue: &Mutex<Receiver<Job>>) {
+fn hashing_thread(queue: &Queue) {
     lower_priority();
     loop {
-        // The lock is held only while waiting for the next job, not while
-        // hashing, so the threads hash in parallel.
-        let job = match queue.lock() {
-            Ok(receiver) => receiver.recv(),
-            Err(_) => return,
-        };
-        match job {
-            Ok(job) => job(),
-            Err(_) => return,
+        let job = queue.next_job();
+        let started = Instant::now();
+        if job() {
+            queue.record_hash_time(started.elapsed());
         }
     }
 }

@@ -5,7 +5,7 @@ use service_common::auth::{JwkSet, TokenSigner, TokenVerifier};
 use service_common::db::Database;
 
 use crate::password::PasswordHasher;
-use crate::throttle::LoginThrottle;
+use crate::signin::{AccountLimits, ClientAddresses, FailureLedger};
 
 /// What every handler of auth-service can reach.
 #[derive(Clone, FromRef)]
@@ -14,6 +14,8 @@ pub struct AppState {
     pub verifier: Arc<TokenVerifier>,
     pub signer: Arc<TokenSigner>,
     pub hasher: Arc<PasswordHasher>,
-    pub throttle: Arc<LoginThrottle>,
+    pub ledger: Arc<FailureLedger>,
+    pub account_limits: Arc<AccountLimits>,
+    pub client_addresses: Arc<ClientAddresses>,
     pub jwks: Arc<JwkSet>,
 }

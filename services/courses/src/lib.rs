@@ -39,7 +39,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     let common = &args.common;
     let url = common.database_url_or(SERVICE);
     let database = db::connect(&DbOptions::new(&url, common.db_pool_size), MIGRATIONS)
-        .with_context(|| format!("opening the database {url}"))?;
+        .with_context(|| format!("opening the database {}", db::redacted(&url)))?;
     let keys = load_public_keys(&common.jwt_public_key)
         .with_context(|| format!("reading public keys from {}", common.jwt_public_key.display()))?;
     if keys.is_empty() {

@@ -109,6 +109,38 @@ struct TextValue {
 }
 
 impl TestDb {
+    /// Runs `sql` (statements without results) directly on the database.
+    pub fn execute(&self, sql: &str) {
+        match self.backend {
+            Backend::Sqlite => diesel::SqliteConnection::establish(&self.url)
+                .expect("open the test database")
+                .batch_execute(sql),
+            Backend::Postgres => PgConnection::establish(&self.url)
+                .expect("open the test database")
+                .batch_execute(sql),
+        }
+        .expect("run SQL on the test database");
+    }
+
+    /// PostgreSQL only: refuses new sessions to this database (`false`) or
+    /// lets them in again (`true`), and with `false` ends every open one,
+    /// as a server restart or an outage does to the services using it.
+    pub fn set_reachable(&self, reachable: bool) {
+        let name = self.pg_name.as_deref().expect("a PostgreSQL test database");
+        let mut admin = admin_connection();
+        admin
+            .batch_execute(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS {reachable}"))
+            .expect("changing ALLOW_CONNECTIONS");
+        if !reachable {
+            admin
+                .batch_execute(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                ))
+                .expect("ending the sessions");
+        }
+    }
+
     /// Runs `sql`, which must select one text column named `value`, directly
     /// on the database: how a test checks what was really stored.
     pub fn select_text(&self, sql: &str) -> Vec<String> {

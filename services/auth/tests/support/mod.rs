@@ -40,9 +40,27 @@ impl TestAuth {
         }
     }
 
+    /// Another replica of auth-service on the same database and keys.
+    pub async fn spawn_replica(&self) -> RunningService {
+        let args = vec![
+            "auth-service".to_owned(),
+            "--bind=127.0.0.1:0".into(),
+            format!("--database-url={}", self.db.url),
+            format!("--jwt-private-key={}", self.keys.private_key.display()),
+            format!("--jwt-public-key={}", self.keys.public_dir.display()),
+        ];
+        let cli = Cli::parse_from(args);
+        RunningService::spawn(auth_service::build(cli.serve).await.expect("a replica starts"))
+    }
+
     pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.login_at(&self.service, email, password).await
+    }
+
+    /// Signs in at the replica `service`.
+    pub async fn login_at(&self, service: &RunningService, email: &str, password: &str) -> Response {
         self.client
-            .post(self.service.at("/auth/login"))
+            .post(service.at("/auth/login"))
             .json(&json!({"email": email, "password": password}))
             .send()
             .await

@@ -2,10 +2,12 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{CustomizeConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
+use super::pool::{Tracked, TrackedManager};
+use super::url::{redacted, with_pg_defaults};
 use super::DbError;
 
 /// Which database engine a URL names.
@@ -30,8 +32,8 @@ impl Backend {
 /// A connection pool for one of the two backends.
 #[derive(Clone)]
 pub enum Database {
-    Postgres(Pool<ConnectionManager<PgConnection>>),
-    Sqlite(Pool<ConnectionManager<SqliteConnection>>),
+    Postgres(Pool<TrackedManager<PgConnection>>),
+    Sqlite(Pool<TrackedManager<SqliteConnection>>),
 }
 
 impl std::fmt::Debug for Database {
@@ -58,7 +60,9 @@ impl DbOptions {
         Self {
             url: url.into(),
             pool_size: pool_size.max(1),
-            checkout_timeout: Duration::from_secs(5),
+            // The contract: a request that needs a database that is away is
+            // answered 503 within 2 s.
+            checkout_timeout: Duration::from_millis(1500),
         }
     }
 }
@@ -68,8 +72,8 @@ impl DbOptions {
 #[derive(Debug)]
 struct SqlitePragmas;
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+impl SqlitePragmas {
+    fn apply(conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
         // WAL lets readers run beside the one writer; `synchronous=NORMAL`
         // in WAL mode loses nothing on a process crash (kill -9), only on
         // power loss, and spares an fsync per commit.
@@ -81,6 +85,17 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
     }
 }
 
+impl CustomizeConnection<Tracked<SqliteConnection>, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, tracked: &mut Tracked<SqliteConnection>) -> Result<(), diesel::r2d2::Error> {
+        Self::apply(&mut tracked.conn)
+    }
+}
+
+/// A key of PostgreSQL's advisory locks, taken around migrations: replicas
+/// of a service started together on an empty database would otherwise run
+/// the same migrations at once and fail on each other's tables.
+const MIGRATION_LOCK: i64 = 0x656e_726f_6c6c; // "enroll"
+
 fn sqlite_path(url: &str) -> &str {
     url.strip_prefix("sqlite://").unwrap_or(url)
 }
@@ -90,16 +105,23 @@ fn sqlite_path(url: &str) -> &str {
 pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Database, DbError> {
     match Backend::of_url(&options.url) {
         Backend::Postgres => {
-            let mut conn = PgConnection::establish(&options.url).map_err(|e| DbError::Unavailable(e.to_string()))?;
-            migrate(&mut conn, migrations)?;
+            let url = with_pg_defaults(&options.url);
+            let mut conn = PgConnection::establish(&url)
+                .map_err(|e| DbError::Unavailable(format!("{}: {e}", redacted(&options.url))))?;
+            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
+            let migrated = migrate(&mut conn, migrations);
+            // The lock also ends with the session; unlocking here lets the
+            // next replica in without waiting for this connection to close.
+            let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+            migrated?;
             let pool = Pool::builder()
                 .max_size(options.pool_size)
                 .min_idle(Some(1))
                 .connection_timeout(options.checkout_timeout)
-                // A dead connection shows up as a failed query and is dropped
-                // by r2d2; a SELECT 1 per checkout would cost every request.
-                .test_on_check_out(false)
-                .build_unchecked(ConnectionManager::new(&options.url));
+                // Checkout costs no round trip unless a lost connection was
+                // seen since this one was last checked (see `pool`).
+                .test_on_check_out(true)
+                .build_unchecked(TrackedManager::new(&url));
             Ok(Database::Postgres(pool))
         }
         Backend::Sqlite => {
@@ -109,16 +131,14 @@ pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Da
                     .map_err(|e| DbError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
             }
             let mut conn = SqliteConnection::establish(&path).map_err(|e| DbError::Unavailable(e.to_string()))?;
-            SqlitePragmas
-                .on_acquire(&mut conn)
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            SqlitePragmas::apply(&mut conn).map_err(|e| DbError::Unavailable(e.to_string()))?;
             migrate(&mut conn, migrations)?;
             let pool = Pool::builder()
                 .max_size(options.pool_size)
                 .connection_timeout(options.checkout_timeout)
-                .test_on_check_out(false)
+                .test_on_check_out(true)
                 .connection_customizer(Box::new(SqlitePragmas))
-                .build(ConnectionManager::new(&path))
+                .build(TrackedManager::new(&path))
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
             Ok(Database::Sqlite(pool))
         }
@@ -146,13 +166,18 @@ impl Database {
     /// file must also still exist: an open connection keeps reading a
     /// deleted file.
     pub async fn is_ready(&self, sqlite_file: Option<PathBuf>, within: Duration) -> bool {
-        fn probe<C: diesel::r2d2::R2D2Connection + 'static>(
-            pool: &Pool<ConnectionManager<C>>,
+        fn probe<C: diesel::r2d2::R2D2Connection + Send + 'static>(
+            pool: &Pool<TrackedManager<C>>,
             sql: &str,
             within: Duration,
         ) -> bool {
-            pool.get_timeout(within)
-                .is_ok_and(|mut conn| conn.batch_execute(sql).is_ok())
+            pool.get_timeout(within).is_ok_and(|mut tracked| {
+                let answered = tracked.conn.batch_execute(sql).is_ok();
+                if !answered {
+                    tracked.check_after_failure();
+                }
+                answered
+            })
         }
         let db = self.clone();
         let answered = tokio::task::spawn_blocking(move || match db {

@@ -23,6 +23,30 @@ impl DbError {
     }
 }
 
+/// Whether a database error is the database being away or unable to take
+/// writes, rather than a fault in the query: a lost connection, a server
+/// shutting down (SQLSTATE 57P01 and friends arrive as messages), a standby
+/// after a failover (25006), or a SQLite file whose disk is full or that
+/// became read-only. These are answered 503, never 500.
+fn is_outage(kind: &DatabaseErrorKind, message: &str) -> bool {
+    const OUTAGE_MESSAGES: [&str; 10] = [
+        "terminating connection",
+        "server closed the connection",
+        "no connection to the server",
+        "could not receive data",
+        "could not send data",
+        "the database system is",
+        "database or disk is full",
+        "readonly database",
+        "disk I/O error",
+        "unable to open database file",
+    ];
+    matches!(
+        kind,
+        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::ReadOnlyTransaction
+    ) || OUTAGE_MESSAGES.iter().any(|m| message.contains(m))
+}
+
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         match err {
@@ -36,12 +60,12 @@ impl From<DbError> for ApiError {
                 .with_retry_after(1)
             }
             DbError::Query(DieselError::NotFound) => ApiError::not_found("not_found", "No such resource."),
-            DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info)) => {
-                tracing::warn!(detail = %info.message(), "database connection lost");
+            DbError::Query(DieselError::DatabaseError(kind, info)) if is_outage(&kind, info.message()) => {
+                tracing::warn!(?kind, detail = %info.message(), "database unavailable");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "database_unavailable",
-                    "The database connection was lost; try again shortly.",
+                    "The database is not answering; try again shortly.",
                 )
                 .with_retry_after(1)
             }

@@ -9,9 +9,13 @@
 
 mod connect;
 mod error;
+mod pool;
+mod url;
 
 pub use connect::{connect, sqlite_file, Backend, Database, DbOptions};
 pub use error::DbError;
+pub use pool::{Tracked, TrackedManager};
+pub use url::redacted;
 
 /// Runs `$body` on a pooled connection, off the async runtime, and yields
 /// its `Result`. The error type must implement `From<DbError>`.
@@ -60,20 +64,22 @@ macro_rules! db_write {
 
 /// Checks a connection out of `pool` and runs `work` on tokio's blocking
 /// pool. A pool that cannot hand out a connection in time is reported as
-/// [`DbError::Unavailable`].
-pub async fn run_blocking<C, T, E, F>(
-    pool: diesel::r2d2::Pool<diesel::r2d2::ConnectionManager<C>>,
-    work: F,
-) -> Result<T, E>
+/// [`DbError::Unavailable`]; a connection whose work failed is checked, and
+/// dropped if it is dead (see [`pool`]).
+pub async fn run_blocking<C, T, E, F>(pool: diesel::r2d2::Pool<TrackedManager<C>>, work: F) -> Result<T, E>
 where
-    C: diesel::r2d2::R2D2Connection + 'static,
+    C: diesel::r2d2::R2D2Connection + Send + 'static,
     F: FnOnce(&mut C) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
     tokio::task::spawn_blocking(move || {
-        let mut conn = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
-        work(&mut conn)
+        let mut tracked = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+        let outcome = work(&mut tracked.conn);
+        if outcome.is_err() {
+            tracked.check_after_failure();
+        }
+        outcome
     })
     .await
     .map_err(|e| E::from(DbError::Unavailable(format!("database task failed: {e}"))))?

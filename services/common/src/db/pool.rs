@@ -1,0 +1,82 @@
+//! The connection pool, with dead connections found and dropped.
+//!
+//! diesel's r2d2 manager calls a connection broken only when its
+//! transaction state is, so after a PostgreSQL restart the pool would keep
+//! handing out connections whose socket is gone, and every request would
+//! fail until the service restarted. Pinging every connection at checkout
+//! would find them, at the cost of a round trip on every request.
+//!
+//! Instead a connection is pinged only when the work on it failed; if the
+//! ping fails too, the connection is dropped, and the pool's *suspicion
+//! epoch* goes up: every idle connection checked before that epoch is
+//! pinged once at its next checkout, so the rest of the dead ones are found
+//! without costing a user a request each. In steady state no ping is sent.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use diesel::r2d2::{ConnectionManager, ManageConnection, R2D2Connection};
+
+/// A pooled connection and the epoch it was last known good in.
+pub struct Tracked<C> {
+    pub(crate) conn: C,
+    checked_in_epoch: u64,
+    dead: bool,
+    /// The pool's suspicion epoch, shared with its manager.
+    epoch: Arc<AtomicU64>,
+}
+
+/// Wraps diesel's manager with the suspicion epoch.
+pub struct TrackedManager<C: R2D2Connection + 'static> {
+    inner: ConnectionManager<C>,
+    epoch: Arc<AtomicU64>,
+}
+
+impl<C: R2D2Connection + 'static> TrackedManager<C> {
+    pub fn new(url: &str) -> Self {
+        Self {
+            inner: ConnectionManager::new(url),
+            epoch: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+impl<C: R2D2Connection + Send + 'static> ManageConnection for TrackedManager<C> {
+    type Connection = Tracked<C>;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<Self::Connection, Self::Error> {
+        Ok(Tracked {
+            conn: self.inner.connect()?,
+            checked_in_epoch: self.epoch.load(Ordering::Acquire),
+            dead: false,
+            epoch: Arc::clone(&self.epoch),
+        })
+    }
+
+    fn is_valid(&self, tracked: &mut Self::Connection) -> Result<(), Self::Error> {
+        let epoch = self.epoch.load(Ordering::Acquire);
+        if tracked.checked_in_epoch >= epoch {
+            return Ok(());
+        }
+        self.inner.is_valid(&mut tracked.conn)?;
+        tracked.checked_in_epoch = epoch;
+        Ok(())
+    }
+
+    fn has_broken(&self, tracked: &mut Self::Connection) -> bool {
+        tracked.dead || self.inner.has_broken(&mut tracked.conn)
+    }
+}
+
+impl<C: R2D2Connection> Tracked<C> {
+    /// The work on this connection failed: if the connection itself is
+    /// gone, drop it and have the idle ones checked before reuse.
+    pub(crate) fn check_after_failure(&mut self) {
+        if self.conn.ping().is_err() {
+            self.dead = true;
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+            tracing::warn!("a database connection was lost; checking the idle ones before reuse");
+        }
+    }
+}
