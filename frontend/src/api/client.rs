@@ -108,16 +108,6 @@ impl ServiceClient {
         }
     }
 
-    /// Sends a call and turns any non-2xx answer into an [`ApiError`].
-    pub async fn call(&self, method: Method, path: &str, token: Option<&str>, body: &Body) -> Result<Reply, ApiError> {
-        let reply = self.send(method, path, token, body).await?;
-        if reply.is_success() {
-            Ok(reply)
-        } else {
-            Err(reply.into_error(self.service))
-        }
-    }
-
     /// Whether some replica answers `GET /healthz` with 200 within the budget.
     pub async fn is_healthy(&self) -> bool {
         matches!(self.send(Method::GET, "/healthz", None, &Body::Empty).await, Ok(r) if r.status == 200)

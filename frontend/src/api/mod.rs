@@ -24,6 +24,20 @@ pub use error::{ApiError, Service};
 use crate::config::Config;
 use crate::session::Session;
 
+/// How long the sign-in form keeps waiting out a busy queue before it
+/// shows the refusal.
+const SIGN_IN_QUEUE_LIMIT_MS: f64 = 5.0 * 60_000.0;
+
+/// The seconds to wait when `reply` is auth's "queue full" answer.
+fn queue_wait_seconds(reply: &Reply) -> Option<u32> {
+    let body: shared_types::ErrorBody = serde_json::from_str(&reply.text).ok()?;
+    if reply.status != 503 || body.error != "auth_busy" {
+        return None;
+    }
+    let seconds = reply.headers.get("retry-after")?.trim().parse::<u32>().ok()?;
+    Some(seconds.clamp(1, 60))
+}
+
 /// The grades of one class, and whether the roster behind them is complete.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClassGrades {
@@ -136,17 +150,33 @@ impl Api {
 
     // auth-service
 
-    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ApiError> {
+    /// Signs in. A full sign-in queue (503 `auth_busy`, on registration
+    /// morning) is waited out here: the attempt is repeated after the
+    /// server's `Retry-After`, and `on_queue` hears how long, so a person
+    /// never has to press twice.
+    pub async fn login(&self, email: &str, password: &str, on_queue: impl Fn(u32)) -> Result<LoginResponse, ApiError> {
         let body = serde_json::to_string(&LoginRequest {
             email: email.to_owned(),
             password: password.to_owned(),
         })
         .map_err(|_| ApiError::BadAnswer(Service::Auth))?;
-        let reply = self
-            .auth
-            .call(Method::POST, "/auth/login", None, &Body::Json(body))
-            .await?;
-        self.auth.decode(&reply)
+        let started = js_sys::Date::now();
+        loop {
+            let reply = self
+                .auth
+                .send(Method::POST, "/auth/login", None, &Body::Json(body.clone()))
+                .await?;
+            if reply.is_success() {
+                return self.auth.decode(&reply);
+            }
+            match queue_wait_seconds(&reply) {
+                Some(wait) if js_sys::Date::now() - started < SIGN_IN_QUEUE_LIMIT_MS => {
+                    on_queue(wait);
+                    gloo_timers::future::TimeoutFuture::new(wait.saturating_mul(1000)).await;
+                }
+                _ => return Err(reply.into_error(Service::Auth)),
+            }
+        }
     }
 
     pub async fn users(&self, role: Option<Role>) -> Result<Vec<User>, ApiError> {

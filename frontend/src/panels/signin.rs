@@ -18,6 +18,8 @@ pub fn SignIn() -> impl IntoView {
     let password = RwSignal::new(String::new());
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // Set while a full sign-in queue is being waited out.
+    let queued = RwSignal::new(None::<u32>);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -28,8 +30,14 @@ pub fn SignIn() -> impl IntoView {
         error.set(None);
         let api = api.clone();
         spawn_local(async move {
-            let result = api.login(email.get_untracked().trim(), &password.get_untracked()).await;
+            let on_queue = move |seconds| {
+                queued.try_set(Some(seconds));
+            };
+            let result = api
+                .login(email.get_untracked().trim(), &password.get_untracked(), on_queue)
+                .await;
             pending.try_set(false);
+            queued.try_set(None);
             match result {
                 Ok(login) => api.start_session(Session::from_login(login)),
                 Err(ApiError::Unavailable(_)) => {
@@ -48,6 +56,19 @@ pub fn SignIn() -> impl IntoView {
                 <h1>"Sign in"</h1>
                 <p class="muted">"Use your university account."</p>
                 {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                {move || {
+                    queued
+                        .get()
+                        .map(|seconds| {
+                            view! {
+                                <p class="notice" role="status" data-testid="signin-queued">
+                                    {format!(
+                                        "Many people are signing in right now. You are in the queue; trying again in {seconds} s."
+                                    )}
+                                </p>
+                            }
+                        })
+                }}
                 <label for="email">"Email"</label>
                 <input
                     id="email"

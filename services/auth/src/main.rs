@@ -6,6 +6,7 @@ use shared_types::auth::CreateUserRequest;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     service_common::telemetry::init_logging();
+    service_common::server::raise_open_files_limit();
     let cli = Cli::parse();
     match cli.command {
         None => {

@@ -6,7 +6,7 @@ use tokio::task::JoinSet;
 
 use crate::accounts::create_account;
 use crate::domain::NewUserValues;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store;
 
@@ -31,7 +31,11 @@ pub async fn seed_demo_users(state: &AppState) -> Result<()> {
         });
     }
     while let Some(created) = creations.join_next().await {
-        created.map_err(anyhow::Error::from)??;
+        match created.map_err(anyhow::Error::from)? {
+            // Another replica starting at the same moment seeded it first.
+            Ok(_) | Err(Error::EmailTaken) => {}
+            Err(e) => return Err(e),
+        }
     }
     tracing::info!(users = USERS.len(), password = DEMO_PASSWORD, "demo users seeded");
     Ok(())

@@ -92,18 +92,32 @@ pub struct Cluster {
 #[derive(Debug, Clone)]
 pub enum Storage {
     Sqlite,
+    /// One PostgreSQL server, by its base URL (`postgres://user@host:port`).
     Postgres(String),
+    /// Several servers behind one libpq multi-host URL: each database is
+    /// created on every server of `servers`, and the services get
+    /// `<prefix>/<name><query>`.
+    PostgresHosts {
+        servers: Vec<String>,
+        prefix: String,
+        query: String,
+    },
 }
 
-fn create_pg_database(base: &str, service: &str) -> anyhow::Result<String> {
+fn create_pg_database(servers: &[String], service: &str) -> anyhow::Result<String> {
     let name = format!("enroll_chaos_{service}_{}", uuid::Uuid::new_v4().simple());
-    let status = Command::new("psql")
-        .args([&format!("{base}/postgres"), "-qc", &format!("CREATE DATABASE {name}")])
-        .stdout(Stdio::null())
-        .status()
-        .context("psql is needed for the PostgreSQL run")?;
-    anyhow::ensure!(status.success(), "creating {name} failed");
-    Ok(format!("{base}/{name}"))
+    for base in servers {
+        let status = Command::new("psql")
+            .args([&format!("{base}/postgres"), "-qc", &format!("CREATE DATABASE {name}")])
+            // A server standing in for a read-only standby refuses writes
+            // by default; this one statement is let through.
+            .env("PGOPTIONS", "-c default_transaction_read_only=off")
+            .stdout(Stdio::null())
+            .status()
+            .context("psql is needed for the PostgreSQL run")?;
+        anyhow::ensure!(status.success(), "creating {name} on {base} failed");
+    }
+    Ok(name)
 }
 
 impl Cluster {
@@ -127,7 +141,13 @@ impl Cluster {
         let database = |service: &str| -> anyhow::Result<String> {
             match storage {
                 Storage::Sqlite => Ok(dir.path().join(format!("{service}.db")).to_string_lossy().into_owned()),
-                Storage::Postgres(base) => create_pg_database(base, service),
+                Storage::Postgres(base) => Ok(format!(
+                    "{base}/{}",
+                    create_pg_database(std::slice::from_ref(base), service)?
+                )),
+                Storage::PostgresHosts { servers, prefix, query } => {
+                    Ok(format!("{prefix}/{}{query}", create_pg_database(servers, service)?))
+                }
             }
         };
         let common = |host: &Host, port: u16, service: &str| -> anyhow::Result<Vec<String>> {

@@ -107,11 +107,9 @@ pub async fn fault_matrix(cluster: &mut Cluster, mode: Mode, session: &Session) 
     for node in NODES {
         for fault in [Fault::Kill, Fault::Stop, Fault::CutOff, Fault::Slowed] {
             if !fault.available(mode) {
-                rows.push(Row::new(
+                rows.push(Row::skipped(
                     format!("{node} {}", fault.name()),
-                    "skipped: needs network namespaces",
-                    true,
-                    "",
+                    "needs network namespaces",
                 ));
                 continue;
             }

@@ -5,16 +5,19 @@
 //! failed.
 
 mod cluster;
+mod database_faults;
 mod durability;
 mod faults;
 mod hosts;
+mod pg_server;
 mod probes;
 mod report;
 
 use std::path::PathBuf;
 use std::process::Command;
 
-use cluster::{Cluster, Storage, AUTH, NODES};
+use cluster::{Cluster, Storage, AUTH, COURSES, GRADES, NODES, STATIC};
+use database_faults::{DATABASE, STANDBY};
 use hosts::Hosts;
 use probes::{sign_in, Session};
 use report::Row;
@@ -58,7 +61,9 @@ async fn main() -> anyhow::Result<()> {
     let out = PathBuf::from("target/chaos");
     let mut rows: Vec<Row> = Vec::new();
 
-    let hosts = Hosts::create(&NODES);
+    // `CHAOS_ONLY=database` runs the database faults alone (for working on them).
+    let only_database = std::env::var("CHAOS_ONLY").is_ok_and(|v| v == "database");
+    let hosts = Hosts::create(if only_database { &[] } else { &NODES[..] });
     let mode = hosts.mode;
     let header = format!(
         "Hosts: {}.",
@@ -68,7 +73,7 @@ async fn main() -> anyhow::Result<()> {
         }
     );
     println!("{header}");
-    {
+    if !only_database {
         let mut cluster = Cluster::start(&hosts, &bin_dir, &Storage::Sqlite, &out.join("logs")).await?;
         let http = probes::client();
         let auth = cluster.url(AUTH);
@@ -84,7 +89,8 @@ async fn main() -> anyhow::Result<()> {
 
     let base = postgres_base();
     let required = std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true");
-    if postgres_reachable(&base) {
+    if only_database {
+    } else if postgres_reachable(&base) {
         println!("durability on postgres...");
         // The services reach PostgreSQL on the machine's loopback, so this
         // run puts the nodes on loopback addresses.
@@ -105,7 +111,13 @@ async fn main() -> anyhow::Result<()> {
     } else if required {
         anyhow::bail!("REQUIRE_POSTGRES is set but PostgreSQL at {base} is not reachable");
     } else {
-        rows.push(Row::new("postgres", "skipped: PostgreSQL not reachable", true, ""));
+        rows.push(Row::skipped("postgres", "PostgreSQL not reachable"));
+    }
+
+    println!("database faults on a PostgreSQL server of the suite's own...");
+    {
+        let hosts = Hosts::create(&[AUTH, COURSES, GRADES, STATIC, DATABASE, STANDBY]);
+        rows.extend(database_faults::database_faults(&hosts, &bin_dir, &out.join("logs-database")).await?);
     }
 
     let table = report::markdown(&header, &rows);
@@ -115,6 +127,12 @@ async fn main() -> anyhow::Result<()> {
     anyhow::ensure!(
         failed == 0,
         "{failed} fault-tolerance checks failed; see target/chaos/report.md"
+    );
+    // Where the suite could make namespaces, every row must have run.
+    let skipped = rows.iter().filter(|r| r.skipped).count();
+    anyhow::ensure!(
+        mode != hosts::Mode::Namespaces || skipped == 0,
+        "{skipped} checks were skipped although network namespaces are available"
     );
     Ok(())
 }

@@ -126,7 +126,10 @@ pub async fn sample(http: &reqwest::Client, urls: &Urls, session: &Session, prob
     let started = Instant::now();
     let outcome = match probe {
         Probe::SignIn => {
-            let body = json!({"email": demo::STUDENT2.email, "password": demo::DEMO_PASSWORD});
+            // Rotating through the demo users keeps each account within its
+            // sign-in attempts per minute.
+            let user = demo::USERS[(n % demo::USERS.len() as u64) as usize];
+            let body = json!({"email": user.email, "password": demo::DEMO_PASSWORD});
             expect(
                 http.post(format!("{}/auth/login", urls.auth)).json(&body).send().await,
                 &[StatusCode::OK],

@@ -9,6 +9,8 @@ pub struct Row {
     pub check: String,
     pub passed: bool,
     pub figures: String,
+    /// Not run here (the suite fails if that happens where it could run).
+    pub skipped: bool,
 }
 
 impl Row {
@@ -18,6 +20,15 @@ impl Row {
             check: check.into(),
             passed,
             figures: figures.into(),
+            skipped: false,
+        }
+    }
+
+    /// A check that could not run on this machine, and why.
+    pub fn skipped(fault: impl Into<String>, why: impl Into<String>) -> Self {
+        Self {
+            skipped: true,
+            ..Self::new(fault, why, true, "")
         }
     }
 }
@@ -29,12 +40,24 @@ pub fn markdown(header: &str, rows: &[Row]) -> String {
             "| {} | {} | {} | {} |\n",
             row.fault,
             row.check,
-            if row.passed { "pass" } else { "FAIL" },
+            if row.skipped {
+                "skipped"
+            } else if row.passed {
+                "pass"
+            } else {
+                "FAIL"
+            },
             row.figures
         ));
     }
     let failed = rows.iter().filter(|r| !r.passed).count();
-    out.push_str(&format!("\n{} checks, {} failed.\n", rows.len(), failed));
+    let skipped = rows.iter().filter(|r| r.skipped).count();
+    out.push_str(&format!(
+        "\n{} checks, {} failed, {} skipped.\n",
+        rows.len(),
+        failed,
+        skipped
+    ));
     out
 }
 

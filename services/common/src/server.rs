@@ -78,3 +78,36 @@ pub async fn shutdown_signal() {
     }
     tracing::info!("shutdown signal received; draining in-flight requests");
 }
+
+/// Raises the soft limit on open files to the hard limit: the default soft
+/// limit (1,024) is below what a registration-day crowd holds open, and
+/// running out refuses everyone ("Too many open files"). Returns the limit
+/// now in force.
+#[cfg(unix)]
+pub fn raise_open_files_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
+    unsafe {
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 0;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                limit = raised;
+            }
+        }
+    }
+    limit.rlim_cur
+}
+
+#[cfg(not(unix))]
+pub fn raise_open_files_limit() -> u64 {
+    0
+}

@@ -5,7 +5,7 @@ use chrono::Utc;
 use service_common::db::Database;
 use service_common::demo::{COURSES, ENROLLMENTS};
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::{CourseRow, EnrollmentRow};
 use crate::store;
 
@@ -39,7 +39,14 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
             enrolled_at: now,
         })
         .collect();
-    store::insert_seed(db, course_rows, enrollment_rows).await?;
+    match store::insert_seed(db, course_rows, enrollment_rows).await {
+        // Another replica starting at the same moment seeded them first.
+        Err(Error::Db(e)) if e.is_unique_violation() => {
+            tracing::info!("demo courses seeded by another replica");
+            return Ok(());
+        }
+        other => other?,
+    }
     tracing::info!(
         courses = COURSES.len(),
         enrollments = ENROLLMENTS.len(),

@@ -40,17 +40,43 @@ impl TestAuth {
         }
     }
 
-    /// Another replica of auth-service on the same database and keys.
-    pub async fn spawn_replica(&self) -> RunningService {
-        let args = vec![
+    /// auth-service with the demo users on `db`, reached through `url`
+    /// (another spelling of its address, such as a multi-host URL).
+    pub async fn spawn_on_url(db: TestDb, url: &str) -> Self {
+        let keys = TestKeys::generate();
+        let cli = Cli::parse_from(Self::args(&keys, url, true));
+        let server = auth_service::build(cli.serve).await.expect("auth-service starts");
+        Self {
+            service: RunningService::spawn(server),
+            db,
+            keys,
+            client: testkit::http_client(),
+        }
+    }
+
+    pub fn args(keys: &TestKeys, url: &str, seed: bool) -> Vec<String> {
+        let mut args = vec![
             "auth-service".to_owned(),
             "--bind=127.0.0.1:0".into(),
-            format!("--database-url={}", self.db.url),
-            format!("--jwt-private-key={}", self.keys.private_key.display()),
-            format!("--jwt-public-key={}", self.keys.public_dir.display()),
+            format!("--database-url={url}"),
+            format!("--jwt-private-key={}", keys.private_key.display()),
+            format!("--jwt-public-key={}", keys.public_dir.display()),
         ];
-        let cli = Cli::parse_from(args);
-        RunningService::spawn(auth_service::build(cli.serve).await.expect("a replica starts"))
+        if seed {
+            args.push("--seed-demo".into());
+        }
+        args
+    }
+
+    /// Builds (migrates, binds) another replica on the same database and
+    /// keys, without serving yet.
+    pub async fn build_replica(&self) -> anyhow::Result<service_common::server::Server> {
+        auth_service::build(Cli::parse_from(Self::args(&self.keys, &self.db.url, false)).serve).await
+    }
+
+    /// Another replica of auth-service on the same database and keys.
+    pub async fn spawn_replica(&self) -> RunningService {
+        RunningService::spawn(self.build_replica().await.expect("a replica starts"))
     }
 
     pub async fn login(&self, email: &str, password: &str) -> Response {

@@ -1,6 +1,7 @@
 //! The scenarios. Each states what it measures; the figures go in the table.
 
 pub mod auth;
+pub mod campus;
 pub mod catalogue;
 pub mod grades;
 pub mod rush;

@@ -28,10 +28,15 @@ macro_rules! db_run {
     ($db:expr, |$conn:ident| $body:expr) => {{
         match $db.clone() {
             $crate::db::Database::Postgres(pool) => {
-                $crate::db::run_blocking(pool, move |$conn: &mut ::diesel::PgConnection| $body).await
+                $crate::db::run_blocking(
+                    pool,
+                    $crate::db::PG_DEADLINE,
+                    move |$conn: &mut ::diesel::PgConnection| $body,
+                )
+                .await
             }
             $crate::db::Database::Sqlite(pool) => {
-                $crate::db::run_blocking(pool, move |$conn: &mut ::diesel::SqliteConnection| $body).await
+                $crate::db::run_blocking(pool, None, move |$conn: &mut ::diesel::SqliteConnection| $body).await
             }
         }
     }};
@@ -47,13 +52,15 @@ macro_rules! db_write {
         use ::diesel::Connection as _;
         match $db.clone() {
             $crate::db::Database::Postgres(pool) => {
-                $crate::db::run_blocking(pool, move |conn: &mut ::diesel::PgConnection| {
-                    conn.transaction(|$conn| $body)
-                })
+                $crate::db::run_blocking(
+                    pool,
+                    $crate::db::PG_DEADLINE,
+                    move |conn: &mut ::diesel::PgConnection| conn.transaction(|$conn| $body),
+                )
                 .await
             }
             $crate::db::Database::Sqlite(pool) => {
-                $crate::db::run_blocking(pool, move |conn: &mut ::diesel::SqliteConnection| {
+                $crate::db::run_blocking(pool, None, move |conn: &mut ::diesel::SqliteConnection| {
                     conn.immediate_transaction(|$conn| $body)
                 })
                 .await
@@ -62,25 +69,44 @@ macro_rules! db_write {
     }};
 }
 
+/// How long a request waits for PostgreSQL, checkout included, before it is
+/// answered 503: the contract's 2 s. A server that is stopped (SIGSTOP) or
+/// hung still acknowledges packets, so no TCP timeout ends a query sent to
+/// it; this does, and the query's thread finishes (or fails) on its own
+/// when the server moves again. SQLite has no such fault: a local file
+/// answers or fails, and waits for its write lock are bounded by
+/// `busy_timeout`.
+pub const PG_DEADLINE: Option<std::time::Duration> = Some(std::time::Duration::from_secs(2));
+
 /// Checks a connection out of `pool` and runs `work` on tokio's blocking
-/// pool. A pool that cannot hand out a connection in time is reported as
+/// pool, within `deadline` if one is given. A pool that cannot hand out a
+/// connection in time, or a deadline passed, is reported as
 /// [`DbError::Unavailable`]; a connection whose work failed is checked, and
 /// dropped if it is dead (see [`pool`]).
-pub async fn run_blocking<C, T, E, F>(pool: diesel::r2d2::Pool<TrackedManager<C>>, work: F) -> Result<T, E>
+pub async fn run_blocking<C, T, E, F>(
+    pool: diesel::r2d2::Pool<TrackedManager<C>>,
+    deadline: Option<std::time::Duration>,
+    work: F,
+) -> Result<T, E>
 where
     C: diesel::r2d2::R2D2Connection + Send + 'static,
     F: FnOnce(&mut C) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    tokio::task::spawn_blocking(move || {
+    let task = tokio::task::spawn_blocking(move || {
         let mut tracked = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
         let outcome = work(&mut tracked.conn);
         if outcome.is_err() {
             tracked.check_after_failure();
         }
         outcome
-    })
-    .await
-    .map_err(|e| E::from(DbError::Unavailable(format!("database task failed: {e}"))))?
+    });
+    let finished = match deadline {
+        Some(deadline) => tokio::time::timeout(deadline, task)
+            .await
+            .map_err(|_| E::from(DbError::Unavailable(format!("no answer within {deadline:?}"))))?,
+        None => task.await,
+    };
+    finished.map_err(|e| E::from(DbError::Unavailable(format!("database task failed: {e}"))))?
 }
