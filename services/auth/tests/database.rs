@@ -75,7 +75,7 @@ async fn a_multi_host_url_finds_the_live_writable_host() {
     // Port 1 of loopback refuses at once: a dead first host, as libpq sees
     // one whose server is down.
     let url = format!("postgresql://{user}127.0.0.1:1,{host}/{name}?target_session_attrs=read-write");
-    let app = TestAuth::spawn_on_url(db, &url).await;
+    let app = TestAuth::spawn_on_url(db, &url, &[]).await;
     let (status, body) = status_and_body(app.login("student@example.edu", "demo-password-1").await).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(app.get("/readyz", None).await.status(), StatusCode::OK);

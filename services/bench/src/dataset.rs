@@ -4,8 +4,6 @@
 
 use std::sync::Arc;
 
-use reqwest::StatusCode;
-use serde_json::json;
 use service_common::demo;
 use shared_types::Role;
 use uuid::Uuid;
@@ -51,21 +49,7 @@ pub async fn create_course(
     capacity: i64,
     teacher: (Uuid, &str),
 ) -> anyhow::Result<Uuid> {
-    let response = http
-        .post(format!("{}/courses", nodes.courses))
-        .bearer_auth(admin)
-        .json(&json!({"code": code, "title": format!("Course {code}"),
-                      "description": "A course of the benchmark's catalogue, with a description of typical length for a university listing.",
-                      "capacity": capacity, "teacher_id": teacher.0, "teacher_name": teacher.1}))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        response.status() == StatusCode::CREATED,
-        "creating {code}: {}",
-        response.status()
-    );
-    let body: serde_json::Value = response.json().await?;
-    Ok(body["id"].as_str().unwrap_or_default().parse()?)
+    testkit::write::create_course(http, &nodes.courses, admin, code, capacity, teacher).await
 }
 
 pub async fn seed(nodes: &Nodes) -> anyhow::Result<Dataset> {

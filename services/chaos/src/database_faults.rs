@@ -377,20 +377,8 @@ async fn create_course(
     code: &str,
     seats: i64,
 ) -> anyhow::Result<Uuid> {
-    let response = http
-        .post(format!("{courses}/courses"))
-        .bearer_auth(admin)
-        .json(&json!({"code": code, "title": "Database faults", "capacity": seats,
-                      "teacher_id": demo::TEACHER.id, "teacher_name": demo::TEACHER.name}))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        response.status() == StatusCode::CREATED,
-        "creating {code}: {}",
-        response.status()
-    );
-    let body: serde_json::Value = response.json().await?;
-    Ok(body["id"].as_str().unwrap_or_default().parse()?)
+    let teacher = (demo::TEACHER.id, demo::TEACHER.name);
+    testkit::write::create_course(http, courses, admin, code, seats, teacher).await
 }
 
 /// Runs the four database faults; `hosts` must include [`DATABASE`].

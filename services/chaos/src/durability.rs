@@ -51,21 +51,13 @@ pub async fn durability(cluster: &mut Cluster, backend: &str) -> anyhow::Result<
     let http = crate::probes::client();
     let mut course_ids = Vec::new();
     for n in 0..COURSE_COUNT {
-        let response = http
-            .post(format!("{courses_url}/courses"))
-            .bearer_auth(&admin)
-            .json(&json!({"code": format!("DUR{backend}{n}").to_uppercase().replace("POSTGRES", "PG").replace("SQLITE", "SQ"),
-                          "title": "Durability", "capacity": SEATS,
-                          "teacher_id": demo::TEACHER.id, "teacher_name": demo::TEACHER.name}))
-            .send()
-            .await?;
-        anyhow::ensure!(
-            response.status() == StatusCode::CREATED,
-            "creating a course: {}",
-            response.status()
-        );
-        let body: serde_json::Value = response.json().await?;
-        course_ids.push(body["id"].as_str().unwrap_or_default().parse::<Uuid>()?);
+        let code = format!("DUR{backend}{n}")
+            .to_uppercase()
+            .replace("POSTGRES", "PG")
+            .replace("SQLITE", "SQ");
+        let teacher = (demo::TEACHER.id, demo::TEACHER.name);
+        course_ids
+            .push(testkit::write::create_course(&http, &courses_url, &admin, &code, SEATS as i64, teacher).await?);
     }
 
     let enrolled: Arc<Mutex<Vec<(Uuid, Uuid)>>> = Arc::default();

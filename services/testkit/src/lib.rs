@@ -75,3 +75,37 @@ pub mod read {
         get_json(http, format!("{courses}/courses/{course}/roster"), token).await
     }
 }
+
+/// Typed writes through the services' APIs, for harnesses that set up data.
+pub mod write {
+    use reqwest::StatusCode;
+    use uuid::Uuid;
+
+    /// `POST /courses` as the admin `admin`; the new course's id.
+    pub async fn create_course(
+        http: &reqwest::Client,
+        courses: &str,
+        admin: &str,
+        code: &str,
+        capacity: i64,
+        teacher: (Uuid, &str),
+    ) -> anyhow::Result<Uuid> {
+        let response = http
+            .post(format!("{courses}/courses"))
+            .bearer_auth(admin)
+            .json(&serde_json::json!({
+                "code": code, "title": format!("Course {code}"),
+                "description": "A course of the test harness, with a description of typical length for a university listing.",
+                "capacity": capacity, "teacher_id": teacher.0, "teacher_name": teacher.1,
+            }))
+            .send()
+            .await?;
+        anyhow::ensure!(
+            response.status() == StatusCode::CREATED,
+            "creating {code}: {}",
+            response.status()
+        );
+        let body: serde_json::Value = response.json().await?;
+        Ok(body["id"].as_str().unwrap_or_default().parse()?)
+    }
+}

@@ -19,32 +19,18 @@ impl TestAuth {
     /// auth-service with the demo users and the given extra flags.
     pub async fn spawn(backend: Backend, extra: &[&str]) -> Self {
         let db = TestDb::create(backend);
-        let keys = TestKeys::generate();
-        let mut args = vec![
-            "auth-service".to_owned(),
-            "--bind=127.0.0.1:0".into(),
-            format!("--database-url={}", db.url),
-            format!("--jwt-private-key={}", keys.private_key.display()),
-            format!("--jwt-public-key={}", keys.public_dir.display()),
-            "--seed-demo".into(),
-            "--max-body-bytes=4096".into(),
-        ];
-        args.extend(extra.iter().map(|s| s.to_string()));
-        let cli = Cli::parse_from(args);
-        let server = auth_service::build(cli.serve).await.expect("auth-service starts");
-        Self {
-            service: RunningService::spawn(server),
-            db,
-            keys,
-            client: testkit::http_client(),
-        }
+        let url = db.url.clone();
+        Self::spawn_on_url(db, &url, extra).await
     }
 
     /// auth-service with the demo users on `db`, reached through `url`
     /// (another spelling of its address, such as a multi-host URL).
-    pub async fn spawn_on_url(db: TestDb, url: &str) -> Self {
+    pub async fn spawn_on_url(db: TestDb, url: &str, extra: &[&str]) -> Self {
         let keys = TestKeys::generate();
-        let cli = Cli::parse_from(Self::args(&keys, url, true));
+        let mut args = Self::args(&keys, url, true);
+        args.push("--max-body-bytes=4096".into());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let cli = Cli::parse_from(args);
         let server = auth_service::build(cli.serve).await.expect("auth-service starts");
         Self {
             service: RunningService::spawn(server),
