@@ -12,6 +12,7 @@ mod hosts;
 mod pg_server;
 mod probes;
 mod report;
+mod sqlite_disk;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -89,8 +90,8 @@ async fn main() -> anyhow::Result<()> {
 
     let base = postgres_base();
     let required = std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true");
-    if only_database {
-    } else if postgres_reachable(&base) {
+    let durability_on_postgres = !only_database && postgres_reachable(&base);
+    if durability_on_postgres {
         println!("durability on postgres...");
         // The services reach PostgreSQL on the machine's loopback, so this
         // run puts the nodes on loopback addresses.
@@ -108,11 +109,14 @@ async fn main() -> anyhow::Result<()> {
         .await;
         drop_chaos_databases(&base);
         rows.extend(result?);
-    } else if required {
+    } else if required && !only_database {
         anyhow::bail!("REQUIRE_POSTGRES is set but PostgreSQL at {base} is not reachable");
-    } else {
+    } else if !only_database {
         rows.push(Row::skipped("postgres", "PostgreSQL not reachable"));
     }
+
+    println!("SQLite's disk full...");
+    rows.extend(sqlite_disk::sqlite_disk_faults(&bin_dir, &out.join("logs-sqlite-disk")).await?);
 
     println!("database faults on a PostgreSQL server of the suite's own...");
     {
