@@ -164,24 +164,8 @@ pub async fn sqlite_disk_faults(bin_dir: &Path, logs: &Path) -> anyhow::Result<V
     let mut acknowledged = Vec::new();
     let mut rows = Vec::new();
     let filler = mount.path.join("filler");
-    let faults: [(
-        &str,
-        Box<dyn Fn() -> anyhow::Result<()>>,
-        Box<dyn Fn() -> anyhow::Result<()>>,
-    ); 1] = [(
-        "SQLite disk full",
-        Box::new(|| {
-            // Fill every free byte of the tmpfs.
-            let _ = Command::new("dd")
-                .args(["if=/dev/zero", "bs=64k"])
-                .arg(format!("of={}", filler.display()))
-                .stderr(Stdio::null())
-                .status();
-            Ok(())
-        }),
-        Box::new(|| Ok(std::fs::remove_file(&filler)?)),
-    )];
-    for (name, apply, heal) in &faults {
+    let name = "SQLite disk full";
+    {
         // Writes before the fault, so there is something to lose.
         for _ in 0..50 {
             let (status, _, student) = enroll(&http, &service.url, &signer, course).await;
@@ -189,7 +173,12 @@ pub async fn sqlite_disk_faults(bin_dir: &Path, logs: &Path) -> anyhow::Result<V
                 acknowledged.push(student);
             }
         }
-        apply()?;
+        // Fill every free byte of the tmpfs.
+        let _ = Command::new("dd")
+            .args(["if=/dev/zero", "bs=64k"])
+            .arg(format!("of={}", filler.display()))
+            .stderr(Stdio::null())
+            .status();
         let mut answers: Vec<(u16, String)> = Vec::new();
         let mut longest = Duration::ZERO;
         for _ in 0..20 {
@@ -201,7 +190,7 @@ pub async fn sqlite_disk_faults(bin_dir: &Path, logs: &Path) -> anyhow::Result<V
             }
             answers.push((status, code));
         }
-        heal()?;
+        std::fs::remove_file(&filler)?;
         let healed = Instant::now();
         let mut back_after = None;
         while healed.elapsed() < RECOVERY * 5 {
@@ -219,7 +208,7 @@ pub async fn sqlite_disk_faults(bin_dir: &Path, logs: &Path) -> anyhow::Result<V
             .count();
         let errors_500 = answers.iter().filter(|(s, _)| *s >= 500 && *s != 503).count();
         rows.push(Row::new(
-            *name,
+            name,
             "writes answered 503 database_unavailable (never 500), within 2 s each",
             unavailable > 0 && errors_500 == 0 && longest <= RECOVERY,
             format!(
@@ -229,7 +218,7 @@ pub async fn sqlite_disk_faults(bin_dir: &Path, logs: &Path) -> anyhow::Result<V
             ),
         ));
         rows.push(Row::new(
-            *name,
+            name,
             "writes work again within 2 s of the fix, without a restart",
             back_after.is_some_and(|d| d <= RECOVERY),
             back_after.map_or("never".to_owned(), |d| format!("after {} ms", d.as_millis())),
@@ -239,7 +228,7 @@ pub async fn sqlite_disk_faults(bin_dir: &Path, logs: &Path) -> anyhow::Result<V
     let listed: std::collections::HashSet<Uuid> = roster.iter().map(|r| r.student_id).collect();
     let lost = acknowledged.iter().filter(|s| !listed.contains(s)).count();
     rows.push(Row::new(
-        "SQLite disk full",
+        name,
         "every acknowledged enrollment is kept",
         lost == 0 && acknowledged.len() >= 50,
         format!("{lost} of {} lost", acknowledged.len()),
