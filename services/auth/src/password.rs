@@ -9,8 +9,9 @@
 //!
 //! The queue holds at most `max_wait` worth of hashing at the measured rate,
 //! so a queued sign-in is answered within the client's timeout; past that
-//! the caller is told when the queue will have room again (503 with
-//! `Retry-After`), not left to time out. A burst of sign-ins is therefore
+//! the caller is told when the queue will have room for it (503 with
+//! `Retry-After`), not left to time out. Callers turned away are given
+//! successive places, 1/rate apart, so they come back spread out. A burst of sign-ins is therefore
 //! served in arrival order at the machine's hashing rate. Jobs of callers
 //! that have gone are skipped, and attempts from addresses with many recent
 //! failures wait behind everyone else.
@@ -61,6 +62,11 @@ struct Lanes {
     /// Places promised to tickets whose job is not queued yet.
     reserved: usize,
     mean_hash_seconds: f64,
+    /// When the last caller turned away was told to come back: each next
+    /// one is given the following free place, so a crowd turned away comes
+    /// back spread out at the hashing rate, in arrival order, instead of
+    /// all at once.
+    last_comeback: Option<Instant>,
 }
 
 impl Lanes {
@@ -97,10 +103,16 @@ impl Queue {
         let capacity = self.capacity(&lanes);
         let waiting = lanes.waiting();
         if waiting >= capacity {
-            // Come back when half the queue has drained: there is room then,
-            // and the threads have not run dry meanwhile.
-            let excess = waiting.saturating_sub(capacity / 2) as f64;
-            let seconds = (excess / self.hashes_per_second(&lanes)).ceil() as u64;
+            // A place frees every 1/rate seconds; this caller gets the first
+            // one not already promised to someone turned away before.
+            let per_place = Duration::from_secs_f64(1.0 / self.hashes_per_second(&lanes));
+            let now = Instant::now();
+            let first_free = now + per_place * (waiting + 1 - capacity) as u32;
+            let comeback = lanes
+                .last_comeback
+                .map_or(first_free, |last| (last + per_place).max(first_free));
+            lanes.last_comeback = Some(comeback);
+            let seconds = comeback.duration_since(now).as_secs_f64().ceil() as u64;
             return Err(HasherBusy {
                 retry_after: seconds.max(1),
             });
@@ -184,6 +196,7 @@ impl PasswordHasher {
                 reserved: 0,
                 // Replaced by measurement from the first hash on.
                 mean_hash_seconds: 0.1,
+                last_comeback: None,
             }),
             job_ready: Condvar::new(),
             threads,

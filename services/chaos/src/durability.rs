@@ -1,11 +1,14 @@
-//! Durability: enrollments and grade uploads run while course-service and
+//! Durability: enrollments and grade writes run while course-service and
 //! grade-service are killed with `kill -9` and restarted, several times.
-//! Afterwards every write that got a 2xx must be there, no course may hold
-//! more students than seats, and nothing may be duplicated.
+//! Each kill waits for 100 acknowledged writes since the last and lands
+//! while writes are in flight. Afterwards every write that got a 2xx must
+//! be there, no course may hold more students than seats, nothing may be
+//! duplicated, and no answer may have been a 500.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde_json::json;
@@ -20,27 +23,69 @@ use crate::report::Row;
 
 const COURSE_COUNT: usize = 10;
 const SEATS: usize = 30;
-const STUDENTS: usize = 500;
-const CHOICES: usize = 2;
+const WRITERS: usize = 16;
 const KILL_ROUNDS: usize = 3;
+/// Acknowledged writes each kill must follow, so that it lands on a
+/// system under load rather than an idle one.
+const WRITES_PER_KILL: usize = 100;
+/// The longest a write is retried while its service is down.
+const WRITE_DEADLINE: Duration = Duration::from_secs(30);
 
 fn mint(signer: &TokenSigner, id: Uuid, name: &str, role: Role) -> String {
     let claims = signer.claims_for(id, &format!("{id}@example.edu"), name, vec![role]);
     signer.sign(&claims).expect("a token")
 }
 
-/// Sends until an answer comes: a dead or restarting service is waited out,
-/// as a browser's retry would. Gives up after 30 s.
-async fn until_answered(request: impl Fn() -> reqwest::RequestBuilder) -> Option<reqwest::Response> {
-    for _ in 0..300 {
-        if let Ok(response) = request().send().await {
-            if !response.status().is_server_error() {
-                return Some(response);
-            }
+/// How a write ended.
+enum Outcome {
+    Answered(reqwest::Response),
+    /// A 5xx other than 503: a bug of ours, never retried.
+    ServerError(u16),
+    Unanswered,
+}
+
+/// What the writers share with the killer and the checks.
+#[derive(Default)]
+struct Log {
+    enrolled: Mutex<Vec<(Uuid, Uuid)>>,
+    graded: Mutex<Vec<(Uuid, Uuid, f64)>>,
+    in_flight: AtomicUsize,
+    unanswered: AtomicUsize,
+    server_errors: Mutex<Vec<u16>>,
+}
+
+/// Sends until an answer comes: a dead or restarting service (no
+/// connection, or 503) is waited out, as a browser's retry would, for at
+/// most [`WRITE_DEADLINE`] in all.
+async fn until_answered(log: &Log, request: impl Fn() -> reqwest::RequestBuilder) -> Outcome {
+    let deadline = Instant::now() + WRITE_DEADLINE;
+    log.in_flight.fetch_add(1, Ordering::SeqCst);
+    let outcome = loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            break Outcome::Unanswered;
+        }
+        match request().timeout(left.min(Duration::from_secs(3))).send().await {
+            Ok(r) if r.status() == StatusCode::SERVICE_UNAVAILABLE => {}
+            Ok(r) if r.status().is_server_error() => break Outcome::ServerError(r.status().as_u16()),
+            Ok(r) => break Outcome::Answered(r),
+            Err(_) => {}
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    log.in_flight.fetch_sub(1, Ordering::SeqCst);
+    if let Outcome::ServerError(status) = outcome {
+        log.server_errors.lock().expect("the log").push(status);
     }
-    None
+    outcome
+}
+
+/// One kill: which node, how many writes were in flight at that moment,
+/// and how many had been acknowledged since the kill before.
+struct Kill {
+    node: &'static str,
+    in_flight: usize,
+    acknowledged_since: usize,
 }
 
 pub async fn durability(cluster: &mut Cluster, backend: &str) -> anyhow::Result<Vec<Row>> {
@@ -49,52 +94,59 @@ pub async fn durability(cluster: &mut Cluster, backend: &str) -> anyhow::Result<
     let teacher = mint(&signer, demo::TEACHER.id, demo::TEACHER.name, Role::Teacher);
     let (courses_url, grades_url) = (cluster.url(COURSES), cluster.url(GRADES));
     let http = crate::probes::client();
-    let mut course_ids = Vec::new();
+    let tag = if backend == "postgres" { "PG" } else { "SQ" };
+    let teacher_pair = (demo::TEACHER.id, demo::TEACHER.name);
+    let mut race_courses = Vec::new();
     for n in 0..COURSE_COUNT {
-        let code = format!("DUR{backend}{n}")
-            .to_uppercase()
-            .replace("POSTGRES", "PG")
-            .replace("SQLITE", "SQ");
-        let teacher = (demo::TEACHER.id, demo::TEACHER.name);
-        course_ids
-            .push(testkit::write::create_course(&http, &courses_url, &admin, &code, SEATS as i64, teacher).await?);
+        let code = format!("DUR{tag}{n}");
+        race_courses
+            .push(testkit::write::create_course(&http, &courses_url, &admin, &code, SEATS as i64, teacher_pair).await?);
     }
+    // Room for every write of the run, beside the few contended seats.
+    let volume_course = testkit::write::create_course(
+        &http,
+        &courses_url,
+        &admin,
+        &format!("DUR{tag}V"),
+        i64::from(shared_types::Capacity::MAX),
+        teacher_pair,
+    )
+    .await?;
 
-    let enrolled: Arc<Mutex<Vec<(Uuid, Uuid)>>> = Arc::default();
-    let graded: Arc<Mutex<Vec<(Uuid, Uuid, f64)>>> = Arc::default();
-    let unanswered = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let (to_grade, mut grade_queue) = mpsc::unbounded_channel::<(Uuid, Uuid)>();
+    let log = Arc::new(Log::default());
+    let stop = Arc::new(AtomicBool::new(false));
+    // Bounded, so that enrollments wait for grading to keep up: both
+    // services stay under load, and the run ends with little to drain.
+    let (to_grade, mut grade_queue) = mpsc::channel::<(Uuid, Uuid)>(200);
 
-    // Enrollment writers: 16 at a time, each student into two courses.
+    // Enrollment writers: each new student into one contended course and
+    // the big one, until the killer is done.
     let mut writers = Vec::new();
-    for worker in 0..16 {
-        let (courses_url, enrolled, to_grade, unanswered, signer) = (
+    for worker in 0..WRITERS {
+        let (courses_url, log, stop, to_grade, signer) = (
             courses_url.clone(),
-            Arc::clone(&enrolled),
+            Arc::clone(&log),
+            Arc::clone(&stop),
             to_grade.clone(),
-            Arc::clone(&unanswered),
             signer.clone(),
         );
-        let course_ids = course_ids.clone();
+        let race_courses = race_courses.clone();
         writers.push(tokio::spawn(async move {
             let http = crate::probes::client();
-            for s in (worker..STUDENTS).step_by(16) {
+            let mut s = worker;
+            while !stop.load(Ordering::Relaxed) {
                 let student = Uuid::new_v4();
                 let token = mint(&signer, student, &format!("Durable Student {s}"), Role::Student);
-                for c in 0..CHOICES {
-                    let course = course_ids[(s * 7 + c * 3) % course_ids.len()];
+                for course in [race_courses[(s * 7) % race_courses.len()], volume_course] {
                     let url = format!("{courses_url}/courses/{course}/enrollment");
-                    match until_answered(|| http.post(&url).bearer_auth(&token)).await {
-                        Some(r) if r.status() == StatusCode::CREATED => {
-                            enrolled.lock().expect("the log").push((course, student));
-                            let _ = to_grade.send((course, student));
-                        }
-                        Some(_) => {}
-                        None => {
-                            unanswered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if let Outcome::Answered(r) = until_answered(&log, || http.post(&url).bearer_auth(&token)).await {
+                        if r.status() == StatusCode::CREATED {
+                            log.enrolled.lock().expect("the log").push((course, student));
+                            let _ = to_grade.send((course, student)).await;
                         }
                     }
                 }
+                s += WRITERS;
             }
         }));
     }
@@ -102,49 +154,68 @@ pub async fn durability(cluster: &mut Cluster, backend: &str) -> anyhow::Result<
 
     // The grade writer: grades each acknowledged enrollment once.
     let grader = {
-        let (grades_url, graded, unanswered, teacher) = (
-            grades_url.clone(),
-            Arc::clone(&graded),
-            Arc::clone(&unanswered),
-            teacher.clone(),
-        );
+        let (grades_url, log, teacher) = (grades_url.clone(), Arc::clone(&log), teacher.clone());
         tokio::spawn(async move {
             let http = crate::probes::client();
             let scale = [4.0, 3.5, 3.0, 2.5, 2.0];
             while let Some((course, student)) = grade_queue.recv().await {
                 let grade = scale[student.as_bytes()[0] as usize % scale.len()];
                 let url = format!("{grades_url}/grades/courses/{course}/students/{student}");
-                match until_answered(|| http.put(&url).bearer_auth(&teacher).json(&json!({ "grade": grade }))).await {
-                    Some(r) if r.status() == StatusCode::OK => {
-                        graded.lock().expect("the log").push((course, student, grade))
+                let outcome = until_answered(&log, || {
+                    http.put(&url).bearer_auth(&teacher).json(&json!({ "grade": grade }))
+                })
+                .await;
+                match outcome {
+                    Outcome::Answered(r) if r.status() == StatusCode::OK => {
+                        log.graded.lock().expect("the log").push((course, student, grade))
                     }
-                    Some(_) => {}
-                    None => {
-                        unanswered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    Outcome::Unanswered => {
+                        log.unanswered.fetch_add(1, Ordering::Relaxed);
                     }
+                    _ => {}
                 }
             }
         })
     };
 
-    // The killer, meanwhile.
-    let mut kills = 0;
+    // The killer, meanwhile: each kill waits for enough acknowledged writes
+    // of the node it kills, and lands while writes are in flight.
+    let mut kills = Vec::new();
+    let acknowledged = |node: &str| match node {
+        COURSES => log.enrolled.lock().expect("the log").len(),
+        _ => log.graded.lock().expect("the log").len(),
+    };
+    let mut last = [(COURSES, 0), (GRADES, 0)];
     for _ in 0..KILL_ROUNDS {
-        for node in [COURSES, GRADES] {
-            tokio::time::sleep(Duration::from_millis(700)).await;
+        for (node, before) in &mut last {
+            let waited = Instant::now();
+            while acknowledged(node) < *before + WRITES_PER_KILL && waited.elapsed() < Duration::from_secs(30) {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            let now = acknowledged(node);
+            let in_flight = log.in_flight.load(Ordering::SeqCst);
             cluster.node_mut(node).kill9();
-            kills += 1;
+            kills.push(Kill {
+                node,
+                in_flight,
+                acknowledged_since: now - *before,
+            });
+            *before = now;
             tokio::time::sleep(Duration::from_millis(300)).await;
             cluster.start_node(node).await?;
         }
     }
+    stop.store(true, Ordering::Relaxed);
     for writer in writers {
         writer.await?;
     }
     grader.await?;
-    let enrolled = enrolled.lock().expect("the log").clone();
-    let graded = graded.lock().expect("the log").clone();
-    verify(
+    let enrolled = log.enrolled.lock().expect("the log").clone();
+    let graded = log.graded.lock().expect("the log").clone();
+    let server_errors = log.server_errors.lock().expect("the log").clone();
+    let mut course_ids = race_courses;
+    course_ids.push(volume_course);
+    let mut rows = verify(
         cluster,
         backend,
         &admin,
@@ -152,10 +223,39 @@ pub async fn durability(cluster: &mut Cluster, backend: &str) -> anyhow::Result<
         &course_ids,
         &enrolled,
         &graded,
-        kills,
-        unanswered.load(std::sync::atomic::Ordering::Relaxed),
+        kills.len(),
+        log.unanswered.load(Ordering::Relaxed),
     )
-    .await
+    .await?;
+    let label = format!(
+        "{} x kill -9 of courses and grades under writes ({backend})",
+        kills.len()
+    );
+    let loaded = kills
+        .iter()
+        .all(|k| k.in_flight > 0 && k.acknowledged_since >= WRITES_PER_KILL);
+    rows.push(Row::new(
+        &label,
+        format!("each kill lands under load: writes in flight, {WRITES_PER_KILL}+ acknowledged since the last"),
+        loaded,
+        kills
+            .iter()
+            .map(|k| {
+                format!(
+                    "{}: {} in flight, {} acknowledged",
+                    k.node, k.in_flight, k.acknowledged_since
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+    ));
+    rows.push(Row::new(
+        &label,
+        "no 500 (a server error is never retried away)",
+        server_errors.is_empty(),
+        format!("{} server errors {:?}", server_errors.len(), server_errors),
+    ));
+    Ok(rows)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -190,12 +290,11 @@ async fn verify(
         let roster = testkit::read::roster(&http, &cluster.url(COURSES), admin, *course).await?;
         let listed: HashSet<Uuid> = roster.iter().map(|r| r.student_id).collect();
         duplicates += roster.len() - listed.len();
-        over_capacity += usize::from(roster.len() > SEATS);
+        let listing = catalogue.iter().find(|c| c.id == *course);
+        let capacity = listing.map_or(SEATS, |c| c.capacity as usize);
+        over_capacity += usize::from(roster.len() > capacity);
         lost_enrollments += acknowledged.get(course).map_or(0, |a| a.difference(&listed).count());
-        let counted = catalogue
-            .iter()
-            .find(|c| c.id == *course)
-            .map_or(0, |c| c.enrolled as usize);
+        let counted = listing.map_or(0, |c| c.enrolled as usize);
         counter_mismatch += usize::from(counted != roster.len());
 
         let grades: Vec<serde_json::Value> = http

@@ -85,8 +85,8 @@ impl Host {
     }
 
     /// Slows everything the host sends: `delay_ms` of added delay with
-    /// netem, or, where the kernel lacks netem, a 4 kbit/s token bucket that
-    /// stretches every answer to seconds. Returns which one was applied.
+    /// netem, or, where the kernel lacks netem, a 2 kbit/s token bucket that
+    /// stretches every answer to seconds (once its burst is spent). Returns which one was applied.
     pub fn slow(&self, delay_ms: u64) -> anyhow::Result<&'static str> {
         anyhow::ensure!(self.mode == Mode::Namespaces, "slowing a host needs network namespaces");
         let (ns, link) = (self.namespace(), self.inner_link());
@@ -99,8 +99,8 @@ impl Host {
         if tc(&["netem", "delay", &delay]).is_ok() {
             return Ok("netem delay");
         }
-        tc(&["tbf", "rate", "4kbit", "burst", "1600", "latency", "10s"])?;
-        Ok("4 kbit/s token bucket (no netem in this kernel)")
+        tc(&["tbf", "rate", "2kbit", "burst", "1600", "latency", "10s"])?;
+        Ok("2 kbit/s token bucket (no netem in this kernel)")
     }
 
     pub fn unslow(&self) -> anyhow::Result<()> {

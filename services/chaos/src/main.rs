@@ -62,8 +62,11 @@ async fn main() -> anyhow::Result<()> {
     let out = PathBuf::from("target/chaos");
     let mut rows: Vec<Row> = Vec::new();
 
-    // `CHAOS_ONLY=database` runs the database faults alone (for working on them).
-    let only_database = std::env::var("CHAOS_ONLY").is_ok_and(|v| v == "database");
+    // `CHAOS_ONLY=database` runs the database faults alone, `CHAOS_ONLY=matrix`
+    // the fault matrix alone (for working on them).
+    let only = std::env::var("CHAOS_ONLY").unwrap_or_default();
+    let only_database = only == "database";
+    let only_matrix = only == "matrix";
     let hosts = Hosts::create(if only_database { &[] } else { &NODES[..] });
     let mode = hosts.mode;
     let header = format!(
@@ -83,14 +86,16 @@ async fn main() -> anyhow::Result<()> {
             teacher: sign_in(&http, &auth, demo::TEACHER.email).await?,
         };
         rows.extend(faults::fault_matrix(&mut cluster, mode, &session).await?);
-        println!("durability on sqlite...");
-        rows.extend(durability::durability(&mut cluster, "sqlite").await?);
+        if !only_matrix {
+            println!("durability on sqlite...");
+            rows.extend(durability::durability(&mut cluster, "sqlite").await?);
+        }
     }
     drop(hosts);
 
     let base = postgres_base();
     let required = std::env::var("REQUIRE_POSTGRES").is_ok_and(|v| v == "1" || v == "true");
-    let durability_on_postgres = !only_database && postgres_reachable(&base);
+    let durability_on_postgres = only.is_empty() && postgres_reachable(&base);
     if durability_on_postgres {
         println!("durability on postgres...");
         // The services reach PostgreSQL on the machine's loopback, so this
@@ -109,17 +114,17 @@ async fn main() -> anyhow::Result<()> {
         .await;
         drop_chaos_databases(&base);
         rows.extend(result?);
-    } else if required && !only_database {
+    } else if required && only.is_empty() {
         anyhow::bail!("REQUIRE_POSTGRES is set but PostgreSQL at {base} is not reachable");
-    } else if !only_database {
+    } else if only.is_empty() {
         rows.push(Row::skipped("postgres", "PostgreSQL not reachable"));
     }
 
-    println!("SQLite's disk full...");
-    rows.extend(sqlite_disk::sqlite_disk_faults(&bin_dir, &out.join("logs-sqlite-disk")).await?);
+    if !only_matrix {
+        println!("SQLite's disk full...");
+        rows.extend(sqlite_disk::sqlite_disk_faults(&bin_dir, &out.join("logs-sqlite-disk")).await?);
 
-    println!("database faults on a PostgreSQL server of the suite's own...");
-    {
+        println!("database faults on a PostgreSQL server of the suite's own...");
         let hosts = Hosts::create(&[AUTH, COURSES, GRADES, STATIC, DATABASE, STANDBY]);
         rows.extend(database_faults::database_faults(&hosts, &bin_dir, &out.join("logs-database")).await?);
     }

@@ -11,6 +11,7 @@ mod error;
 mod models;
 mod routes;
 mod schema;
+mod seats_pg;
 mod seed;
 mod state;
 mod store;

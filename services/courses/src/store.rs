@@ -11,10 +11,12 @@
 //!   transaction is IMMEDIATE, so writers are serialised outright.
 //! - one enrollment per student and course is the primary key of
 //!   `enrollments`; a duplicate fails the insert and rolls the seat back.
+//!
+//! On PostgreSQL both steps are one statement (`seats_pg`).
 
 use chrono::Utc;
 use diesel::prelude::*;
-use service_common::db::Database;
+use service_common::db::{self, Database};
 use service_common::{db_run, db_write};
 use uuid::Uuid;
 
@@ -86,6 +88,13 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
         enrolled_at: Utc::now().naive_utc(),
     };
     let stored = row.clone();
+    if let Database::Postgres(pool) = db {
+        let taken = db::run_blocking(pool.clone(), db::PG_DEADLINE, move |conn| {
+            crate::seats_pg::take_seat(conn, &row)
+        })
+        .await;
+        return taken.map(|()| stored);
+    }
     db_write!(db, |conn| {
         let seat_taken = diesel::update(courses::table)
             .filter(courses::id.eq(&row.course_id))
@@ -98,15 +107,14 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
                 .filter(courses::id.eq(&row.course_id))
                 .count()
                 .get_result(conn)?;
-            if exists == 0 {
-                return Err(Error::CourseNotFound);
-            }
             let enrolled: i64 = enrollments::table
                 .filter(enrollments::course_id.eq(&row.course_id))
                 .filter(enrollments::student_id.eq(&row.student_id))
                 .count()
                 .get_result(conn)?;
-            return Err(if enrolled > 0 {
+            return Err(if exists == 0 {
+                Error::CourseNotFound
+            } else if enrolled > 0 {
                 Error::AlreadyEnrolled
             } else {
                 Error::CourseFull
@@ -126,6 +134,13 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
 /// Gives the student's seat back.
 pub async fn drop_enrollment(db: &Database, course_id: Uuid, student_id: Uuid) -> Result<()> {
     let (course_id, student_id) = (course_id.to_string(), student_id.to_string());
+    if let Database::Postgres(pool) = db {
+        let dropped = db::run_blocking(pool.clone(), db::PG_DEADLINE, move |conn| {
+            crate::seats_pg::give_back_seat(conn, &course_id, &student_id)
+        })
+        .await?;
+        return if dropped { Ok(()) } else { Err(Error::NotEnrolled) };
+    }
     db_write!(db, |conn| {
         let removed = diesel::delete(
             enrollments::table

@@ -43,18 +43,19 @@ pub async fn login(
                 retry_after: state.hasher.expected_wait_seconds(),
             },
         })?;
-    let suspect = match state
-        .ledger
-        .policy()
-        .judge(&state.ledger.standing(&state.db, email.as_str(), client).await?)
-    {
+    // A place in the queue first: a full queue is refused before any work.
+    let mut ticket = state.hasher.reserve()?;
+    let standing = state.ledger.standing(&state.db, email.as_str(), client).await?;
+    let suspect = match state.ledger.policy().judge(&standing) {
         Verdict::Refuse { retry_after } => return Err(Error::Throttled { retry_after }),
         Verdict::Proceed { suspect } => suspect,
     };
     if suspect {
+        // The place is given up while waiting, and taken again after.
+        drop(ticket);
         tokio::time::sleep(SUSPECT_DELAY).await;
+        ticket = state.hasher.reserve()?;
     }
-    let ticket = state.hasher.reserve()?;
     let user = store::find_by_email(&state.db, &email).await?;
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
     let lane = if suspect { Lane::Suspect } else { Lane::Normal };
@@ -67,7 +68,11 @@ pub async fn login(
             return Err(Error::InvalidCredentials);
         }
     };
-    if let Err(e) = state.ledger.record_success(&state.db, email.as_str(), client).await {
+    if let Err(e) = state
+        .ledger
+        .record_success(&state.db, email.as_str(), client, &standing)
+        .await
+    {
         // The password was right; a ledger we cannot write must not turn
         // that into a refusal.
         tracing::warn!(error = %e, "could not record a sign-in");

@@ -151,8 +151,13 @@ impl FailureLedger {
 
     /// The right password: the pair's failures are forgiven (the person is
     /// here), and the address is remembered as one the account uses. The
-    /// account's and the address's failures stand.
-    pub async fn record_success(&self, db: &Database, email: &str, client: IpAddr) -> Result<()> {
+    /// account's and the address's failures stand. Nothing is written when
+    /// there is nothing new (a known address, no failures), so an everyday
+    /// sign-in costs no write.
+    pub async fn record_success(&self, db: &Database, email: &str, client: IpAddr, before: &Standing) -> Result<()> {
+        if before.known_address && before.pair.0 == 0 {
+            return Ok(());
+        }
         let subjects = Subjects::new(email, client);
         let window = self.policy.known_address_window;
         db_write!(db, |conn| {
