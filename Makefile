@@ -58,8 +58,13 @@ bench: install-browser-tools build
 	./target/release/enroll-bench
 	node frontend/e2e/run.mjs --figures-only
 
+# Each suite has its own time limit, so a hang fails fast instead of
+# eating the whole CI budget.
+CHAOS_TIME_LIMIT ?= 1800
+E2E_TIME_LIMIT ?= 1200
+
 chaos: build-services
-	REQUIRE_POSTGRES=$(REQUIRE_POSTGRES) ./target/release/enroll-chaos
+	REQUIRE_POSTGRES=$(REQUIRE_POSTGRES) timeout --kill-after=30 $(CHAOS_TIME_LIMIT) ./target/release/enroll-chaos
 
 e2e: install-browser-tools build
-	node frontend/e2e/run.mjs
+	timeout --kill-after=30 $(E2E_TIME_LIMIT) node frontend/e2e/run.mjs
