@@ -115,12 +115,18 @@ fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 
-/// Runs the whole matrix and returns one row per check.
-pub async fn fault_matrix(cluster: &mut Cluster, mode: Mode, session: &Session) -> anyhow::Result<Vec<Row>> {
+/// Runs the whole matrix and returns one row per check; `backend` names the
+/// services' database in every label.
+pub async fn fault_matrix(
+    cluster: &mut Cluster,
+    mode: Mode,
+    session: &Session,
+    backend: &str,
+) -> anyhow::Result<Vec<Row>> {
     let urls = Urls::of(cluster);
     let baseline = baseline_p99s(&urls, session).await;
     let mut rows = vec![Row::new(
-        "none",
+        format!("none ({backend})"),
         "baseline p99 per request",
         true,
         baseline
@@ -138,16 +144,16 @@ pub async fn fault_matrix(cluster: &mut Cluster, mode: Mode, session: &Session) 
         for fault in [Fault::Kill, Fault::Stop, Fault::CutOff, Fault::Slowed] {
             if !fault.available(mode) {
                 rows.push(Row::skipped(
-                    format!("{node} {}", fault.name()),
+                    format!("{node} {} ({backend})", fault.name()),
                     "needs network namespaces",
                 ));
                 continue;
             }
-            let mut label = format!("{node} {}", fault.name());
+            let mut label = format!("{node} {} ({backend})", fault.name());
             println!("fault: {label}");
             let how = fault.apply(cluster, node).await?;
             if !how.is_empty() && how != "netem delay" {
-                label = format!("{node} slowed: {how}");
+                label = format!("{node} slowed: {how} ({backend})");
             }
             let during = all_probes(&urls, session, WINDOW).await;
             fault.heal(cluster, node).await?;

@@ -56,6 +56,28 @@ fn drop_chaos_databases(base: &str) {
     }
 }
 
+/// The fault matrix again, the services on a PostgreSQL server of the
+/// suite's own on its own host.
+async fn matrix_on_postgres(
+    hosts: &Hosts,
+    bin_dir: &std::path::Path,
+    logs: &std::path::Path,
+) -> anyhow::Result<Vec<Row>> {
+    std::fs::create_dir_all(logs)?;
+    let server = pg_server::PgServer::start(hosts.get(DATABASE), logs, false).await?;
+    let mut cluster = Cluster::start(hosts, bin_dir, &Storage::Postgres(server.base_url()), logs).await?;
+    let http = probes::client();
+    let auth = cluster.url(AUTH);
+    let session = Session {
+        student: sign_in(&http, &auth, demo::STUDENT.email).await?,
+        teacher: sign_in(&http, &auth, demo::TEACHER.email).await?,
+    };
+    let rows = faults::fault_matrix(&mut cluster, hosts.mode, &session, "postgres").await?;
+    drop(cluster);
+    drop(server);
+    Ok(rows)
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let bin_dir = std::env::var_os("CHAOS_BIN_DIR").map_or_else(|| PathBuf::from("target/release"), PathBuf::from);
@@ -85,7 +107,7 @@ async fn main() -> anyhow::Result<()> {
             student: sign_in(&http, &auth, demo::STUDENT.email).await?,
             teacher: sign_in(&http, &auth, demo::TEACHER.email).await?,
         };
-        rows.extend(faults::fault_matrix(&mut cluster, mode, &session).await?);
+        rows.extend(faults::fault_matrix(&mut cluster, mode, &session, "sqlite").await?);
         if !only_matrix {
             println!("durability on sqlite...");
             rows.extend(durability::durability(&mut cluster, "sqlite").await?);
@@ -118,6 +140,12 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("REQUIRE_POSTGRES is set but PostgreSQL at {base} is not reachable");
     } else if only.is_empty() {
         rows.push(Row::skipped("postgres", "PostgreSQL not reachable"));
+    }
+
+    if !only_database {
+        println!("fault matrix on PostgreSQL...");
+        let hosts = Hosts::create(&[AUTH, COURSES, GRADES, STATIC, DATABASE]);
+        rows.extend(matrix_on_postgres(&hosts, &bin_dir, &out.join("logs-matrix-postgres")).await?);
     }
 
     if !only_matrix {

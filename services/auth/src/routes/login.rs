@@ -34,7 +34,7 @@ pub async fn login(
     // early reveals nothing.
     let email = Email::parse(&request.email).map_err(|_| Error::InvalidCredentials)?;
     let client = state.client_addresses.of(peer.ip(), &headers);
-    let _in_flight = state
+    let in_flight = state
         .account_limits
         .admit(email.as_str())
         .map_err(|refusal| match refusal {
@@ -59,6 +59,7 @@ pub async fn login(
     let user = store::find_by_email(&state.db, &email).await?;
     let stored_hash = user.as_ref().map(|u| u.password_hash.clone());
     let lane = if suspect { Lane::Suspect } else { Lane::Normal };
+    in_flight.count_attempt();
     let verified = state.hasher.verify(ticket, lane, request.password, stored_hash).await?;
     let user = match user {
         Some(user) if verified => user.to_user(),

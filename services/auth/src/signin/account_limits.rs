@@ -91,12 +91,23 @@ impl AccountLimits {
         if used.in_flight >= self.in_flight {
             return Err(Refusal::TooManyInFlight);
         }
-        used.attempts += 1;
         used.in_flight += 1;
         Ok(InFlight {
             limits: Arc::clone(self),
             email: email.to_owned(),
         })
+    }
+}
+
+impl InFlight {
+    /// The attempt goes ahead to be hashed: only now does it count toward
+    /// the account's attempts per minute, so answers of ours that are not
+    /// about the password (a full queue, a database away) cost the user
+    /// nothing.
+    pub fn count_attempt(&self) {
+        if let Some(used) = self.limits.lock().by_email.get_mut(&self.email) {
+            used.attempts += 1;
+        }
     }
 }
 
@@ -127,8 +138,13 @@ mod tests {
     #[test]
     fn caps_attempts_per_minute_with_the_real_wait() {
         let limits = AccountLimits::new(3, 10);
-        for _ in 0..3 {
+        // Admitted but never hashed (say, turned away by a full queue):
+        // not counted.
+        for _ in 0..5 {
             drop(limits.admit("a@x.edu").unwrap());
+        }
+        for _ in 0..3 {
+            limits.admit("a@x.edu").unwrap().count_attempt();
         }
         match limits.admit("a@x.edu") {
             Err(Refusal::TooManyAttempts(seconds)) => assert!((1..=60).contains(&seconds)),
