@@ -103,6 +103,29 @@ async fn me_refuses_every_bad_token(backend: Backend) {
     let wrong_aud = with_claims(&|c| c.aud = "someone-else".into());
     let wrong_iss = with_claims(&|c| c.iss = "evil-auth".into());
 
+    let raw = |change_header: &dyn Fn(&mut jsonwebtoken::Header), change_claims: &dyn Fn(&mut Value)| {
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        change_header(&mut header);
+        let mut c = claims.clone();
+        change_claims(&mut c);
+        app.keys.sign_raw(header, &c)
+    };
+    let now = chrono::Utc::now().timestamp();
+    let no_typ = raw(&|h| h.typ = None, &|_| {});
+    let other_typ = raw(&|h| h.typ = Some("at+jwt".into()), &|_| {});
+    let with_crit = raw(&|h| h.crit = Some(vec!["exp".into()]), &|_| {});
+    let not_yet_valid = raw(&|_| {}, &|c| c["nbf"] = json!(now + 1800));
+    let ten_years = raw(&|_| {}, &|c| c["exp"] = json!(now + 10 * 365 * 24 * 3600));
+    let issued_in_future = raw(&|_| {}, &|c| {
+        c["iat"] = json!(now + 1800);
+        c["exp"] = json!(now + 1800 + 3600);
+    });
+    // The same key and header, signed right: accepted, so the refusals
+    // above are about what was changed.
+    let control = raw(&|_| {}, &|_| {});
+    let (status, _) = status_and_body(app.get("/auth/me", Some(&control)).await).await;
+    assert_eq!(status, StatusCode::OK, "a correct token from the test signer");
+
     let mut tampered_claims = claims.clone();
     tampered_claims["roles"] = json!(["admin"]);
     let tampered = format!("{}.{}.{}", parts[0], b64(&tampered_claims), parts[2]);
@@ -116,6 +139,12 @@ async fn me_refuses_every_bad_token(backend: Backend) {
         ("wrong aud", Some(wrong_aud)),
         ("wrong iss", Some(wrong_iss)),
         ("tampered payload", Some(tampered)),
+        ("no typ", Some(no_typ)),
+        ("typ other than JWT", Some(other_typ)),
+        ("a crit header", Some(with_crit)),
+        ("nbf in the future", Some(not_yet_valid)),
+        ("a ten-year exp", Some(ten_years)),
+        ("iat in the future", Some(issued_in_future)),
         ("garbage", Some("not.a.token".into())),
     ];
     for (case, token) in cases {
@@ -304,6 +333,20 @@ async fn bad_bodies_get_clear_client_errors(backend: Backend) {
 
 async fn stored_hash_is_pbkdf2_phc_with_600k_iterations(backend: Backend) {
     let app = TestAuth::spawn(backend, &[]).await;
+    #[cfg(unix)]
+    if backend == Backend::Sqlite {
+        use std::os::unix::fs::PermissionsExt;
+        // The hashes' file, and the write-ahead log beside it, are the
+        // owner's alone.
+        for suffix in ["", "-wal"] {
+            let file = format!("{}{suffix}", app.db.url);
+            let mode = std::fs::metadata(&file)
+                .expect("the database file")
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600, "{file}");
+        }
+    }
     let hashes = app.db.select_text("SELECT password_hash AS value FROM users");
     assert_eq!(hashes.len(), 5);
     for hash in &hashes {
@@ -344,6 +387,22 @@ async fn health_openapi_keys_and_cors(backend: Backend) {
     assert!(doc["paths"]["/auth/login"].is_object());
 
     let token = app.token("student@example.edu").await;
+    // Answers, successes and errors alike, are never cached and never
+    // sniffed.
+    for (what, response) in [
+        ("a user", app.get("/auth/me", Some(&token)).await),
+        ("an error", app.get("/auth/me", None).await),
+    ] {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        assert_eq!(header("cache-control").as_deref(), Some("no-store"), "{what}");
+        assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"), "{what}");
+    }
     let kid = jsonwebtoken::decode_header(&token).unwrap().kid.unwrap();
     let (status, jwks) = status_and_body(app.get("/auth/keys", None).await).await;
     assert_eq!(status, StatusCode::OK);

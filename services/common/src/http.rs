@@ -119,6 +119,19 @@ fn cors(origins: &[String]) -> CorsLayer {
         .max_age(Duration::from_secs(3600))
 }
 
+/// Every answer is private to its caller and says what it is: no cache
+/// (a shared or browser cache) keeps a roster or a grade list, and no
+/// browser guesses a type the JSON does not declare.
+async fn safe_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
 /// Adds the shared routes and layers to a service's own routes.
 pub fn finish_router(service_routes: Router, plumbing: Plumbing) -> Router {
     let shared = Router::new()
@@ -134,6 +147,7 @@ pub fn finish_router(service_routes: Router, plumbing: Plumbing) -> Router {
             enforce_timeout,
         ))
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn(safe_headers))
         .layer(DefaultBodyLimit::max(plumbing.max_body_bytes))
         .layer(cors(&plumbing.cors_origins))
         .layer(TraceLayer::new_for_http())

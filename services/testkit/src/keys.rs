@@ -11,6 +11,7 @@ pub struct TestKeys {
     pub private_key: PathBuf,
     pub public_dir: PathBuf,
     pub signer: TokenSigner,
+    private_pem: String,
     _dir: TempDir,
 }
 
@@ -28,6 +29,7 @@ impl TestKeys {
             private_key,
             public_dir,
             signer,
+            private_pem: pair.private_pem,
             _dir: dir,
         }
     }
@@ -45,5 +47,13 @@ impl TestKeys {
 
     pub fn sign(&self, claims: &Claims) -> String {
         self.signer.sign(claims).expect("signing a test token")
+    }
+
+    /// Signs any claims under any header with this key (its `kid` set), for
+    /// tokens a correct signer would never mint.
+    pub fn sign_raw(&self, mut header: jsonwebtoken::Header, claims: &serde_json::Value) -> String {
+        header.kid = Some(self.signer.public_key().kid.clone());
+        let key = jsonwebtoken::EncodingKey::from_ed_pem(self.private_pem.as_bytes()).expect("an Ed25519 key");
+        jsonwebtoken::encode(&header, claims, &key).expect("signing a test token")
     }
 }

@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use shared_types::auth::{TOKEN_AUDIENCE, TOKEN_ISSUER};
+use shared_types::auth::{TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_TTL_SECONDS};
 use shared_types::Claims;
 
 use super::keys::PublicKey;
@@ -45,6 +45,8 @@ impl TokenVerifier {
         // Clocks of separate hosts drift a little; a minute of grace is the
         // usual allowance and keeps expiry meaningful.
         validation.leeway = 60;
+        // RFC 8725: a token not yet valid is not valid.
+        validation.validate_nbf = true;
         let keys = keys
             .iter()
             .map(|k| (k.kid.clone(), DecodingKey::from_ed_der(k.key.as_bytes())))
@@ -87,16 +89,36 @@ impl TokenVerifier {
                 header.alg
             )));
         }
+        // RFC 8725 3.11: explicit typing, so that another kind of JWT signed
+        // with the same key cannot pass for a session token.
+        if !header.typ.as_deref().is_some_and(|typ| typ.eq_ignore_ascii_case("JWT")) {
+            return Err(TokenError::Invalid("typ must be JWT".into()));
+        }
+        // RFC 7515 4.1.11: extensions this verifier does not know of must
+        // not be ignored, and it knows of none.
+        if header.crit.is_some() {
+            return Err(TokenError::Invalid("crit extensions are not supported".into()));
+        }
         let key = header
             .kid
             .as_deref()
             .and_then(|kid| self.keys.get(kid))
             .ok_or(TokenError::UnknownKey)?;
-        jsonwebtoken::decode::<Claims>(token, key, &self.validation)
+        let claims = jsonwebtoken::decode::<Claims>(token, key, &self.validation)
             .map(|data| data.claims)
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
                 _ => TokenError::Invalid(e.to_string()),
-            })
+            })?;
+        // Auth mints tokens for an hour from now: a longer life, or one that
+        // starts in the future, was not minted by it.
+        let leeway = self.validation.leeway as i64;
+        if claims.exp - claims.iat > TOKEN_TTL_SECONDS + leeway {
+            return Err(TokenError::Invalid("lifetime over one hour".into()));
+        }
+        if claims.iat > chrono::Utc::now().timestamp() + leeway {
+            return Err(TokenError::Invalid("issued in the future".into()));
+        }
+        Ok(claims)
     }
 }

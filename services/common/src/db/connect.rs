@@ -127,10 +127,19 @@ pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Da
         Backend::Sqlite => {
             let path = sqlite_path(&options.url).to_owned();
             if let Some(dir) = Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| DbError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+                if !dir.exists() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(|e| DbError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
+                    restrict(dir, 0o700);
+                }
             }
+            let new_file = !Path::new(&path).exists();
             let mut conn = SqliteConnection::establish(&path).map_err(|e| DbError::Unavailable(e.to_string()))?;
+            if new_file {
+                // Before the first write: SQLite gives its -wal and -shm
+                // files the permissions of the database file.
+                restrict(Path::new(&path), 0o600);
+            }
             SqlitePragmas::apply(&mut conn).map_err(|e| DbError::Unavailable(e.to_string()))?;
             migrate(&mut conn, migrations)?;
             let pool = Pool::builder()
@@ -144,6 +153,19 @@ pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Da
         }
     }
 }
+
+/// The database holds password hashes and grades: readable by its owner
+/// only. (Best effort: a file system without modes keeps its own.)
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+        tracing::warn!(path = %path.display(), error = %e, "could not restrict permissions");
+    }
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) {}
 
 fn migrate<C>(conn: &mut C, migrations: EmbeddedMigrations) -> Result<(), DbError>
 where
