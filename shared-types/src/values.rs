@@ -39,10 +39,13 @@ impl Email {
     /// RFC 5321 limit on a path.
     pub const MAX_LEN: usize = 254;
 
+    /// Only printable ASCII is accepted: a look-alike (Cyrillic `е`, the
+    /// long `ſ`), an invisible or right-to-left mark, or a control character
+    /// cannot make a second account that reads like someone else's.
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let email = raw.trim().to_lowercase();
-        let invalid = || ValueError::new("invalid_email", format!("'{raw}' is not an email address"));
-        if email.is_empty() || email.len() > Self::MAX_LEN || email.chars().any(char::is_whitespace) {
+        let email = raw.trim().to_ascii_lowercase();
+        let invalid = || ValueError::new("invalid_email", format!("{} is not an email address", shown(raw)));
+        if email.is_empty() || email.len() > Self::MAX_LEN || !email.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(invalid());
         }
         let (local, domain) = email.split_once('@').ok_or_else(invalid)?;
@@ -127,10 +130,13 @@ impl Grade {
         f64::from(self.0) / 10.0
     }
 
-    fn invalid(shown: &str) -> ValueError {
+    fn invalid(raw: &str) -> ValueError {
         ValueError::new(
             "invalid_grade",
-            format!("{shown} is not a grade: use one of 4.0, 3.5, 3.0, 2.5, 2.0, 1.5, 1.0, 0.0"),
+            format!(
+                "{} is not a grade: use one of 4.0, 3.5, 3.0, 2.5, 2.0, 1.5, 1.0, 0.0",
+                shown(raw)
+            ),
         )
     }
 }
@@ -181,6 +187,55 @@ impl Capacity {
 
 /// Checks a free-text field: trimmed, not empty (unless `allow_empty`), at
 /// most `max_chars` characters, no control characters.
+/// Input as it may be quoted back in an error message: at most 40
+/// characters, with control and invisible characters escaped, so an answer
+/// never carries a megabyte or a terminal escape of the caller's.
+pub fn shown(raw: &str) -> String {
+    let mut out: String = raw
+        .chars()
+        .take(40)
+        .flat_map(|c| {
+            if c.is_control() || is_invisible(c) {
+                c.escape_unicode().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if raw.chars().count() > 40 {
+        out.push('…');
+    }
+    format!("'{out}'")
+}
+
+/// Format characters that print as nothing or reorder what follows:
+/// soft hyphen, zero-width spaces and joiners, direction marks and
+/// overrides (U+202E), word joiners, the byte-order mark.
+pub fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+    )
+}
+
+/// A one-line text field (a name, a title): no line breaks, besides the
+/// rules of [`bounded_text`].
+pub fn line_text(field: &'static str, raw: &str, max_chars: usize) -> Result<String, ValueError> {
+    let text = bounded_text(field, raw, max_chars, false)?;
+    if text.contains('\n') {
+        return Err(ValueError::new("invalid_field", format!("{field} must be one line")));
+    }
+    Ok(text)
+}
+
 pub fn bounded_text(field: &'static str, raw: &str, max_chars: usize, allow_empty: bool) -> Result<String, ValueError> {
     let text = raw.trim();
     let code = "invalid_field";
@@ -193,10 +248,10 @@ pub fn bounded_text(field: &'static str, raw: &str, max_chars: usize, allow_empt
             format!("{field} must be at most {max_chars} characters"),
         ));
     }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
+    if text.chars().any(|c| (c.is_control() && c != '\n') || is_invisible(c)) {
         return Err(ValueError::new(
             code,
-            format!("{field} must not contain control characters"),
+            format!("{field} must not contain control or invisible characters"),
         ));
     }
     Ok(text.to_owned())
@@ -252,5 +307,36 @@ mod tests {
         assert!(bounded_text("title", "   ", 10, false).is_err());
         assert!(bounded_text("title", &"x".repeat(11), 10, false).is_err());
         assert!(bounded_text("title", "a\u{0}b", 10, false).is_err());
+        assert!(bounded_text("title", "a\u{202E}b", 10, false).is_err());
+        assert!(bounded_text("title", "a\u{200B}b", 10, false).is_err());
+        assert!(bounded_text("description", "two\nlines", 20, false).is_ok());
+        assert!(line_text("name", "two\nlines", 20).is_err());
+        assert_eq!(line_text("name", "Zoë Ñúñez", 20).unwrap(), "Zoë Ñúñez");
+    }
+
+    #[test]
+    fn emails_are_printable_ascii_so_look_alikes_cannot_be_made() {
+        for bad in [
+            "stud\u{0435}nt@example.edu", // Cyrillic е
+            "\u{017F}tudent@example.edu", // long s
+            "student\u{202E}@example.edu",
+            "stu\u{200B}dent@example.edu",
+            "student@exa\nmple.edu",
+            "stu\u{7}dent@example.edu",
+        ] {
+            assert_eq!(Email::parse(bad).unwrap_err().code, "invalid_email", "{bad:?}");
+        }
+        assert_eq!(
+            Email::parse(" Student@Example.EDU ").unwrap().as_str(),
+            "student@example.edu"
+        );
+    }
+
+    #[test]
+    fn echoed_input_is_short_and_escaped() {
+        let message = Email::parse(&"x".repeat(10_000)).unwrap_err().message;
+        assert!(message.chars().count() < 80, "{message}");
+        let message = Email::parse("a\u{1b}[31m").unwrap_err().message;
+        assert!(!message.contains('\u{1b}'), "{message:?}");
     }
 }

@@ -2,7 +2,7 @@
 //! from.
 
 use shared_types::auth::CreateUserRequest;
-use shared_types::values::bounded_text;
+use shared_types::values::line_text;
 use shared_types::{Email, Role, ValueError};
 use uuid::Uuid;
 
@@ -76,7 +76,7 @@ pub fn parse_roles(names: &[String]) -> Result<Vec<Role>, ValueError> {
 impl NewUserValues {
     pub fn parse(request: &CreateUserRequest) -> Result<Self, ValueError> {
         let email = Email::parse(&request.email)?;
-        let name = bounded_text("name", &request.name, 100, false)?;
+        let name = line_text("name", &request.name, 100)?;
         check_password(&request.password, &email)?;
         Ok(Self {
             id: Uuid::new_v4(),

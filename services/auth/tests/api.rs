@@ -204,6 +204,20 @@ async fn admin_creates_and_lists_users(backend: Backend) {
             json!({"email": "w@example.edu", "name": "x".repeat(10_00), "password": "a long pass phrase", "roles": ["teacher"]}),
             "invalid_field",
         ),
+        // A look-alike of lin.chen's address (Cyrillic е), and invisible or
+        // line-breaking characters in a name.
+        (
+            json!({"email": "lin.ch\u{0435}n@example.edu", "name": "Lin Chen", "password": "a long pass phrase", "roles": ["student"]}),
+            "invalid_email",
+        ),
+        (
+            json!({"email": "v@example.edu", "name": "Lin\u{202E}nehC", "password": "a long pass phrase", "roles": ["student"]}),
+            "invalid_field",
+        ),
+        (
+            json!({"email": "u@example.edu", "name": "Lin\nChen", "password": "a long pass phrase", "roles": ["student"]}),
+            "invalid_field",
+        ),
     ] {
         let (status, answer) = status_and_body(create(body).await.unwrap()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");

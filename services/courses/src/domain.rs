@@ -2,7 +2,7 @@
 //! comes from.
 
 use shared_types::courses::CreateCourseRequest;
-use shared_types::values::bounded_text;
+use shared_types::values::{bounded_text, line_text, shown};
 use shared_types::{Capacity, ValueError};
 use uuid::Uuid;
 
@@ -22,7 +22,10 @@ impl CourseCode {
         } else {
             Err(ValueError {
                 code: "invalid_code",
-                message: format!("'{raw}' is not a course code: use 2 to 16 letters, digits or '-'"),
+                message: format!(
+                    "{} is not a course code: use 2 to 16 letters, digits or '-'",
+                    shown(raw)
+                ),
             })
         }
     }
@@ -49,11 +52,11 @@ impl NewCourse {
         Ok(Self {
             id: Uuid::new_v4(),
             code: CourseCode::parse(&request.code)?,
-            title: bounded_text("title", &request.title, 200, false)?,
+            title: line_text("title", &request.title, 200)?,
             description: bounded_text("description", &request.description, 4000, true)?,
             capacity: Capacity::new(request.capacity)?,
             teacher_id: request.teacher_id,
-            teacher_name: bounded_text("teacher_name", &request.teacher_name, 100, false)?,
+            teacher_name: line_text("teacher_name", &request.teacher_name, 100)?,
         })
     }
 }

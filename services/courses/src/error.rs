@@ -17,6 +17,8 @@ pub enum Error {
     CourseFull,
     #[error("not enrolled")]
     NotEnrolled,
+    #[error("the course's own teacher")]
+    OwnCourse,
     #[error("not this course's teacher")]
     NotTheTeacher,
     #[error(transparent)]
@@ -42,6 +44,11 @@ impl From<Error> for ApiError {
                 ApiError::conflict("already_enrolled", "You are already enrolled in this course.")
             }
             Error::CourseFull => ApiError::conflict("course_full", "This course is full: no seat is left."),
+            Error::OwnCourse => ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "own_course",
+                "You teach this course: its teacher cannot enroll in it.",
+            ),
             Error::NotEnrolled => ApiError::not_found("not_enrolled", "You are not enrolled in this course."),
             Error::NotTheTeacher => ApiError::forbidden("Only this course's teacher or an admin may see its roster."),
             Error::InvalidValue(e) => e.into(),

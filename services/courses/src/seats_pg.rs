@@ -23,7 +23,7 @@ use crate::models::EnrollmentRow;
 const ENROLL: &str = "\
     WITH seat AS ( \
         UPDATE courses SET enrolled = enrolled + 1 \
-        WHERE id = $1 AND enrolled < capacity \
+        WHERE id = $1 AND enrolled < capacity AND teacher_id <> $2 \
         RETURNING id \
     ), inserted AS ( \
         INSERT INTO enrollments (course_id, student_id, student_name, student_email, enrolled_at) \
@@ -32,6 +32,7 @@ const ENROLL: &str = "\
     ) \
     SELECT (SELECT count(*) FROM inserted) AS inserted, \
            (SELECT count(*) FROM courses WHERE id = $1) AS course_exists, \
+           (SELECT count(*) FROM courses WHERE id = $1 AND teacher_id = $2) AS own, \
            (SELECT count(*) FROM enrollments WHERE course_id = $1 AND student_id = $2) AS already";
 
 #[derive(diesel::QueryableByName)]
@@ -40,6 +41,8 @@ struct Taken {
     inserted: i64,
     #[diesel(sql_type = BigInt)]
     course_exists: i64,
+    #[diesel(sql_type = BigInt)]
+    own: i64,
     #[diesel(sql_type = BigInt)]
     already: i64,
 }
@@ -52,7 +55,7 @@ const DROP: &str = "\
     UPDATE courses SET enrolled = enrolled - 1 WHERE id IN (SELECT course_id FROM gone)";
 
 /// Takes a seat, or says why not: [`Error::CourseNotFound`],
-/// [`Error::AlreadyEnrolled`] or [`Error::CourseFull`].
+/// [`Error::OwnCourse`], [`Error::AlreadyEnrolled`] or [`Error::CourseFull`].
 pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
     let taken: Taken = diesel::sql_query(ENROLL)
         .bind::<Text, _>(&row.course_id)
@@ -68,6 +71,7 @@ pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
     match taken {
         Taken { inserted: 1, .. } => Ok(()),
         Taken { course_exists: 0, .. } => Err(Error::CourseNotFound),
+        Taken { own, .. } if own > 0 => Err(Error::OwnCourse),
         Taken { already, .. } if already > 0 => Err(Error::AlreadyEnrolled),
         _ => Err(Error::CourseFull),
     }

@@ -99,12 +99,20 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
         let seat_taken = diesel::update(courses::table)
             .filter(courses::id.eq(&row.course_id))
             .filter(courses::enrolled.lt(courses::capacity))
+            // A course's teacher does not enroll in it (nor then grade
+            // themselves).
+            .filter(courses::teacher_id.ne(&row.student_id))
             .set(courses::enrolled.eq(courses::enrolled + 1))
             .execute(conn)?;
         if seat_taken == 0 {
             // Returning an error rolls the transaction back; find out which.
             let exists: i64 = courses::table
                 .filter(courses::id.eq(&row.course_id))
+                .count()
+                .get_result(conn)?;
+            let own: i64 = courses::table
+                .filter(courses::id.eq(&row.course_id))
+                .filter(courses::teacher_id.eq(&row.student_id))
                 .count()
                 .get_result(conn)?;
             let enrolled: i64 = enrollments::table
@@ -114,6 +122,8 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
                 .get_result(conn)?;
             return Err(if exists == 0 {
                 Error::CourseNotFound
+            } else if own > 0 {
+                Error::OwnCourse
             } else if enrolled > 0 {
                 Error::AlreadyEnrolled
             } else {

@@ -15,6 +15,7 @@ on_both_backends!(
     admin_creates_courses_with_checked_values,
     student_enrolls_lists_and_drops,
     full_course_refuses_until_a_seat_is_dropped,
+    a_teacher_who_studies_too_cannot_enroll_in_their_own_course,
     only_the_teacher_or_an_admin_reads_a_roster,
     bad_ids_and_tokens_get_clear_errors,
 );
@@ -209,6 +210,33 @@ async fn full_course_refuses_until_a_seat_is_dropped(backend: Backend) {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let (status, _) = status_and_body(app.enroll(course, &second).await).await;
     assert_eq!(status, StatusCode::CREATED);
+}
+
+async fn a_teacher_who_studies_too_cannot_enroll_in_their_own_course(backend: Backend) {
+    let app = TestCourses::spawn(backend).await;
+    let both = app
+        .keys
+        .token(demo::TEACHER.id, demo::TEACHER.name, &[Role::Teacher, Role::Student]);
+    let (status, body) = status_and_body(app.enroll(demo::CS101.id, &both).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("own_course")),
+        "{body}"
+    );
+    // Nothing was taken: the seat count is as before.
+    let (_, course) = status_and_body(
+        app.call(Method::GET, &format!("/courses/{}", demo::CS101.id), &both, None)
+            .await,
+    )
+    .await;
+    let seeded = demo::ENROLLMENTS
+        .iter()
+        .filter(|e| e.course.id == demo::CS101.id)
+        .count() as i64;
+    assert_eq!(course["enrolled"].as_i64(), Some(seeded));
+    // Another teacher's course is open to them as a student.
+    let (status, _) = status_and_body(app.enroll(demo::HIST210.id, &both).await).await;
+    assert_ne!(status, StatusCode::FORBIDDEN);
 }
 
 async fn only_the_teacher_or_an_admin_reads_a_roster(backend: Backend) {

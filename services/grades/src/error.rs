@@ -18,6 +18,8 @@ pub enum Error {
     NotTheTeacher,
     #[error("student not enrolled")]
     StudentNotEnrolled,
+    #[error("a teacher grading themselves")]
+    OwnGrade,
     #[error("course-service unavailable: {0}")]
     CoursesUnavailable(String),
     #[error("invalid rows in the upload")]
@@ -57,6 +59,11 @@ impl From<Error> for ApiError {
         match err {
             Error::CourseNotFound => ApiError::not_found("course_not_found", "There is no such course."),
             Error::NotTheTeacher => ApiError::forbidden("Only this course's teacher may do this."),
+            Error::OwnGrade => ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "own_grade",
+                "Nobody grades themselves.",
+            ),
             Error::StudentNotEnrolled => {
                 ApiError::unprocessable("student_not_enrolled", "This student is not enrolled in this course.")
             }

@@ -53,6 +53,12 @@ pub fn parse_csv(body: &[u8]) -> Result<Vec<RawRow>> {
     let (Some(id_col), Some(grade_col)) = (column("student_id"), column("grade")) else {
         return Err(Error::BadUpload("the CSV header must be 'student_id,grade'".into()));
     };
+    // Two columns of one name would leave it to chance which one is read.
+    for name in ["student_id", "grade"] {
+        if headers.iter().filter(|h| h.eq_ignore_ascii_case(name)).count() > 1 {
+            return Err(Error::BadUpload(format!("the CSV header names '{name}' twice")));
+        }
+    }
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| Error::BadUpload(format!("the CSV cannot be read: {e}")))?;
@@ -136,7 +142,7 @@ fn check_row(
     let student_id = Uuid::parse_str(row.student_id.trim()).map_err(|_| {
         (
             "invalid_student_id",
-            format!("'{}' is not a student id", row.student_id),
+            format!("{} is not a student id", shared_types::values::shown(&row.student_id)),
         )
     })?;
     let grade = row.grade.parse().map_err(|e| (e.code, e.message))?;
@@ -169,6 +175,14 @@ mod tests {
                 enrolled_at: chrono::Utc::now(),
             })
             .collect()
+    }
+
+    #[test]
+    fn a_csv_with_a_column_twice_is_refused() {
+        let body = b"student_id,grade,grade\n00000000-0000-0000-0000-000000000001,4.0,0.0\n";
+        assert!(matches!(parse_csv(body), Err(Error::BadUpload(m)) if m.contains("twice")));
+        let body = b"Student_ID,grade,student_id\nx,4.0,y\n";
+        assert!(matches!(parse_csv(body), Err(Error::BadUpload(_))));
     }
 
     #[test]

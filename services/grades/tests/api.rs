@@ -138,6 +138,14 @@ async fn grading_is_only_for_the_course_teacher(backend: Backend) {
         (StatusCode::NOT_FOUND, Some("course_not_found"))
     );
 
+    // The course's own teacher, also a student, never grades themselves.
+    let (status, body) = status_and_body(app.set_grade(&teacher, course, demo::TEACHER.id, json!(4.0)).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("own_grade")),
+        "{body}"
+    );
+
     let student = app.token_of(demo::STUDENT);
     let history = format!("/grades/courses/{course}/history");
     let list = format!("/grades/courses/{course}");

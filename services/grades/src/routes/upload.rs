@@ -37,6 +37,9 @@ pub async fn upload_grades(
     };
     let course = taught_course(&state, &claims, &token, course_id).await?;
     let (writes, report) = check_rows(&rows, &course.roster)?;
+    if writes.iter().any(|w| w.student_id == claims.sub) {
+        return Err(Error::OwnGrade);
+    }
     store::write_grades(&state.db, &course.info, &writes, &author_of(&claims)).await?;
     tracing::info!(teacher = %claims.sub, course = %course_id, rows = writes.len(), "grades uploaded");
     Ok(Json(report))
