@@ -120,20 +120,26 @@ fn create_pg_database(servers: &[String], service: &str) -> anyhow::Result<Strin
     Ok(name)
 }
 
+/// A fresh key pair from `auth-service keygen`, as a deployment makes one.
+pub fn keygen(bin_dir: &Path, private_key: &Path, public_dir: &Path) -> anyhow::Result<()> {
+    let status = Command::new(bin_dir.join("auth-service"))
+        .args(["keygen", "--private-key"])
+        .arg(private_key)
+        .arg("--public-dir")
+        .arg(public_dir)
+        .stdout(Stdio::null())
+        .status()
+        .context("auth-service keygen (build with `cargo build --release --bins`)")?;
+    anyhow::ensure!(status.success(), "keygen failed");
+    Ok(())
+}
+
 impl Cluster {
     pub async fn start(hosts: &Hosts, bin_dir: &Path, storage: &Storage, logs: &Path) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
         let private_key = dir.path().join("jwt-private.pem");
         let public_dir = dir.path().join("keys");
-        let status = Command::new(bin_dir.join("auth-service"))
-            .args(["keygen", "--private-key"])
-            .arg(&private_key)
-            .arg("--public-dir")
-            .arg(&public_dir)
-            .stdout(Stdio::null())
-            .status()
-            .context("auth-service keygen (build with `cargo build --release --bins`)")?;
-        anyhow::ensure!(status.success(), "keygen failed");
+        keygen(bin_dir, &private_key, &public_dir)?;
         std::fs::create_dir_all(logs)?;
 
         let static_host = hosts.get(STATIC);

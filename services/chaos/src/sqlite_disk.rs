@@ -122,22 +122,12 @@ async fn enroll(http: &reqwest::Client, url: &str, signer: &TokenSigner, course:
 pub async fn sqlite_disk_faults(bin_dir: &Path, logs: &Path) -> anyhow::Result<Vec<Row>> {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        return Ok(vec![Row::skipped(
-            "SQLite disk full / read-only",
-            "needs root to mount a tmpfs",
-        )]);
+        return Ok(vec![Row::skipped("SQLite disk full", "needs root to mount a tmpfs")]);
     }
     let dir = tempfile::tempdir()?;
     let keys = dir.path().join("keys");
     let private_key = dir.path().join("jwt-private.pem");
-    let status = Command::new(bin_dir.join("auth-service"))
-        .args(["keygen", "--private-key"])
-        .arg(&private_key)
-        .arg("--public-dir")
-        .arg(&keys)
-        .stdout(Stdio::null())
-        .status()?;
-    anyhow::ensure!(status.success(), "keygen failed");
+    crate::cluster::keygen(bin_dir, &private_key, &keys)?;
     let signer = TokenSigner::from_private_pem(&std::fs::read_to_string(&private_key)?)?;
     let mount = Mount::tmpfs(&dir.path().join("disk"), "8m")?;
     std::fs::create_dir_all(logs)?;

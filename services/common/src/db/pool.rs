@@ -1,10 +1,11 @@
-//! The connection pool, with dead connections found and dropped.
+//! The connection pool, with dead connections found before reuse.
 //!
-//! diesel's r2d2 manager calls a connection broken only when its
-//! transaction state is, so after a PostgreSQL restart the pool would keep
-//! handing out connections whose socket is gone, and every request would
-//! fail until the service restarted. Pinging every connection at checkout
-//! would find them, at the cost of a round trip on every request.
+//! diesel (2.3) marks a PostgreSQL connection broken once libpq reports its
+//! state unknown, so r2d2 drops a connection whose query failed on a dead
+//! socket. But every other idle connection of the pool is just as dead
+//! after a server restart, and each would cost one user a 503 before it is
+//! found. Pinging every connection at checkout would find them, at the
+//! cost of a round trip on every request.
 //!
 //! Instead a connection is pinged only when the work on it failed; if the
 //! ping fails too, the connection is dropped, and the pool's *suspicion
