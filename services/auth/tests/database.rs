@@ -123,3 +123,36 @@ async fn a_failed_start_never_prints_the_database_password() {
     assert!(!error.contains("s3cret-pw"), "{error}");
     assert!(error.contains("app:***@127.0.0.1:1"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_a_restart_the_dead_idle_connections_cost_one_request_not_one_each() {
+    if !testkit::postgres_available() {
+        return;
+    }
+    let app = TestAuth::spawn(Backend::Postgres, &[]).await;
+    let admin = app.token("admin@example.edu").await;
+    // Several connections open and idle in the pool.
+    let reads = (0..8).map(|_| app.get("/auth/users", Some(&admin)));
+    for response in testkit::join_all(reads).await {
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    // A restart as the pool sees it: every session ended, the server back
+    // at once, no request in between.
+    app.db.set_reachable(false);
+    app.db.set_reachable(true);
+    let mut answers = Vec::new();
+    for _ in 0..10 {
+        answers.push(app.get("/auth/users", Some(&admin)).await.status());
+    }
+    let unavailable = answers
+        .iter()
+        .filter(|s| **s == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert!(
+        unavailable <= 1
+            && answers
+                .iter()
+                .all(|s| *s == StatusCode::OK || *s == StatusCode::SERVICE_UNAVAILABLE),
+        "the first failure must get the other dead connections checked: {answers:?}"
+    );
+}
