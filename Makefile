@@ -9,7 +9,7 @@ TOOLS_PATH := $(CURDIR)/frontend/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # In CI (CI=true) the PostgreSQL half of the suite must run, not be skipped.
 REQUIRE_POSTGRES ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: help run build build-services build-frontend test test-rust check-wasm lint fmt install-tools install-browser-tools bench chaos e2e
+.PHONY: help run build build-services build-frontend test test-rust check-wasm lint fmt install-tools install-browser-tools bench chaos chaos-self-test e2e
 
 help:
 	@echo "make run    build everything and start all nodes with demo data"
@@ -17,6 +17,7 @@ help:
 	@echo "make lint   rustfmt and clippy, as CI runs them"
 	@echo "make bench  release build, load against the real services (BENCH_DB=postgres for PostgreSQL)"
 	@echo "make chaos  every node on its own host, killed, hung, cut off and slowed (root for namespaces)"
+	@echo "make chaos-self-test  each kind of chaos check shown failing on a system broken on purpose"
 	@echo "make e2e    the browser app in headless Chromium against the real services"
 
 install-tools:
@@ -37,7 +38,7 @@ build-frontend:
 run: install-tools build
 	@.ci/start-all
 
-test: check-wasm test-rust chaos e2e
+test: check-wasm test-rust chaos chaos-self-test e2e
 
 check-wasm:
 	@rustup target list --installed 2>/dev/null | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -63,8 +64,13 @@ bench: install-browser-tools build
 CHAOS_TIME_LIMIT ?= 1800
 E2E_TIME_LIMIT ?= 1200
 
-chaos: build-services
+chaos: build
 	REQUIRE_POSTGRES=$(REQUIRE_POSTGRES) timeout --kill-after=30 $(CHAOS_TIME_LIMIT) ./target/release/enroll-chaos
+
+# Each kind of chaos check against a system broken on purpose: each must fail.
+CHAOS_SELF_TEST_TIME_LIMIT ?= 600
+chaos-self-test: build
+	CHAOS_ONLY=self-test timeout --kill-after=30 $(CHAOS_SELF_TEST_TIME_LIMIT) ./target/release/enroll-chaos
 
 e2e: install-browser-tools build
 	timeout --kill-after=30 $(E2E_TIME_LIMIT) node frontend/e2e/run.mjs

@@ -1,6 +1,7 @@
 //! The four nodes, each on its own host, as real processes that can be
 //! killed, stopped, and started again on the same data.
 
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -84,6 +85,8 @@ impl Node {
 pub struct Cluster {
     pub nodes: Vec<Node>,
     pub private_key: PathBuf,
+    /// The folder of the SQLite databases, when the cluster runs on SQLite.
+    sqlite_dir: Option<PathBuf>,
     logs: PathBuf,
     _dir: tempfile::TempDir,
 }
@@ -174,16 +177,16 @@ impl Cluster {
         let mut grades_args = common(hosts.get(GRADES), 8083, GRADES)?;
         grades_args.push(format!("--courses-url={courses_url}"));
 
-        let site = dir.path().join("site");
-        std::fs::create_dir_all(&site)?;
-        std::fs::write(site.join("index.html"), "<!doctype html><title>Enrollment</title>")?;
         let config = serde_json::json!({
             "auth": [format!("http://{}:8081", hosts.get(AUTH).ip)],
             "courses": [courses_url],
             "grades": [format!("http://{}:8083", hosts.get(GRADES).ip)],
         });
-        std::fs::write(site.join("config.json"), config.to_string())?;
-        let (static_program, static_args) = static_server(&site, &static_host.ip, dir.path())?;
+        // nginx started as root serves as `nobody`, which must read it.
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;
+        let config_file = dir.path().join("config.json");
+        std::fs::write(&config_file, config.to_string())?;
+        let (static_program, static_args) = static_server(&static_host.ip, &config_file, dir.path())?;
 
         let node =
             |name: &'static str, host: &Host, port: u16, program: PathBuf, args: Vec<String>, health: &'static str| {
@@ -226,6 +229,7 @@ impl Cluster {
                 node(STATIC, static_host, 8080, static_program, static_args, "/config.json"),
             ],
             private_key,
+            sqlite_dir: matches!(storage, Storage::Sqlite).then(|| dir.path().to_path_buf()),
             logs: logs.to_path_buf(),
             _dir: dir,
         };
@@ -249,6 +253,11 @@ impl Cluster {
             .iter_mut()
             .find(|n| n.name == name)
             .expect("a node of the cluster")
+    }
+
+    /// A service's SQLite database file, when the cluster runs on SQLite.
+    pub fn sqlite_file(&self, service: &str) -> Option<PathBuf> {
+        self.sqlite_dir.as_ref().map(|dir| dir.join(format!("{service}.db")))
     }
 
     pub fn url(&self, name: &str) -> String {
@@ -276,47 +285,32 @@ impl Cluster {
     }
 }
 
-/// nginx when installed (the product's static node), else Python's
-/// built-in server: the suite checks that the services do not need it.
-fn static_server(site: &Path, ip: &str, dir: &Path) -> anyhow::Result<(PathBuf, Vec<String>)> {
-    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
-    if let Some(nginx) = nginx {
-        let conf = dir.join("nginx.conf");
-        std::fs::write(
-            &conf,
-            format!(
-                "daemon off; pid {dir}/nginx.pid; error_log {dir}/nginx-error.log;\n\
-                 events {{ worker_connections 256; }}\n\
-                 http {{ access_log off; client_body_temp_path {dir}; proxy_temp_path {dir}; fastcgi_temp_path {dir};\n\
-                 uwsgi_temp_path {dir}; scgi_temp_path {dir};\n\
-                 server {{ listen {ip}:8080; root {site}; }} }}\n",
-                dir = dir.display(),
-                site = site.display()
-            ),
-        )?;
-        return Ok((
-            nginx,
-            vec![
-                "-e".into(),
-                format!("{}/nginx-error.log", dir.display()),
-                "-c".into(),
-                conf.display().to_string(),
-            ],
-        ));
+/// The product's static node, `nginx/serve`, serving the built app (or a
+/// stand-in page where the app is not built) and this cluster's config.
+fn static_server(ip: &str, config: &Path, dir: &Path) -> anyhow::Result<(PathBuf, Vec<String>)> {
+    let repo = std::env::current_dir()?;
+    let serve = repo.join("nginx/serve");
+    anyhow::ensure!(
+        serve.exists(),
+        "nginx/serve not found: run the suite from the repository's root"
+    );
+    let mut root = repo.join("frontend/dist");
+    if !root.join("index.html").exists() {
+        root = dir.join("site");
+        std::fs::create_dir_all(&root)?;
+        std::fs::write(root.join("index.html"), "<!doctype html><title>Enrollment</title>")?;
     }
     Ok((
-        PathBuf::from("python3"),
+        serve,
         vec![
-            "-m".into(),
-            "http.server".into(),
-            "8080".into(),
-            "--bind".into(),
-            ip.into(),
-            "--directory".into(),
-            site.display().to_string(),
+            "--listen".into(),
+            format!("{ip}:8080"),
+            "--root".into(),
+            root.display().to_string(),
+            "--config".into(),
+            config.display().to_string(),
+            "--state-dir".into(),
+            dir.join("nginx").display().to_string(),
         ],
     ))
 }

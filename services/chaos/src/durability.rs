@@ -20,11 +20,14 @@ use uuid::Uuid;
 
 use crate::cluster::{Cluster, COURSES, GRADES};
 use crate::report::Row;
+use crate::sabotage::Sabotage;
 
 const COURSE_COUNT: usize = 10;
 const SEATS: usize = 30;
 const WRITERS: usize = 16;
 const KILL_ROUNDS: usize = 3;
+/// The self-test's rounds: one kill of each is enough to show a loss.
+const SELF_TEST_ROUNDS: usize = 1;
 /// Acknowledged writes each kill must follow, so that it lands on a
 /// system under load rather than an idle one.
 const WRITES_PER_KILL: usize = 100;
@@ -88,7 +91,14 @@ struct Kill {
     acknowledged_since: usize,
 }
 
-pub async fn durability(cluster: &mut Cluster, backend: &str) -> anyhow::Result<Vec<Row>> {
+/// `sabotage` is the self-test's deliberate harm; the suite itself passes
+/// `Sabotage::None`.
+pub async fn durability(cluster: &mut Cluster, backend: &str, sabotage: Sabotage) -> anyhow::Result<Vec<Row>> {
+    let rounds = if sabotage == Sabotage::None {
+        KILL_ROUNDS
+    } else {
+        SELF_TEST_ROUNDS
+    };
     let signer = TokenSigner::from_private_pem(&std::fs::read_to_string(&cluster.private_key)?)?;
     let admin = mint(&signer, demo::ADMIN.id, demo::ADMIN.name, Role::Admin);
     let teacher = mint(&signer, demo::TEACHER.id, demo::TEACHER.name, Role::Teacher);
@@ -186,7 +196,7 @@ pub async fn durability(cluster: &mut Cluster, backend: &str) -> anyhow::Result<
         _ => log.graded.lock().expect("the log").len(),
     };
     let mut last = [(COURSES, 0), (GRADES, 0)];
-    for _ in 0..KILL_ROUNDS {
+    for _ in 0..rounds {
         for (node, before) in &mut last {
             let waited = Instant::now();
             while acknowledged(node) < *before + WRITES_PER_KILL && waited.elapsed() < Duration::from_secs(30) {
@@ -195,6 +205,9 @@ pub async fn durability(cluster: &mut Cluster, backend: &str) -> anyhow::Result<
             let now = acknowledged(node);
             let in_flight = log.in_flight.load(Ordering::SeqCst);
             cluster.node_mut(node).kill9();
+            if sabotage == Sabotage::LoseWal && *node == COURSES {
+                lose_the_wal(cluster, COURSES);
+            }
             kills.push(Kill {
                 node,
                 in_flight,
@@ -258,6 +271,16 @@ pub async fn durability(cluster: &mut Cluster, backend: &str) -> anyhow::Result<
     Ok(rows)
 }
 
+/// The self-test's lost disk cache: what SQLite had acknowledged but not
+/// yet copied into the database file is gone.
+fn lose_the_wal(cluster: &Cluster, service: &str) {
+    if let Some(file) = cluster.sqlite_file(service) {
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn verify(
     cluster: &Cluster,
@@ -286,15 +309,23 @@ async fn verify(
     for (course, student, grade) in graded {
         expected_grades.insert((*course, *student), *grade);
     }
+    let mut missing_courses = 0;
     for course in course_ids {
+        let listing = catalogue.iter().find(|c| c.id == *course);
+        // A course that is gone lost its whole roster with it.
+        let Some(listing) = listing else {
+            missing_courses += 1;
+            lost_enrollments += acknowledged.get(course).map_or(0, HashSet::len);
+            lost_grades += expected_grades.keys().filter(|(c, _)| c == course).count();
+            continue;
+        };
         let roster = testkit::read::roster(&http, &cluster.url(COURSES), admin, *course).await?;
         let listed: HashSet<Uuid> = roster.iter().map(|r| r.student_id).collect();
         duplicates += roster.len() - listed.len();
-        let listing = catalogue.iter().find(|c| c.id == *course);
-        let capacity = listing.map_or(SEATS, |c| c.capacity as usize);
+        let capacity = listing.capacity as usize;
         over_capacity += usize::from(roster.len() > capacity);
         lost_enrollments += acknowledged.get(course).map_or(0, |a| a.difference(&listed).count());
-        let counted = listing.map_or(0, |c| c.enrolled as usize);
+        let counted = listing.enrolled as usize;
         counter_mismatch += usize::from(counted != roster.len());
 
         let grades: Vec<serde_json::Value> = http
@@ -317,8 +348,11 @@ async fn verify(
         Row::new(
             &label,
             "every acknowledged enrollment is on its roster",
-            lost_enrollments == 0,
-            format!("{lost_enrollments} of {} lost", enrolled.len()),
+            lost_enrollments == 0 && missing_courses == 0,
+            format!(
+                "{lost_enrollments} of {} lost, {missing_courses} courses gone",
+                enrolled.len()
+            ),
         ),
         Row::new(
             &label,

@@ -9,6 +9,7 @@ use crate::cluster::{Cluster, COURSES, NODES};
 use crate::hosts::Mode;
 use crate::probes::{p99, run_for, sample, Probe, Sample, Session, Urls, CLIENT_TIMEOUT};
 use crate::report::Row;
+use crate::sabotage::{self, Sabotage};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Fault {
@@ -23,7 +24,7 @@ pub enum Fault {
 const SLOW_MS: u64 = 2500;
 const WINDOW: Duration = Duration::from_secs(4);
 const BASELINE: Duration = Duration::from_secs(4);
-const UNAFFECTED: &str = "every other request keeps working, undelayed";
+pub const UNAFFECTED: &str = "every other request keeps working, undelayed";
 
 impl Fault {
     fn name(self) -> &'static str {
@@ -35,7 +36,7 @@ impl Fault {
         }
     }
 
-    fn available(self, mode: Mode) -> bool {
+    pub fn available(self, mode: Mode) -> bool {
         matches!(self, Fault::Kill | Fault::Stop) || mode == Mode::Namespaces
     }
 
@@ -95,7 +96,7 @@ async fn all_probes(urls: &Urls, session: &Session, window: Duration) -> Vec<(Pr
 }
 
 /// Each request's p99 over a window with no fault.
-async fn baseline_p99s(urls: &Urls, session: &Session) -> Vec<(Probe, Duration)> {
+pub async fn baseline_p99s(urls: &Urls, session: &Session) -> Vec<(Probe, Duration)> {
     all_probes(urls, session, BASELINE)
         .await
         .into_iter()
@@ -149,33 +150,71 @@ pub async fn fault_matrix(
                 ));
                 continue;
             }
-            let mut label = format!("{node} {} ({backend})", fault.name());
-            println!("fault: {label}");
-            let how = fault.apply(cluster, node).await?;
-            if !how.is_empty() && how != "netem delay" {
-                label = format!("{node} slowed: {how} ({backend})");
-            }
-            let during = all_probes(&urls, session, WINDOW).await;
-            fault.heal(cluster, node).await?;
-            let healed = heals(&label, &urls, session).await;
-            // Measured again once healed: harm that outlives the heal shows
-            // here, judged against the original baseline.
-            let again = baseline_p99s(&urls, session).await;
-            let mut judged = judge(&label, node, fault, &during, &baseline, None);
-            if judged.iter().any(|row| !row.passed && row.check == UNAFFECTED) {
-                // The machine's own load drifts, and sign-in feels it most.
-                // So an apparent delay is checked against the same requests
-                // measured again once the node is healed: a delay the fault
-                // caused is gone by then, a slower machine is not. The
-                // re-measure itself must be within the rule of the original
-                // baseline (the row below), so this cannot hide lasting harm.
-                judged = judge(&label, node, fault, &during, &baseline, Some(&again));
-            }
-            rows.extend(judged);
-            rows.push(healed);
-            rows.push(as_fast_as_before(&label, &baseline, &again));
+            rows.extend(check_fault(cluster, &urls, session, &baseline, node, fault, backend, Sabotage::None).await?);
         }
     }
+    Ok(rows)
+}
+
+/// One fault on one node: applied, judged over a window, healed, and the
+/// heal judged. `sabotage` is the self-test's deliberate harm, so that it
+/// can show each row failing; the matrix itself passes `Sabotage::None`.
+#[allow(clippy::too_many_arguments)]
+pub async fn check_fault(
+    cluster: &mut Cluster,
+    urls: &Urls,
+    session: &Session,
+    baseline: &[(Probe, Duration)],
+    node: &str,
+    fault: Fault,
+    backend: &str,
+    sabotage: Sabotage,
+) -> anyhow::Result<Vec<Row>> {
+    let mut label = format!("{node} {} ({backend})", fault.name());
+    println!("fault: {label}");
+    let applied = sabotage != Sabotage::FaultNotApplied;
+    let how = if applied { fault.apply(cluster, node).await? } else { "" };
+    if !how.is_empty() && how != "netem delay" {
+        label = format!("{node} slowed: {how} ({backend})");
+    }
+    let stall = match sabotage {
+        Sabotage::StallBystander(bystander) => Some(sabotage::stall_once(cluster, bystander)),
+        _ => None,
+    };
+    let during = all_probes(urls, session, WINDOW).await;
+    if let Some(stall) = stall {
+        stall.await?;
+    }
+    if applied && sabotage != Sabotage::NotHealed {
+        fault.heal(cluster, node).await?;
+    }
+    let healed = heals(&label, urls, session).await;
+    if applied && sabotage == Sabotage::NotHealed {
+        fault.heal(cluster, node).await?;
+    }
+    // Measured again once healed: harm that outlives the heal shows here,
+    // judged against the original baseline.
+    let pulses = match sabotage {
+        Sabotage::SlowerAfterHeal(slowed) => Some(sabotage::PulsedStops::start(cluster, slowed)),
+        _ => None,
+    };
+    let again = baseline_p99s(urls, session).await;
+    if let Some(pulses) = pulses {
+        pulses.end().await;
+    }
+    let mut judged = judge(&label, node, fault, &during, baseline, None);
+    if judged.iter().any(|row| !row.passed && row.check == UNAFFECTED) {
+        // The machine's own load drifts, and sign-in feels it most. So an
+        // apparent delay is checked against the same requests measured
+        // again once the node is healed: a delay the fault caused is gone by
+        // then, a slower machine is not. The re-measure itself must be
+        // within the rule of the original baseline (the row below), so this
+        // cannot hide lasting harm.
+        judged = judge(&label, node, fault, &during, baseline, Some(&again));
+    }
+    let mut rows = judged;
+    rows.push(healed);
+    rows.push(as_fast_as_before(&label, baseline, &again));
     Ok(rows)
 }
 

@@ -12,6 +12,8 @@ mod hosts;
 mod pg_server;
 mod probes;
 mod report;
+mod sabotage;
+mod selftest;
 mod sqlite_disk;
 
 use std::path::PathBuf;
@@ -22,6 +24,7 @@ use database_faults::{DATABASE, STANDBY};
 use hosts::Hosts;
 use probes::{sign_in, Session};
 use report::Row;
+use sabotage::Sabotage;
 use service_common::demo;
 
 fn postgres_base() -> String {
@@ -78,6 +81,31 @@ async fn matrix_on_postgres(
     Ok(rows)
 }
 
+/// Each kind of check against a system broken on purpose: every one must
+/// catch its sabotage.
+async fn self_test(bin_dir: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+    let (mode, rows) = selftest::self_test(bin_dir, &out.join("logs-self-test")).await?;
+    let header = "The suite's self-test: each kind of check run against a system broken on purpose; \
+                  a pass means the check failed, as it must.";
+    let table = report::markdown(header, &rows);
+    println!("\n{table}");
+    std::fs::create_dir_all(out)?;
+    std::fs::write(out.join("self-test.md"), &table)?;
+    finish(mode, &rows, "sabotages went uncaught; see target/chaos/self-test.md")
+}
+
+/// Fails when a check failed, or was skipped where namespaces were there.
+fn finish(mode: hosts::Mode, rows: &[Row], what_failed: &str) -> anyhow::Result<()> {
+    let failed = rows.iter().filter(|r| !r.passed).count();
+    anyhow::ensure!(failed == 0, "{failed} {what_failed}");
+    let skipped = rows.iter().filter(|r| r.skipped).count();
+    anyhow::ensure!(
+        mode != hosts::Mode::Namespaces || skipped == 0,
+        "{skipped} checks were skipped although network namespaces are available"
+    );
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let bin_dir = std::env::var_os("CHAOS_BIN_DIR").map_or_else(|| PathBuf::from("target/release"), PathBuf::from);
@@ -85,8 +113,12 @@ async fn main() -> anyhow::Result<()> {
     let mut rows: Vec<Row> = Vec::new();
 
     // `CHAOS_ONLY=database` runs the database faults alone, `CHAOS_ONLY=matrix`
-    // the fault matrix alone (for working on them).
+    // the fault matrix alone (for working on them), `CHAOS_ONLY=self-test`
+    // the suite's self-test.
     let only = std::env::var("CHAOS_ONLY").unwrap_or_default();
+    if only == "self-test" {
+        return self_test(&bin_dir, &out).await;
+    }
     let only_database = only == "database";
     let only_matrix = only == "matrix";
     let hosts = Hosts::create(if only_database { &[] } else { &NODES[..] });
@@ -110,7 +142,7 @@ async fn main() -> anyhow::Result<()> {
         rows.extend(faults::fault_matrix(&mut cluster, mode, &session, "sqlite").await?);
         if !only_matrix {
             println!("durability on sqlite...");
-            rows.extend(durability::durability(&mut cluster, "sqlite").await?);
+            rows.extend(durability::durability(&mut cluster, "sqlite", Sabotage::None).await?);
         }
     }
     drop(hosts);
@@ -131,7 +163,7 @@ async fn main() -> anyhow::Result<()> {
                 &out.join("logs-postgres"),
             )
             .await?;
-            durability::durability(&mut cluster, "postgres").await
+            durability::durability(&mut cluster, "postgres", Sabotage::None).await
         }
         .await;
         drop_chaos_databases(&base);
@@ -160,16 +192,5 @@ async fn main() -> anyhow::Result<()> {
     let table = report::markdown(&header, &rows);
     println!("\n{table}");
     report::write(&out, &table)?;
-    let failed = rows.iter().filter(|r| !r.passed).count();
-    anyhow::ensure!(
-        failed == 0,
-        "{failed} fault-tolerance checks failed; see target/chaos/report.md"
-    );
-    // Where the suite could make namespaces, every row must have run.
-    let skipped = rows.iter().filter(|r| r.skipped).count();
-    anyhow::ensure!(
-        mode != hosts::Mode::Namespaces || skipped == 0,
-        "{skipped} checks were skipped although network namespaces are available"
-    );
-    Ok(())
+    finish(mode, &rows, "fault-tolerance checks failed; see target/chaos/report.md")
 }
