@@ -101,6 +101,20 @@ async fn json_errors(request: Request, next: Next) -> Response {
     fixed
 }
 
+/// A body refused as too large is left unread, and the server then closes
+/// the connection without having said so: a client that sent its next
+/// request on that connection saw it fail. `Connection: close` tells the
+/// client not to reuse it.
+async fn close_after_payload_too_large(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
 fn cors(origins: &[String]) -> CorsLayer {
     let origins: Vec<HeaderValue> = origins
         .iter()
@@ -147,6 +161,7 @@ pub fn finish_router(service_routes: Router, plumbing: Plumbing) -> Router {
             enforce_timeout,
         ))
         .layer(middleware::from_fn(json_errors))
+        .layer(middleware::from_fn(close_after_payload_too_large))
         .layer(middleware::from_fn(safe_headers))
         .layer(DefaultBodyLimit::max(plumbing.max_body_bytes))
         .layer(cors(&plumbing.cors_origins))

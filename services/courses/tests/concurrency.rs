@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 on_both_backends!(
     two_hundred_students_race_for_thirty_seats,
-    one_student_clicks_enroll_fifty_times
+    one_student_clicks_enroll_fifty_times,
+    drops_and_enrollments_racing_for_the_last_seat_never_overbook,
 );
 
 async fn new_course(app: &TestCourses, code: &str, capacity: i64) -> Uuid {
@@ -80,4 +81,98 @@ async fn one_student_clicks_enroll_fifty_times(backend: Backend) {
         "SELECT CAST(enrolled AS TEXT) AS value FROM courses WHERE id = '{course}'"
     ));
     assert_eq!(enrolled, ["1"]);
+}
+
+/// What one student's loop saw: seats taken and given back.
+#[derive(Default)]
+struct Ledger {
+    enrolled: usize,
+    dropped: usize,
+}
+
+/// Enrolls `rounds` times, dropping again after each success, so that the
+/// seat keeps changing hands; `holds_seat` starts with a drop.
+async fn churn(app: &TestCourses, course: Uuid, token: &str, rounds: usize, holds_seat: bool) -> Ledger {
+    let drop_path = format!("/courses/{course}/enrollment");
+    let mut ledger = Ledger::default();
+    let mut enrolled = holds_seat;
+    for _ in 0..rounds {
+        if enrolled {
+            let (status, body) = status_and_body(app.call(Method::DELETE, &drop_path, token, None).await).await;
+            assert_eq!(status, StatusCode::NO_CONTENT, "dropping a held seat: {body}");
+            ledger.dropped += 1;
+            enrolled = false;
+            continue;
+        }
+        let (status, body) = status_and_body(app.enroll(course, token).await).await;
+        match (status, body["error"].as_str()) {
+            (StatusCode::CREATED, _) => {
+                ledger.enrolled += 1;
+                enrolled = true;
+            }
+            (StatusCode::CONFLICT, Some("course_full")) => {}
+            other => panic!("unexpected answer {other:?}: {body}"),
+        }
+    }
+    ledger
+}
+
+async fn drops_and_enrollments_racing_for_the_last_seat_never_overbook(backend: Backend) {
+    let app = TestCourses::spawn(backend).await;
+    let course = new_course(&app, "LAST1", 1).await;
+    let holder = app.token(Uuid::new_v4(), "Student A", Role::Student);
+    let (status, _) = status_and_body(app.enroll(course, &holder).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    let others: Vec<String> = (0..8)
+        .map(|n| {
+            app.token(
+                Uuid::new_v4(),
+                &format!("Student {}", (b'B' + n) as char),
+                Role::Student,
+            )
+        })
+        .collect();
+    let watcher = app.token(Uuid::new_v4(), "Watching Student", Role::Student);
+    let course_path = format!("/courses/{course}");
+    // While the race runs, nobody ever sees more seats taken than exist.
+    let watch = async {
+        for _ in 0..40 {
+            let (status, seen) = status_and_body(app.call(Method::GET, &course_path, &watcher, None).await).await;
+            assert_eq!(status, StatusCode::OK);
+            let enrolled = seen["enrolled"].as_i64().unwrap();
+            assert!((0..=1).contains(&enrolled), "{enrolled} of 1 seat taken");
+        }
+    };
+    let racers = testkit::join_all(
+        std::iter::once(churn(&app, course, &holder, 12, true))
+            .chain(others.iter().map(|token| churn(&app, course, token, 12, false))),
+    );
+    let (ledgers, ()) = tokio::join!(racers, watch);
+
+    // Every seat taken and given back is accounted for: the one A held, plus
+    // each 201, minus each 204, is what is left.
+    let taken: usize = ledgers.iter().map(|l| l.enrolled).sum();
+    let given_back: usize = ledgers.iter().map(|l| l.dropped).sum();
+    assert!(ledgers[0].dropped >= 1, "A gave the seat back");
+    let left = 1 + taken - given_back;
+    assert!(left <= 1, "{left} seats held in a course of 1");
+
+    let teacher = app.token(demo::TEACHER.id, demo::TEACHER.name, Role::Teacher);
+    let (status, roster) = status_and_body(
+        app.call(Method::GET, &format!("/courses/{course}/roster"), &teacher, None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, seen) = status_and_body(app.call(Method::GET, &course_path, &watcher, None).await).await;
+    assert_eq!(
+        (seen["enrolled"].as_u64(), roster.as_array().unwrap().len()),
+        (Some(left as u64), left),
+        "the seat count, the roster and the ledger agree"
+    );
+    let counted = app.db.select_text(&format!(
+        "SELECT CAST(COUNT(*) AS TEXT) AS value FROM enrollments WHERE course_id = '{course}'"
+    ));
+    assert_eq!(counted, [left.to_string()]);
 }

@@ -255,5 +255,12 @@ fn plan_writes(
         }
         plan.result.push(row);
     }
+    // Rows are locked in the order they are written. Two uploads listing the
+    // same students in different orders would otherwise each hold a row the
+    // other waits for: on PostgreSQL a deadlock, detected only after a
+    // second, that failed an upload. One order (by student) makes them queue.
+    plan.updates.sort_by(|a, b| a.student_id.cmp(&b.student_id));
+    plan.inserts.sort_by(|a, b| a.student_id.cmp(&b.student_id));
+    plan.changes.sort_by(|a, b| a.student_id.cmp(&b.student_id));
     plan
 }

@@ -1,4 +1,5 @@
-//! grade-service while course-service is stopped or hung.
+//! grade-service while course-service is stopped or hung, and failing
+//! over between several course-service addresses.
 
 mod support;
 
@@ -7,10 +8,16 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo;
-use support::{spawn_grades, status_and_body, TestGrades};
-use testkit::{on_both_backends, Backend, TestKeys};
+use support::{spawn_courses, spawn_grades, start_courses, status_and_body, TestGrades};
+use testkit::{on_both_backends, Backend, ClosedPort, TestKeys};
 
-on_both_backends!(course_service_stopped, course_service_hung);
+on_both_backends!(
+    course_service_stopped,
+    course_service_hung,
+    grading_fails_over_past_an_address_where_nothing_listens,
+    grading_fails_over_past_a_stopped_course_service_replica,
+    grading_with_every_course_service_address_dead_is_503_courses_unavailable,
+);
 
 async fn course_service_stopped(backend: Backend) {
     let mut app = TestGrades::spawn(backend).await;
@@ -108,4 +115,119 @@ async fn course_service_hung(backend: Backend) {
     );
     assert!(elapsed < Duration::from_secs(3), "took {elapsed:?}");
     holder.abort();
+}
+
+/// Sets a grade and uploads another in CS101, each expected to succeed.
+async fn grade_and_upload(app: &TestGrades, put: f64, upload: f64) {
+    let teacher = app.token_of(demo::TEACHER);
+    let started = Instant::now();
+    let (status, record) = status_and_body(
+        app.set_grade(&teacher, demo::CS101.id, demo::STUDENT2.id, json!(put))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, record["grade"].as_f64()),
+        (StatusCode::OK, Some(put)),
+        "{record}"
+    );
+    // A refused connection is noticed at once: no timeout is waited out.
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    let rows = json!([{"student_id": demo::STUDENT.id, "grade": upload}]);
+    let (status, report) = status_and_body(
+        app.upload(&teacher, demo::CS101.id, "application/json", rows.to_string())
+            .await,
+    )
+    .await;
+    assert_eq!(
+        (status, report["written"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{report}"
+    );
+}
+
+async fn grading_fails_over_past_an_address_where_nothing_listens(backend: Backend) {
+    let nothing = ClosedPort::reserve();
+    let keys = TestKeys::generate();
+    let courses = spawn_courses(backend, &keys).await;
+    let urls = format!("{},{}", nothing.url, courses.0.url);
+    let app = TestGrades::with_courses_urls(backend, keys, courses, &urls).await;
+
+    grade_and_upload(&app, 3.0, 2.5).await;
+    let teacher = app.token_of(demo::TEACHER);
+    let path = format!("/grades/courses/{}", demo::CS101.id);
+    let response = app.call(&app.grades, Method::GET, &path, &teacher, None).await;
+    assert_eq!(
+        response.headers()["x-roster-complete"],
+        "true",
+        "the roster came from the live address"
+    );
+    let (_, list) = status_and_body(response).await;
+    assert_eq!(
+        list,
+        json!([
+            {"student_id": demo::STUDENT2.id, "student_name": demo::STUDENT2.name, "grade": 3.0},
+            {"student_id": demo::STUDENT.id, "student_name": demo::STUDENT.name, "grade": 2.5},
+        ])
+    );
+}
+
+async fn grading_fails_over_past_a_stopped_course_service_replica(backend: Backend) {
+    let keys = TestKeys::generate();
+    let (courses, courses_db) = spawn_courses(backend, &keys).await;
+    // A second course-service on the same database, listed first.
+    let mut first = start_courses(&courses_db, &keys).await;
+    let urls = format!("{},{}", first.url, courses.url);
+    let app = TestGrades::with_courses_urls(backend, keys, (courses, courses_db), &urls).await;
+
+    grade_and_upload(&app, 2.0, 4.0).await;
+    first.stop().await;
+    grade_and_upload(&app, 3.0, 2.5).await;
+
+    assert_eq!(
+        app.history_steps(demo::CS101.id, demo::STUDENT2.id).await,
+        [(None, 2.0), (Some(2.0), 3.0)]
+    );
+    assert_eq!(
+        app.history_steps(demo::CS101.id, demo::STUDENT.id).await,
+        [(None, 3.5), (Some(3.5), 4.0), (Some(4.0), 2.5)],
+        "the demo grade, then the two uploads"
+    );
+}
+
+async fn grading_with_every_course_service_address_dead_is_503_courses_unavailable(backend: Backend) {
+    let nothing = ClosedPort::reserve();
+    let keys = TestKeys::generate();
+    let courses = spawn_courses(backend, &keys).await;
+    let urls = format!("{},{}", nothing.url, courses.0.url);
+    let mut app = TestGrades::with_courses_urls(backend, keys, courses, &urls).await;
+    app.courses.stop().await;
+    let stored_before = app.stored_counts();
+
+    let teacher = app.token_of(demo::TEACHER);
+    let started = Instant::now();
+    let response = app
+        .set_grade(&teacher, demo::CS101.id, demo::STUDENT2.id, json!(3.0))
+        .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        started.elapsed()
+    );
+    let (status, body) = status_and_body(response).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("courses_unavailable"))
+    );
+    let csv = format!("student_id,grade\n{},2.0\n", demo::STUDENT.id);
+    let (status, body) = status_and_body(app.upload(&teacher, demo::CS101.id, "text/csv", csv).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("courses_unavailable"))
+    );
+    assert_eq!(app.stored_counts(), stored_before, "nothing was written");
 }

@@ -34,6 +34,36 @@ impl TestKeys {
         }
     }
 
+    /// A second key pair whose public half is published in this one's key
+    /// directory, as after auth-service's key is rotated: services started
+    /// on `public_dir` from now on accept tokens of either key. Its private
+    /// key lives in its own temporary directory; the key directory stays
+    /// this one's, so keep `self` alive as long as the rotated keys.
+    pub fn rotate(&self) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let pair = generate_key_pair().expect("a key pair");
+        let private_key = dir.path().join("jwt-private.pem");
+        std::fs::write(&private_key, &pair.private_pem).expect("writing the private key");
+        std::fs::write(self.public_dir.join(format!("{}.pem", pair.kid)), &pair.public_pem)
+            .expect("writing the public key");
+        let signer = TokenSigner::from_private_pem(&pair.private_pem).expect("a signer");
+        Self {
+            private_key,
+            public_dir: self.public_dir.clone(),
+            signer,
+            private_pem: pair.private_pem,
+            _dir: dir,
+        }
+    }
+
+    /// Removes this key's public half from the key directory: the last step
+    /// of a rotation. Services read the directory when they start, so a
+    /// restarted service refuses this key's tokens.
+    pub fn withdraw(&self) {
+        let file = self.public_dir.join(format!("{}.pem", self.signer.public_key().kid));
+        std::fs::remove_file(&file).expect("removing the public key");
+    }
+
     /// Claims for a made-up user with these roles.
     pub fn claims(&self, id: Uuid, name: &str, roles: &[Role]) -> Claims {
         let email = format!("{}@example.edu", name.to_lowercase().replace(' ', "."));

@@ -8,7 +8,7 @@ mod running;
 
 pub use database::{postgres_available, Backend, TestDb};
 pub use keys::TestKeys;
-pub use running::RunningService;
+pub use running::{ClosedPort, RunningService};
 
 pub use futures_util::future::join_all;
 

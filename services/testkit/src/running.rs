@@ -61,3 +61,27 @@ impl Drop for RunningService {
         }
     }
 }
+
+/// A local address where nothing listens, as a stopped service leaves
+/// behind: a connection is refused at once. The port stays bound (without
+/// listening) while this lives, so no other test can start serving on it.
+pub struct ClosedPort {
+    /// `http://127.0.0.1:<port>`
+    pub url: String,
+    _socket: tokio::net::TcpSocket,
+}
+
+impl ClosedPort {
+    /// Binds a free port of 127.0.0.1 and never listens on it.
+    pub fn reserve() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a socket");
+        socket
+            .bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .expect("binding a free port");
+        let addr = socket.local_addr().expect("the bound address");
+        Self {
+            url: format!("http://{addr}"),
+            _socket: socket,
+        }
+    }
+}

@@ -22,6 +22,12 @@ pub struct TestGrades {
 
 pub async fn spawn_courses(backend: Backend, keys: &TestKeys) -> (RunningService, TestDb) {
     let db = TestDb::create(backend);
+    (start_courses(&db, keys).await, db)
+}
+
+/// course-service with the demo data on `db`, which may already hold it:
+/// another replica, or the same service restarted.
+pub async fn start_courses(db: &TestDb, keys: &TestKeys) -> RunningService {
     let cli = course_service::cli::Cli::parse_from([
         "course-service".to_owned(),
         "--bind=127.0.0.1:0".into(),
@@ -30,11 +36,18 @@ pub async fn spawn_courses(backend: Backend, keys: &TestKeys) -> (RunningService
         "--seed-demo".into(),
     ]);
     let server = course_service::build(cli.serve).await.expect("course-service starts");
-    (RunningService::spawn(server), db)
+    RunningService::spawn(server)
 }
 
+/// grade-service on a new database; `courses_url` may list several
+/// addresses, comma separated.
 pub async fn spawn_grades(backend: Backend, keys: &TestKeys, courses_url: &str) -> (RunningService, TestDb) {
     let db = TestDb::create(backend);
+    (start_grades(&db, keys, courses_url).await, db)
+}
+
+/// grade-service with the demo data on `db`, which may already hold it.
+pub async fn start_grades(db: &TestDb, keys: &TestKeys, courses_url: &str) -> RunningService {
     let cli = grade_service::cli::Cli::parse_from([
         "grade-service".to_owned(),
         "--bind=127.0.0.1:0".into(),
@@ -44,15 +57,33 @@ pub async fn spawn_grades(backend: Backend, keys: &TestKeys, courses_url: &str) 
         "--seed-demo".into(),
     ]);
     let server = grade_service::build(cli.serve).await.expect("grade-service starts");
-    (RunningService::spawn(server), db)
+    RunningService::spawn(server)
 }
 
 impl TestGrades {
     /// course-service and grade-service with the demo data.
     pub async fn spawn(backend: Backend) -> Self {
-        let keys = TestKeys::generate();
+        Self::spawn_with_keys(backend, TestKeys::generate()).await
+    }
+
+    /// Both services with the demo data, verifying tokens with the keys of
+    /// `keys.public_dir`.
+    pub async fn spawn_with_keys(backend: Backend, keys: TestKeys) -> Self {
         let (courses, courses_db) = spawn_courses(backend, &keys).await;
-        let (grades, grades_db) = spawn_grades(backend, &keys, &courses.url).await;
+        let courses_url = courses.url.clone();
+        Self::with_courses_urls(backend, keys, (courses, courses_db), &courses_url).await
+    }
+
+    /// grade-service asking course-service at `courses_urls` (comma
+    /// separated, tried in turn), beside `courses`, which it may or may not
+    /// list.
+    pub async fn with_courses_urls(
+        backend: Backend,
+        keys: TestKeys,
+        (courses, courses_db): (RunningService, TestDb),
+        courses_urls: &str,
+    ) -> Self {
+        let (grades, grades_db) = spawn_grades(backend, &keys, courses_urls).await;
         Self {
             grades,
             courses,
@@ -108,6 +139,49 @@ impl TestGrades {
             .send()
             .await
             .expect("upload sent")
+    }
+
+    /// The grade history of one student in a course as the course's
+    /// teacher reads it, oldest first: `(old grade, new grade)` per change.
+    pub async fn history_steps(&self, course: Uuid, student: Uuid) -> Vec<(Option<f64>, f64)> {
+        let teacher = self.token_of(service_common::demo::TEACHER);
+        let path = format!("/grades/courses/{course}/history?student_id={student}");
+        let (status, history) =
+            status_and_body(self.call(&self.grades, Method::GET, &path, &teacher, None).await).await;
+        assert_eq!(status, StatusCode::OK, "{history}");
+        history
+            .as_array()
+            .expect("a list of changes")
+            .iter()
+            .map(|change| {
+                (
+                    change["old_grade"].as_f64(),
+                    change["new_grade"].as_f64().expect("a new grade"),
+                )
+            })
+            .collect()
+    }
+
+    /// `GET /grades/courses/{course}` as the demo teacher: every enrolled
+    /// student with their grade.
+    pub async fn teacher_view(&self, course: Uuid) -> Value {
+        let teacher = self.token_of(service_common::demo::TEACHER);
+        let path = format!("/grades/courses/{course}");
+        let (status, list) = status_and_body(self.call(&self.grades, Method::GET, &path, &teacher, None).await).await;
+        assert_eq!(status, StatusCode::OK, "{list}");
+        list
+    }
+
+    /// Rows of `grades` and of `grade_changes`, counted in the database.
+    pub fn stored_counts(&self) -> (u64, u64) {
+        let count = |table: &str| -> u64 {
+            self.grades_db
+                .select_text(&format!("SELECT CAST(COUNT(*) AS TEXT) AS value FROM {table}"))
+                .remove(0)
+                .parse()
+                .expect("a count")
+        };
+        (count("grades"), count("grade_changes"))
     }
 
     /// Enrolls a student through course-service, as the student.
