@@ -9,10 +9,11 @@ TOOLS_PATH := $(CURDIR)/frontend/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # In CI (CI=true) the PostgreSQL half of the suite must run, not be skipped.
 REQUIRE_POSTGRES ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: help run build build-services build-frontend test test-rust check-wasm lint fmt install-tools install-browser-tools bench chaos chaos-self-test e2e
+.PHONY: help run dev build build-services build-frontend test test-rust check-wasm lint fmt install-tools install-browser-tools bench chaos chaos-self-test e2e
 
 help:
 	@echo "make run    build everything and start all nodes with demo data"
+	@echo "make dev    the services, and the app from trunk serve on :8090 with live reload"
 	@echo "make test   the whole test suite (SQLite, and PostgreSQL when reachable)"
 	@echo "make lint   rustfmt and clippy, as CI runs them"
 	@echo "make bench  release build, load against the real services (BENCH_DB=postgres for PostgreSQL)"
@@ -30,10 +31,26 @@ install-browser-tools:
 build: build-services build-frontend
 
 build-services:
+	@echo "building the services (release; about 5 minutes the first time, seconds after)"
 	$(CARGO) build --release --bins
 
-build-frontend:
-	cd frontend && PATH="$(TOOLS_PATH)" trunk build --release --offline --cargo-profile wasm-release
+# The release app, into frontend/dist (what the static node serves); rebuilt
+# only when its sources changed.
+FRONTEND_SOURCES := $(shell find frontend/src shared-types/src -name '*.rs') \
+	frontend/index.html frontend/style.css frontend/config.json frontend/Cargo.toml frontend/Trunk.toml \
+	shared-types/Cargo.toml Cargo.lock
+
+build-frontend: frontend/dist/index.html
+
+frontend/dist/index.html: $(FRONTEND_SOURCES)
+	@echo "building the browser app (release wasm; about 4 minutes the first time)"
+	cd frontend && PATH="$(TOOLS_PATH)" trunk build --release --offline --cargo-profile wasm-release --dist dist
+	@touch $@
+
+# The services with demo data, and `trunk serve` on :8090 rebuilding and
+# reloading the page on every save; Ctrl-C stops it all.
+dev: install-tools build-services
+	@PATH="$(TOOLS_PATH)" .ci/start-all --dev
 
 run: install-tools build
 	@.ci/start-all
