@@ -44,10 +44,13 @@ export class Cluster {
       'keygen', '--private-key', join(this.tmp, 'jwt-private.pem'), '--public-dir', join(this.tmp, 'keys'),
     ], { stdio: 'ignore' });
 
-    const [auth, courses, grades, web] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [auth, courses, coursesB, grades, web] = [
+      await freePort(), await freePort(), await freePort(), await freePort(), await freePort(),
+    ];
     this.urls = {
       auth: `http://127.0.0.1:${auth}`,
       courses: `http://127.0.0.1:${courses}`,
+      coursesB: `http://127.0.0.1:${coursesB}`,
       grades: `http://127.0.0.1:${grades}`,
       web: `http://127.0.0.1:${web}`,
     };
@@ -64,6 +67,11 @@ export class Cluster {
     this.define('courses', join(this.bin, 'course-service'), [], {
       ...common, BIND: `127.0.0.1:${courses}`, DATABASE_URL: join(this.tmp, 'courses.db'),
     }, `${this.urls.courses}/healthz`);
+    // A second replica of course-service on the same database: the app
+    // fails over to it when the first is gone.
+    this.define('courses-b', join(this.bin, 'course-service'), [], {
+      ...common, BIND: `127.0.0.1:${coursesB}`, DATABASE_URL: join(this.tmp, 'courses.db'),
+    }, `${this.urls.coursesB}/healthz`);
     this.define('grades', join(this.bin, 'grade-service'), [], {
       ...common, BIND: `127.0.0.1:${grades}`, DATABASE_URL: join(this.tmp, 'grades.db'),
       COURSES_URL: this.urls.courses,
@@ -71,14 +79,14 @@ export class Cluster {
 
     const config = join(this.tmp, 'config.json');
     writeFileSync(config, JSON.stringify({
-      auth: [this.urls.auth], courses: [this.urls.courses], grades: [this.urls.grades],
+      auth: [this.urls.auth], courses: [this.urls.courses, this.urls.coursesB], grades: [this.urls.grades],
     }));
     this.define('static', join(this.repo, 'nginx', 'serve'), [
       '--listen', `127.0.0.1:${web}`, '--config', config, '--state-dir', join(this.tmp, 'nginx'),
     ], {}, `${this.urls.web}/index.html`);
 
     // Courses first: grades asks it for rosters.
-    for (const name of ['auth', 'courses', 'grades', 'static']) await this.up(name);
+    for (const name of ['auth', 'courses', 'courses-b', 'grades', 'static']) await this.up(name);
   }
 
   define(name, program, args, env, health) {
@@ -123,10 +131,20 @@ export class Cluster {
     node.child = null;
   }
 
+  /** SIGSTOP: the node is alive and silent, as a hung process is. */
+  pause(name) {
+    process.kill(-this.nodes.get(name).child.pid, 'SIGSTOP');
+  }
+
+  resume(name) {
+    process.kill(-this.nodes.get(name).child.pid, 'SIGCONT');
+  }
+
   stopAll() {
     for (const node of this.nodes.values()) {
       if (node.child && node.child.exitCode === null) {
         try {
+          process.kill(-node.child.pid, 'SIGCONT');
           process.kill(-node.child.pid, 'SIGKILL');
         } catch {
           // already gone

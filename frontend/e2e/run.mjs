@@ -42,6 +42,11 @@ async function step(name, body) {
   } catch (error) {
     failures += 1;
     console.log(`not ok - ${name}\n  ${String(error && error.stack || error).split('\n').slice(0, 6).join('\n  ')}`);
+    // What every open page showed when the step failed.
+    for (const [n, context] of contexts.entries()) {
+      const page = context.pages()[0];
+      if (page) await screenshot(page, `failed-page-${n}`).catch(() => {});
+    }
   }
 }
 
@@ -258,6 +263,117 @@ async function main() {
       assertNoPageErrors(student);
       await cluster.up('static');
     });
+
+    await step('grade-service hung: its panel gives up within the 3 s budget, the rest is untouched', async () => {
+      cluster.pause('grades');
+      try {
+        const started = Date.now();
+        await student.reload();
+        await expectPanelState(student, 'catalogue', 'ready');
+        // A hung service never answers: only the app's own budget ends the wait.
+        await expectPanelState(student, 'my-grades', 'error', 10_000);
+        const waited = Date.now() - started;
+        const error = panel(student, 'my-grades').getByTestId('panel-error');
+        assert.match(await error.textContent(), /The grade service is unavailable\./);
+        assert.ok(waited >= 3_000, `the panel gave up after ${waited} ms, before the 3 s budget`);
+        console.log(`  my grades gave up ${waited} ms after the reload (budget 3,000 ms per request)`);
+        await expectPanelState(student, 'my-courses', 'ready');
+        await screenshot(student, 'grades-hung');
+      } finally {
+        cluster.resume('grades');
+      }
+      await expectPanelState(student, 'my-grades', 'ready', 15_000);
+    });
+
+    await step('one course-service replica killed: the app goes on with the other', async () => {
+      await cluster.down('courses');
+      await student.reload();
+      await expectPanelState(student, 'catalogue', 'ready');
+      await expectPanelState(student, 'my-courses', 'ready');
+      await student.getByRole('button', { name: 'Drop PHYS101' }).click();
+      await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ state: 'detached', timeout: 5_000 });
+      await student.getByRole('button', { name: 'Enroll in PHYS101' }).click();
+      await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ timeout: 5_000 });
+      await screenshot(student, 'courses-replica-down');
+      assertNoPageErrors(student);
+    });
+
+    await step('course-service down (both replicas): its panels say so, grades still show', async () => {
+      await cluster.down('courses-b');
+      await student.reload();
+      await expectPanelState(student, 'catalogue', 'error', 15_000);
+      await expectPanelState(student, 'my-courses', 'error', 15_000);
+      const error = panel(student, 'catalogue').getByTestId('panel-error');
+      assert.match(await error.textContent(), /The course service is unavailable\./);
+      await expectPanelState(student, 'my-grades', 'ready');
+      const title = panel(student, 'my-grades').locator('tr[data-course-code="CS201"]');
+      await title.waitFor();
+      await screenshot(student, 'courses-down');
+      await cluster.up('courses');
+      await cluster.up('courses-b');
+      await expectPanelState(student, 'catalogue', 'ready', 20_000);
+      await expectPanelState(student, 'my-courses', 'ready', 20_000);
+    });
+
+    await step('sign-out ends the session, and a reload stays signed out', async () => {
+      await student.getByRole('button', { name: 'Sign out' }).click();
+      await student.getByLabel('Email').waitFor();
+      assert.equal(await student.evaluate(() => localStorage.getItem('enroll.session')), null);
+      await student.reload();
+      await student.getByLabel('Email').waitFor();
+      assert.equal(await student.getByRole('button', { name: 'Sign out' }).count(), 0);
+      await screenshot(student, 'signed-out');
+    });
+
+    await step('a session that expires returns to sign-in and says why', async () => {
+      await signIn(student, 'student@example.edu');
+      await student.evaluate(() => {
+        const session = JSON.parse(localStorage.getItem('enroll.session'));
+        session.expires_at_ms = Date.now() + 2_000;
+        localStorage.setItem('enroll.session', JSON.stringify(session));
+      });
+      await student.reload();
+      await expectPanelState(student, 'catalogue', 'ready');
+      await student.getByText('Your session has expired. Please sign in again.').waitFor({ timeout: 10_000 });
+      await student.getByLabel('Email').waitFor();
+      assert.equal(await student.evaluate(() => localStorage.getItem('enroll.session')), null);
+      await screenshot(student, 'session-expired');
+      await signIn(student, 'student@example.edu');
+    });
+
+    await step('admin creates a user and a course; a refused one shows the server message', async () => {
+      const admin = await newPage();
+      await signIn(admin, 'admin@example.edu');
+      await expectPanelState(admin, 'admin-users', 'ready');
+      await expectPanelState(admin, 'admin-courses', 'ready');
+      await admin.getByLabel('Name').fill('Ada Okafor');
+      await admin.getByLabel('Email').fill('ada@example.edu');
+      await admin.getByLabel('Initial password').fill('a long pass phrase');
+      await admin.getByRole('button', { name: 'Create user' }).click();
+      const userMessage = admin.getByTestId('new-user-message');
+      await userMessage.getByText('Created Ada Okafor (ada@example.edu).').waitFor();
+      await panel(admin, 'admin-users').locator('tr[data-user-email="ada@example.edu"]').waitFor({ state: 'attached' });
+      // The same email again: auth refuses, and the form says why.
+      await admin.getByLabel('Name').fill('Ada Again');
+      await admin.getByLabel('Email').fill('ada@example.edu');
+      await admin.getByLabel('Initial password').fill('a long pass phrase');
+      await admin.getByRole('button', { name: 'Create user' }).click();
+      await admin.locator('[data-testid=new-user-message][data-kind=error]').waitFor();
+
+      await admin.getByLabel('Code').fill('BIO110');
+      await admin.getByLabel('Title').fill('Cell Biology');
+      await admin.getByLabel('Seats').fill('25');
+      await admin.getByRole('button', { name: 'Create course' }).click();
+      await admin.getByTestId('new-course-message').getByText('Created BIO110 Cell Biology.').waitFor();
+      await panel(admin, 'catalogue').locator('tr[data-course-code="BIO110"]').waitFor({ timeout: 10_000 });
+      await admin.getByLabel('Code').fill('CS201');
+      await admin.getByLabel('Title').fill('A second CS201');
+      await admin.getByRole('button', { name: 'Create course' }).click();
+      const refused = admin.locator('[data-testid=new-course-message][data-kind=error]');
+      await refused.waitFor();
+      await screenshot(admin, 'admin-panel');
+      assertNoPageErrors(admin);
+    });
   }
 
   const figures = {};
@@ -274,6 +390,13 @@ async function main() {
     assert.equal(wasm.length, 1);
     const bytes = readFileSync(join(cluster.dist, wasm[0]));
     figures.wasm_bytes = bytes.length;
+    // What the static node serves is the release build: a debug build (what
+    // trunk serve makes) is about 5 MB.
+    const served = await fetch(`${cluster.urls.web}/${wasm[0]}`, { headers: { 'accept-encoding': 'identity' } });
+    assert.equal(served.status, 200);
+    const servedBytes = (await served.arrayBuffer()).byteLength;
+    assert.equal(servedBytes, bytes.length);
+    assert.ok(servedBytes < 1_500_000, `the static node serves a ${servedBytes}-byte wasm: not the release build`);
     figures.wasm_gzip_bytes = gzipSync(bytes, { level: 9 }).length;
     writeFileSync(join(out, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
     if (figuresOnly) {

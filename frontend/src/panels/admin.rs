@@ -24,9 +24,12 @@ pub fn AdminUsers() -> impl IntoView {
             async move { api.users(None).await }
         })
     };
+    // Kept out here: the form is drawn again when the list reloads after a
+    // creation, and its "Created ..." line must outlive that.
+    let feedback = RwSignal::new(None::<Feedback>);
     let render = move |users: Vec<User>| {
         view! {
-            <NewUserForm on_created=move || loader.reload() />
+            <NewUserForm feedback=feedback on_created=move || loader.reload() />
             {users_table(users)}
         }
     };
@@ -67,13 +70,12 @@ fn users_table(users: Vec<User>) -> impl IntoView {
 }
 
 #[component]
-fn NewUserForm(on_created: impl Fn() + Send + Sync + 'static) -> impl IntoView {
+fn NewUserForm(feedback: RwSignal<Option<Feedback>>, on_created: impl Fn() + Send + Sync + 'static) -> impl IntoView {
     let api = expect_context::<Api>();
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let roles = Role::ALL.map(|role| (role, RwSignal::new(role == Role::Student)));
-    let feedback = RwSignal::new(None::<Feedback>);
     let pending = RwSignal::new(false);
     let on_created = std::sync::Arc::new(on_created);
 
