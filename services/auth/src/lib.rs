@@ -112,7 +112,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     let router = finish_router(routes::router(state), plumbing);
     let addr = args.common.bind_or(DEFAULT_PORT);
     let listener = server::bind(addr).with_context(|| format!("binding {addr}"))?;
-    Ok(Server::new(listener, router))
+    Ok(Server::new(listener, router, args.common.connection_limits()))
 }
 
 /// `auth-service create-user`: stores a user without a running server.

@@ -14,6 +14,7 @@ mod probes;
 mod report;
 mod sabotage;
 mod selftest;
+mod slow_clients;
 mod sqlite_disk;
 
 use std::path::PathBuf;
@@ -108,16 +109,32 @@ fn finish(mode: hosts::Mode, rows: &[Row], what_failed: &str) -> anyhow::Result<
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // The slow-clients check holds thousands of connections open.
+    service_common::server::raise_open_files_limit();
     let bin_dir = std::env::var_os("CHAOS_BIN_DIR").map_or_else(|| PathBuf::from("target/release"), PathBuf::from);
     let out = PathBuf::from("target/chaos");
     let mut rows: Vec<Row> = Vec::new();
 
     // `CHAOS_ONLY=database` runs the database faults alone, `CHAOS_ONLY=matrix`
-    // the fault matrix alone (for working on them), `CHAOS_ONLY=self-test`
-    // the suite's self-test.
+    // the fault matrix alone, `CHAOS_ONLY=slow-clients` the slow clients
+    // alone (for working on them); `CHAOS_ONLY=self-test` the suite's
+    // self-test.
     let only = std::env::var("CHAOS_ONLY").unwrap_or_default();
     if only == "self-test" {
         return self_test(&bin_dir, &out).await;
+    }
+    if only == "slow-clients" {
+        let hosts = Hosts::create(&NODES);
+        let cluster = Cluster::start(&hosts, &bin_dir, &Storage::Sqlite, &out.join("logs")).await?;
+        let http = probes::client();
+        let auth = cluster.url(AUTH);
+        let session = Session {
+            student: sign_in(&http, &auth, demo::STUDENT.email).await?,
+            teacher: sign_in(&http, &auth, demo::TEACHER.email).await?,
+        };
+        let rows = slow_clients::slow_clients(&cluster, &session, "sqlite").await?;
+        println!("\n{}", report::markdown("Slow clients alone.", &rows));
+        return finish(hosts.mode, &rows, "slow-client checks failed");
     }
     let only_database = only == "database";
     let only_matrix = only == "matrix";
@@ -141,6 +158,7 @@ async fn main() -> anyhow::Result<()> {
         };
         rows.extend(faults::fault_matrix(&mut cluster, mode, &session, "sqlite").await?);
         if !only_matrix {
+            rows.extend(slow_clients::slow_clients(&cluster, &session, "sqlite").await?);
             println!("durability on sqlite...");
             rows.extend(durability::durability(&mut cluster, "sqlite", Sabotage::None).await?);
         }

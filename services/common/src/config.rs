@@ -48,6 +48,17 @@ pub struct CommonArgs {
     #[arg(long, env = "REQUEST_TIMEOUT_MS", default_value_t = 10_000)]
     pub request_timeout_ms: u64,
 
+    /// Seconds a client may take to send a request's headers, counted from
+    /// the moment its connection is idle: a client that opens a connection
+    /// and sends nothing, or trickles its headers, is disconnected.
+    #[arg(long, env = "HEADER_READ_TIMEOUT_SECONDS", default_value_t = 10)]
+    pub header_read_timeout_seconds: u64,
+
+    /// Connections served at once; past it a new connection is answered 503
+    /// and closed (also capped by the open-files limit).
+    #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000)]
+    pub max_connections: usize,
+
     /// Database connections kept open.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
@@ -69,5 +80,12 @@ impl CommonArgs {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_millis(self.request_timeout_ms)
+    }
+
+    pub fn connection_limits(&self) -> crate::server::ConnectionLimits {
+        crate::server::ConnectionLimits {
+            header_read_timeout: Duration::from_secs(self.header_read_timeout_seconds.max(1)),
+            max_connections: self.max_connections.max(1),
+        }
     }
 }

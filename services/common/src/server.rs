@@ -1,10 +1,23 @@
-//! The listener and the serve loop with graceful shutdown.
+//! The listener and the serve loop: connection limits, and graceful
+//! shutdown.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::Request;
 use axum::Router;
-use tokio::net::{TcpListener, TcpSocket};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::sync::Semaphore;
+use tower::ServiceExt;
 
 /// Binds with a deep accept backlog: tokio's default of 128 overflows when a
 /// registration-day burst connects at once, and the overflow costs each
@@ -21,15 +34,38 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(4096)
 }
 
+/// What a service holds open for its clients, so that slow or idle
+/// clients cannot starve it.
+#[derive(Debug, Clone, Copy)]
+pub struct ConnectionLimits {
+    /// How long a client may take to send a request's headers, counted
+    /// from when its connection is idle: it is also the keep-alive timeout.
+    pub header_read_timeout: Duration,
+    /// Connections served at once; the next is refused with a 503.
+    pub max_connections: usize,
+}
+
+/// Open files kept for the database, logs and key files, beside the
+/// connections.
+const FILES_KEPT_FREE: u64 = 256;
+
+/// How long shutdown waits for in-flight requests.
+const DRAIN_LIMIT: Duration = Duration::from_secs(15);
+
 /// A service ready to serve: bound, migrated, seeded.
 pub struct Server {
     listener: TcpListener,
     router: Router,
+    limits: ConnectionLimits,
 }
 
 impl Server {
-    pub fn new(listener: TcpListener, router: Router) -> Self {
-        Self { listener, router }
+    pub fn new(listener: TcpListener, router: Router, limits: ConnectionLimits) -> Self {
+        Self {
+            listener,
+            router,
+            limits,
+        }
     }
 
     /// The address actually bound (useful with port 0).
@@ -42,17 +78,89 @@ impl Server {
     where
         F: Future<Output = ()> + Send + 'static,
     {
-        axum::serve(
-            self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await
+        let Self {
+            listener,
+            router,
+            limits,
+        } = self;
+        let by_files = usize::try_from(open_files_limit().saturating_sub(FILES_KEPT_FREE)).unwrap_or(usize::MAX);
+        let permits = Arc::new(Semaphore::new(limits.max_connections.min(by_files).max(1)));
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(limits.header_read_timeout);
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let (stream, remote) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(error) => {
+                        // Out of file descriptors, or a client gone before
+                        // the accept: keep serving the others.
+                        tracing::warn!(%error, "accepting a connection failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
+                tokio::spawn(refuse(stream));
+                continue;
+            };
+            let _ = stream.set_nodelay(true);
+            let service = router.clone().map_request(move |mut request: Request<Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(remote));
+                request.map(Body::new)
+            });
+            let connection =
+                graceful.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+            tokio::spawn(async move {
+                let _ = connection.await;
+                drop(permit);
+            });
+        }
+        drop(listener);
+        if tokio::time::timeout(DRAIN_LIMIT, graceful.shutdown()).await.is_err() {
+            tracing::warn!("requests still running at shutdown were cut off");
+        }
+        Ok(())
     }
 
     /// Serves until SIGTERM or SIGINT.
     pub async fn run(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await
+    }
+}
+
+/// A connection past the limit: its request is read (for at most a second
+/// and 8 KiB, so a slow client holds little), answered 503 with the JSON
+/// error body, and the connection closed: the client is told, not left
+/// hanging.
+async fn refuse(mut stream: TcpStream) {
+    const BODY: &str = r#"{"error":"too_many_connections","message":"The service is serving as many connections as it can; try again in a moment."}"#;
+    let limit = Duration::from_secs(1);
+    let mut head = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    let _ = tokio::time::timeout(limit, async {
+        while head.len() < 8192 && !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+    .await;
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\n\
+         cache-control: no-store\r\nconnection: close\r\ncontent-length: {}\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    if tokio::time::timeout(limit, stream.write_all(response.as_bytes()))
+        .await
+        .is_ok()
+    {
+        let _ = stream.shutdown().await;
     }
 }
 
@@ -83,6 +191,25 @@ pub async fn shutdown_signal() {
 /// limit (1,024) is below what a registration-day crowd holds open, and
 /// running out refuses everyone ("Too many open files"). Returns the limit
 /// now in force.
+/// The open-files limit in force.
+#[cfg(unix)]
+fn open_files_limit() -> u64 {
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit only writes the struct passed.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 {
+        return u64::MAX;
+    }
+    limit.rlim_cur
+}
+
+#[cfg(not(unix))]
+fn open_files_limit() -> u64 {
+    u64::MAX
+}
+
 #[cfg(unix)]
 pub fn raise_open_files_limit() -> u64 {
     let mut limit = libc::rlimit {

@@ -66,5 +66,5 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     let router = finish_router(routes::router(state), plumbing);
     let addr = common.bind_or(DEFAULT_PORT);
     let listener = server::bind(addr).with_context(|| format!("binding {addr}"))?;
-    Ok(Server::new(listener, router))
+    Ok(Server::new(listener, router, common.connection_limits()))
 }

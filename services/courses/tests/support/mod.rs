@@ -20,15 +20,22 @@ pub struct TestCourses {
 impl TestCourses {
     /// course-service with the demo courses.
     pub async fn spawn(backend: Backend) -> Self {
+        Self::spawn_with(backend, &[]).await
+    }
+
+    /// course-service with the demo courses and `extra` flags.
+    pub async fn spawn_with(backend: Backend, extra: &[&str]) -> Self {
         let db = TestDb::create(backend);
         let keys = TestKeys::generate();
-        let cli = Cli::parse_from([
+        let mut args = vec![
             "course-service".to_owned(),
             "--bind=127.0.0.1:0".into(),
             format!("--database-url={}", db.url),
             format!("--jwt-public-key={}", keys.public_dir.display()),
             "--seed-demo".into(),
-        ]);
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let cli = Cli::parse_from(args);
         let server = course_service::build(cli.serve).await.expect("course-service starts");
         Self {
             service: RunningService::spawn(server),
