@@ -348,6 +348,11 @@ async function main() {
       await expectPanelState(admin, 'admin-courses', 'ready');
       await admin.getByLabel('Name').fill('Ada Okafor');
       await admin.getByLabel('Email').fill('ada@example.edu');
+      // A breached password: the form says so with the server's own rule.
+      await admin.getByLabel('Initial password').fill('qwerty123456');
+      await admin.getByRole('button', { name: 'Create user' }).click();
+      await admin.locator('[data-testid=new-user-message][data-kind=error]')
+        .getByText('one of the most common in published breaches').waitFor();
       await admin.getByLabel('Initial password').fill('a long pass phrase');
       await admin.getByRole('button', { name: 'Create user' }).click();
       const userMessage = admin.getByTestId('new-user-message');

@@ -9,6 +9,7 @@ pub mod courses;
 pub mod error;
 pub mod grades;
 pub mod health;
+pub mod password;
 pub mod values;
 
 pub use auth::{Claims, Role};

@@ -91,6 +91,11 @@ fn NewUserForm(feedback: RwSignal<Option<Feedback>>, on_created: impl Fn() + Sen
                 .map(|(role, _)| role.as_str().to_owned())
                 .collect(),
         };
+        // The server's own rule, so the form says at once what it would.
+        if let Err(weak) = shared_types::password::check_new_password(&request.password, &request.email) {
+            feedback.set(Some(Feedback::problem(weak.message)));
+            return;
+        }
         let api = api.clone();
         let on_created = on_created.clone();
         pending.set(true);
@@ -137,7 +142,7 @@ fn NewUserForm(feedback: RwSignal<Option<Feedback>>, on_created: impl Fn() + Sen
             <label for="new-user-email">"Email"</label>
             <input id="new-user-email" type="email" required=true prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) />
             <label for="new-user-password">"Initial password"</label>
-            <input id="new-user-password" type="password" autocomplete="new-password" required=true minlength="12" prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
+            <input id="new-user-password" type="password" autocomplete="new-password" required=true minlength=shared_types::password::MIN_CHARS.to_string() prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
             <fieldset class="roles">
                 <legend>"Roles"</legend>
                 {role_boxes}

@@ -16,42 +16,6 @@ pub struct NewUserValues {
     pub roles: Vec<Role>,
 }
 
-/// NIST SP 800-63B: at least 8 characters; we ask for 10 since these
-/// accounts hold grades. The upper bound only stops absurd bodies.
-const MIN_PASSWORD_CHARS: usize = 10;
-const MAX_PASSWORD_CHARS: usize = 256;
-
-fn check_password(password: &str, email: &Email) -> Result<(), ValueError> {
-    let weak = |message: &str| ValueError {
-        code: "weak_password",
-        message: message.to_owned(),
-    };
-    let chars = password.chars().count();
-    if chars < MIN_PASSWORD_CHARS {
-        return Err(weak(&format!(
-            "The password must have at least {MIN_PASSWORD_CHARS} characters."
-        )));
-    }
-    if chars > MAX_PASSWORD_CHARS {
-        return Err(weak(&format!(
-            "The password must have at most {MAX_PASSWORD_CHARS} characters."
-        )));
-    }
-    let mut distinct: Vec<char> = password.chars().collect();
-    distinct.sort_unstable();
-    distinct.dedup();
-    if distinct.len() < 4 {
-        return Err(weak("The password repeats too few characters to be safe."));
-    }
-    if password
-        .to_lowercase()
-        .contains(email.as_str().split('@').next().unwrap_or_default())
-    {
-        return Err(weak("The password must not contain the email's name."));
-    }
-    Ok(())
-}
-
 pub fn parse_roles(names: &[String]) -> Result<Vec<Role>, ValueError> {
     let mut roles = names
         .iter()
@@ -77,7 +41,7 @@ impl NewUserValues {
     pub fn parse(request: &CreateUserRequest) -> Result<Self, ValueError> {
         let email = Email::parse(&request.email)?;
         let name = line_text("name", &request.name, 100)?;
-        check_password(&request.password, &email)?;
+        shared_types::password::check_new_password(&request.password, email.as_str())?;
         Ok(Self {
             id: Uuid::new_v4(),
             email,

@@ -188,6 +188,16 @@ async fn admin_creates_and_lists_users(backend: Backend) {
             json!({"email": "x@example.edu", "name": "X", "password": "short", "roles": ["student"]}),
             "weak_password",
         ),
+        // Eleven characters: one short of the minimum.
+        (
+            json!({"email": "x@example.edu", "name": "X", "password": "password123", "roles": ["student"]}),
+            "weak_password",
+        ),
+        // Long enough, but among the most common breached passwords.
+        (
+            json!({"email": "x@example.edu", "name": "X", "password": "Qwerty123456", "roles": ["student"]}),
+            "weak_password",
+        ),
         (
             json!({"email": "not-an-email", "name": "X", "password": "a long pass phrase", "roles": ["student"]}),
             "invalid_email",
