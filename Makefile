@@ -9,17 +9,27 @@ TOOLS_PATH := $(CURDIR)/frontend/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 # In CI (CI=true) the PostgreSQL half of the suite must run, not be skipped.
 REQUIRE_POSTGRES ?= $(if $(filter true 1,$(CI)),1,0)
 
-.PHONY: help run dev build build-services build-frontend test test-rust check-wasm lint fmt install-tools install-browser-tools bench chaos chaos-self-test e2e
+.PHONY: help check run dev build build-services build-frontend test test-rust check-wasm lint fmt install-tools install-browser-tools bench chaos chaos-self-test e2e
 
 help:
-	@echo "make run    build everything and start all nodes with demo data"
-	@echo "make dev    the services, and the app from trunk serve on :8090 with live reload"
-	@echo "make test   the whole test suite (SQLite, and PostgreSQL when reachable)"
-	@echo "make lint   rustfmt and clippy, as CI runs them"
-	@echo "make bench  release build, load against the real services (BENCH_DB=postgres for PostgreSQL)"
-	@echo "make chaos  every node on its own host, killed, hung, cut off and slowed (root for namespaces)"
+	@echo "make run              install what is missing, build, start every node with demo data (Ctrl-C stops)"
+	@echo "make dev              the services, and the app from trunk serve on :8090 with live reload"
+	@echo "make check            the quick loop: rustfmt, clippy, the Rust tests on SQLite"
+	@echo "make test             the whole suite, as CI runs it: Rust tests (SQLite, and PostgreSQL when"
+	@echo "                      reachable), chaos, chaos-self-test, e2e"
+	@echo "make test-rust        the Rust tests alone"
+	@echo "make chaos            every node on its own host, killed, hung, cut off and slowed (root for namespaces)"
 	@echo "make chaos-self-test  each kind of chaos check shown failing on a system broken on purpose"
-	@echo "make e2e    the browser app in headless Chromium against the real services"
+	@echo "make e2e              the browser app in headless Chromium against the real services"
+	@echo "make bench            release build, load against the real services (BENCH_DB=postgres for PostgreSQL)"
+	@echo "make lint             rustfmt and clippy, as CI runs them"
+	@echo "make fmt              format the code"
+	@echo "make build            release build of the services and the app (build-services, build-frontend)"
+	@echo "make check-wasm       shared-types compiles for the browser"
+	@echo "make install-tools    what building and running need (install-browser-tools: and the tests)"
+
+check: lint
+	TEST_POSTGRES=off $(CARGO) test --workspace --exclude enroll-frontend
 
 install-tools:
 	@.ci/install-tools

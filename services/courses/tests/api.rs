@@ -294,6 +294,26 @@ async fn only_the_teacher_or_an_admin_reads_a_roster(backend: Backend) {
     assert_eq!(codes, ["HIST210", "MATH120"]);
     let (status, _) = status_and_body(app.call(Method::GET, "/teaching", &student, None).await).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // A course that names a student as its teacher gives that student
+    // nothing: acting as a course's teacher needs the teacher role too.
+    let named = testkit::write::create_course(
+        &app.client,
+        &app.service.url,
+        &admin,
+        "NAMED1",
+        10,
+        (demo::STUDENT.id, demo::STUDENT.name),
+    )
+    .await
+    .unwrap();
+    let sam = app.token(demo::STUDENT.id, demo::STUDENT.name, Role::Student);
+    let (status, _) = status_and_body(
+        app.call(Method::GET, &format!("/courses/{named}/roster"), &sam, None)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 async fn bad_ids_and_tokens_get_clear_errors(backend: Backend) {
