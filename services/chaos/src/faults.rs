@@ -24,6 +24,8 @@ pub enum Fault {
 const SLOW_MS: u64 = 2500;
 const WINDOW: Duration = Duration::from_secs(4);
 const BASELINE: Duration = Duration::from_secs(4);
+/// Traffic let through after a heal before the latency is measured again.
+const SETTLE: Duration = Duration::from_secs(1);
 pub const UNAFFECTED: &str = "every other request keeps working, undelayed";
 
 impl Fault {
@@ -192,6 +194,11 @@ pub async fn check_fault(
     if applied && sabotage == Sabotage::NotHealed {
         fault.heal(cluster, node).await?;
     }
+    // A restarted process opens its database connections and warms its
+    // caches on its first requests: one second of the usual traffic is let
+    // through first, so that what is judged is lasting harm, not the first
+    // second after the heal.
+    let _ = all_probes(urls, session, SETTLE).await;
     // Measured again once healed: harm that outlives the heal shows here,
     // judged against the original baseline.
     let pulses = match sabotage {
