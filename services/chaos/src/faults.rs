@@ -83,7 +83,7 @@ async fn spend_the_burst(url: &str) {
     let _ = testkit::join_all(requests).await;
 }
 
-async fn all_probes(urls: &Urls, session: &Session, window: Duration) -> Vec<(Probe, Vec<Sample>)> {
+pub async fn all_probes(urls: &Urls, session: &Session, window: Duration) -> Vec<(Probe, Vec<Sample>)> {
     let runs = Probe::ALL.map(|probe| {
         let (urls, session) = (urls.clone(), session.clone());
         tokio::spawn(async move { (probe, run_for(urls, session, probe, window).await) })
@@ -114,7 +114,7 @@ fn stall_bound(base_p99: Duration) -> Duration {
     base_p99 * 4 + Duration::from_millis(250)
 }
 
-fn ms(d: Duration) -> String {
+pub fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1000.0)
 }
 

@@ -9,7 +9,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 use crate::cluster::{Cluster, COURSES};
-use crate::probes::{p99, run_for, Probe, Sample, Session, Urls};
+use crate::faults::{all_probes, ms};
+use crate::probes::{p99, Probe, Sample, Session, Urls};
 use crate::report::Row;
 
 const SLOW_CONNECTIONS: usize = 2_000;
@@ -19,10 +20,6 @@ const CLOSE_DEADLINE: Duration = Duration::from_secs(20);
 /// The requests that need course-service, judged while the slow clients
 /// hold their connections.
 const JUDGED: [Probe; 2] = [Probe::Catalogue, Probe::EnrollAndDrop];
-
-fn ms(d: Duration) -> String {
-    format!("{:.0} ms", d.as_secs_f64() * 1000.0)
-}
 
 /// One slow client: connects, sends half a request, waits for the server
 /// to close the connection. Returns whether it connected and when (since
@@ -51,16 +48,11 @@ async fn slow_client(addr: String, started: Instant) -> (bool, Option<Duration>)
     (true, closed.ok().map(|()| started.elapsed()))
 }
 
+/// Every probe over a window, keeping the ones that need course-service.
 async fn window(urls: &Urls, session: &Session) -> Vec<(Probe, Vec<Sample>)> {
-    let runs = JUDGED.map(|probe| {
-        let (urls, session) = (urls.clone(), session.clone());
-        tokio::spawn(async move { (probe, run_for(urls, session, probe, WINDOW).await) })
-    });
-    let mut out = Vec::new();
-    for run in runs {
-        out.push(run.await.expect("a probe task"));
-    }
-    out
+    let mut runs = all_probes(urls, session, WINDOW).await;
+    runs.retain(|(probe, _)| JUDGED.contains(probe));
+    runs
 }
 
 pub async fn slow_clients(cluster: &Cluster, session: &Session, backend: &str) -> anyhow::Result<Vec<Row>> {
