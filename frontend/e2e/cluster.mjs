@@ -66,15 +66,17 @@ export class Cluster {
     }, `${this.urls.auth}/healthz`);
     this.define('courses', join(this.bin, 'course-service'), [], {
       ...common, BIND: `127.0.0.1:${courses}`, DATABASE_URL: join(this.tmp, 'courses.db'),
+      AUTH_URL: this.urls.auth,
     }, `${this.urls.courses}/healthz`);
     // A second replica of course-service on the same database: the app
     // fails over to it when the first is gone.
     this.define('courses-b', join(this.bin, 'course-service'), [], {
       ...common, BIND: `127.0.0.1:${coursesB}`, DATABASE_URL: join(this.tmp, 'courses.db'),
+      AUTH_URL: this.urls.auth,
     }, `${this.urls.coursesB}/healthz`);
     this.define('grades', join(this.bin, 'grade-service'), [], {
       ...common, BIND: `127.0.0.1:${grades}`, DATABASE_URL: join(this.tmp, 'grades.db'),
-      COURSES_URL: this.urls.courses,
+      COURSES_URL: this.urls.courses, AUTH_URL: this.urls.auth,
     }, `${this.urls.grades}/healthz`);
 
     const config = join(this.tmp, 'config.json');

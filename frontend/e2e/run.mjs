@@ -22,6 +22,8 @@ const out = join(repo, 'target', 'e2e');
 mkdirSync(out, { recursive: true });
 
 const PASSWORD = 'demo-password-1';
+const NEW_PASSWORD = 'violet-harbor-lantern-42';
+const TEMPORARY_PASSWORD = 'copper-meadow-whistle-7';
 const HIST210 = '00000000-0000-4000-8000-000000000105';
 const SAM = '00000000-0000-4000-8000-000000000021';
 const CHROMIUM_ARGS = [
@@ -86,12 +88,27 @@ function assertNoPageErrors(page) {
   assert.deepEqual(page.pageErrors, [], 'the app raised errors (a panic shows here)');
 }
 
-async function signIn(page, email) {
+async function signIn(page, email, password = PASSWORD) {
   await page.goto(cluster.urls.web);
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor({ timeout: 10_000 });
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: 10_000 });
+}
+
+/**
+ * Reloads `page` until its session is refused and sign-in shows: an ended
+ * session reaches every service within its pull interval (3 s), so this
+ * gives it 15 s.
+ */
+async function untilSignedOut(page) {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    await page.reload();
+    const signedOut = await page.getByLabel('Email').waitFor({ timeout: 2_500 }).then(() => true, () => false);
+    if (signedOut) return;
+    assert.ok(Date.now() < deadline, 'the ended session was still accepted after 15 s');
+  }
 }
 
 const panel = (page, name) => page.locator(`section[data-panel="${name}"]`);
@@ -236,12 +253,12 @@ async function main() {
       await expectPanelState(student, 'catalogue', 'ready');
       await expectPanelState(student, 'my-courses', 'ready');
       await expectPanelState(student, 'my-grades', 'ready');
-      assert.equal(await student.getByLabel('Password').count(), 0, 'the stored session must skip sign-in');
+      assert.equal(await student.getByLabel('Password', { exact: true }).count(), 0, 'the stored session must skip sign-in');
       await screenshot(student, 'auth-down-session-goes-on');
       const stranger = await newPage();
       await stranger.goto(cluster.urls.web);
       await stranger.getByLabel('Email').fill('student2@example.edu');
-      await stranger.getByLabel('Password').fill(PASSWORD);
+      await stranger.getByLabel('Password', { exact: true }).fill(PASSWORD);
       await stranger.getByRole('button', { name: 'Sign in' }).click();
       const error = stranger.getByTestId('signin-error');
       await error.waitFor({ timeout: 8_000 });
@@ -316,12 +333,12 @@ async function main() {
     });
 
     await step('sign-out ends the session, and a reload stays signed out', async () => {
-      await student.getByRole('button', { name: 'Sign out' }).click();
+      await student.getByRole('button', { name: 'Sign out', exact: true }).click();
       await student.getByLabel('Email').waitFor();
       assert.equal(await student.evaluate(() => localStorage.getItem('enroll.session')), null);
       await student.reload();
       await student.getByLabel('Email').waitFor();
-      assert.equal(await student.getByRole('button', { name: 'Sign out' }).count(), 0);
+      assert.equal(await student.getByRole('button', { name: 'Sign out', exact: true }).count(), 0);
       await screenshot(student, 'signed-out');
     });
 
@@ -341,8 +358,9 @@ async function main() {
       await signIn(student, 'student@example.edu');
     });
 
+    let adminPage = null;
     await step('admin creates a user and a course; a refused one shows the server message', async () => {
-      const admin = await newPage();
+      const admin = (adminPage = await newPage());
       await signIn(admin, 'admin@example.edu');
       await expectPanelState(admin, 'admin-users', 'ready');
       await expectPanelState(admin, 'admin-courses', 'ready');
@@ -378,6 +396,86 @@ async function main() {
       await refused.waitFor();
       await screenshot(admin, 'admin-panel');
       assertNoPageErrors(admin);
+    });
+
+    await step('a user changes their password: their other session ends, the new one goes on', async () => {
+      const here = await newPage();
+      const elsewhere = await newPage();
+      await signIn(here, 'teacher2@example.edu');
+      await signIn(elsewhere, 'teacher2@example.edu');
+      const account = panel(here, 'account');
+      await account.locator('summary', { hasText: 'Change password' }).click();
+      await account.getByLabel('Current password').fill(PASSWORD);
+      await account.getByLabel('New password', { exact: true }).fill('too short');
+      await account.getByLabel('New password, again').fill('too short');
+      await account.getByRole('button', { name: 'Change password' }).click();
+      await account.locator('[data-testid=password-message][data-kind=error]').waitFor();
+      await account.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+      await account.getByLabel('New password, again').fill(NEW_PASSWORD);
+      await account.getByRole('button', { name: 'Change password' }).click();
+      await account.getByTestId('password-message').getByText('Password changed.').waitFor();
+      await screenshot(here, 'password-changed');
+      // The other browser's session is refused by every service within a
+      // few seconds (they pull the list of ended sessions from auth).
+      await untilSignedOut(elsewhere);
+      await elsewhere.getByText('Your session has ended. Please sign in again.').waitFor();
+      await screenshot(elsewhere, 'other-session-ended');
+      await here.reload();
+      await expectPanelState(here, 'teaching', 'ready');
+      assert.equal(await here.getByRole('button', { name: 'Sign out', exact: true }).count(), 1, 'the new session goes on');
+      assert.equal((await api('auth', 'POST', '/auth/login', null, { email: 'teacher2@example.edu', password: PASSWORD })).status, 401);
+      assertNoPageErrors(here);
+    });
+
+    await step('admin resets a password (the user picks a new one) and disables an account', async () => {
+      const admin = adminPage;
+      assert.ok(admin, 'the admin step signed in');
+      const users = panel(admin, 'admin-users');
+      const row = users.locator('tr[data-user-email="ada@example.edu"]');
+      if (!(await row.isVisible())) await users.getByText('All users').click();
+      const ada = await newPage();
+      await signIn(ada, 'ada@example.edu', 'a long pass phrase');
+
+      await row.getByLabel('Temporary password for ada@example.edu').fill(TEMPORARY_PASSWORD);
+      await row.getByRole('button', { name: 'Reset password' }).click();
+      await users.getByTestId('user-action-message').getByText('Reset the password of Ada Okafor').waitFor();
+      await users.locator('tr[data-user-email="ada@example.edu"][data-account="must choose a new password"]').waitFor();
+      await screenshot(admin, 'admin-reset-password');
+      await untilSignedOut(ada);
+
+      await ada.getByLabel('Email').fill('ada@example.edu');
+      await ada.getByLabel('Password', { exact: true }).fill(TEMPORARY_PASSWORD);
+      await ada.getByRole('button', { name: 'Sign in' }).click();
+      const choose = ada.getByTestId('choose-password');
+      await choose.waitFor();
+      await screenshot(ada, 'choose-new-password');
+      await choose.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+      await choose.getByLabel('New password, again').fill(NEW_PASSWORD);
+      await choose.getByRole('button', { name: 'Change password' }).click();
+      await ada.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+
+      await row.getByRole('button', { name: 'Disable' }).click();
+      await users.locator('tr[data-user-email="ada@example.edu"][data-account="disabled"]').waitFor();
+      await screenshot(admin, 'admin-disabled-user');
+      await untilSignedOut(ada);
+      await ada.getByLabel('Email').fill('ada@example.edu');
+      await ada.getByLabel('Password', { exact: true }).fill(NEW_PASSWORD);
+      await ada.getByRole('button', { name: 'Sign in' }).click();
+      await ada.getByTestId('signin-error').getByText('This account is disabled').waitFor();
+      await screenshot(ada, 'disabled-sign-in');
+      assertNoPageErrors(admin);
+      assertNoPageErrors(ada);
+    });
+
+    await step('sign out everywhere ends every session of the account', async () => {
+      const one = await newPage();
+      const two = await newPage();
+      await signIn(one, 'student2@example.edu');
+      await signIn(two, 'student2@example.edu');
+      await panel(one, 'account').getByRole('button', { name: 'Sign out everywhere' }).click();
+      await one.getByText('You are signed out on every device.').waitFor();
+      await untilSignedOut(two);
+      await screenshot(two, 'signed-out-everywhere');
     });
   }
 

@@ -10,6 +10,7 @@ use shared_types::Role;
 
 use crate::api::Api;
 use crate::config::Config;
+use crate::panels::account::Account;
 use crate::panels::admin::{AdminCourses, AdminUsers};
 use crate::panels::catalogue::Catalogue;
 use crate::panels::my_courses::MyCourses;
@@ -62,7 +63,7 @@ fn Shell(config: Config) -> impl IntoView {
     }
 
     let user = Memo::new(move |_| session.with(|s| s.as_ref().map(|s| s.user.clone())));
-    let sign_out = move |_| api.end_session(None);
+    let sign_out = move |_| api.sign_out();
 
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
@@ -127,6 +128,7 @@ fn Dashboard(user: User) -> impl IntoView {
             {teacher}
             {admin}
             {staff_catalogue}
+            <Account email=user.email.clone() />
         </main>
     }
 }

@@ -10,6 +10,9 @@ pub const TOKEN_ISSUER: &str = "enroll-auth";
 pub const TOKEN_AUDIENCE: &str = "enroll";
 /// Lifetime of a token in seconds.
 pub const TOKEN_TTL_SECONDS: i64 = 3600;
+/// Clocks of separate hosts drift a little: a verifier accepts a token this
+/// many seconds past its `exp` (and before its `nbf`).
+pub const CLOCK_LEEWAY_SECONDS: i64 = 60;
 
 /// What a user may do. A user holds one or more roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -74,6 +77,11 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: Uuid,
+    /// The user's session epoch when the token was issued: ending all of a
+    /// user's sessions raises it, and every token with a lower one is
+    /// refused (see [`Revocation`]).
+    #[serde(default)]
+    pub session_epoch: i64,
 }
 
 impl Claims {
@@ -96,6 +104,14 @@ pub struct User {
     pub email: String,
     pub name: String,
     pub roles: Vec<Role>,
+    /// An admin disabled the account: it cannot sign in, and its tokens are
+    /// refused everywhere.
+    #[serde(default)]
+    pub disabled: bool,
+    /// An admin reset the password: the user must choose a new one
+    /// (`POST /auth/password`) before signing in.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// Answer of `POST /auth/login`.
@@ -114,4 +130,54 @@ pub struct CreateUserRequest {
     pub name: String,
     pub password: String,
     pub roles: Vec<String>,
+}
+
+/// Body of `POST /auth/password`: the current password proves who asks, so
+/// no token is needed (a user whose password was reset has none).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangePasswordRequest {
+    pub email: String,
+    pub current_password: String,
+    pub new_password: String,
+}
+
+/// Body of `POST /auth/users/{id}/password-reset` (admin): a temporary
+/// password the user must replace at the next sign-in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasswordResetRequest {
+    pub temporary_password: String,
+}
+
+/// Body of `PATCH /auth/users/{id}` (admin).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateUserRequest {
+    #[serde(default)]
+    pub disabled: Option<bool>,
+}
+
+/// One ended session, or all of a user's sessions so far.
+///
+/// With `token_id`, the token with that `jti` is refused; without it, every
+/// token of `user_id` whose `session_epoch` is below `session_epoch` is (the
+/// user's sessions were all ended, which raised their epoch to it). Either
+/// way the entry matters only until `expires_at` (Unix seconds), when every
+/// token it could refuse has expired on its own.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revocation {
+    pub user_id: Uuid,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<Uuid>,
+    #[serde(default)]
+    pub session_epoch: i64,
+    pub expires_at: i64,
+}
+
+/// Answer of `GET /auth/revocations?since=`: the revocations made at or
+/// after `since` (Unix seconds) that still matter, as of `as_of` (auth's
+/// clock). A verifier asks again with a `since` a little before the last
+/// `as_of`, so that a revocation committed late is not missed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevocationList {
+    pub as_of: i64,
+    pub revocations: Vec<Revocation>,
 }

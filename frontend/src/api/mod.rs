@@ -11,7 +11,10 @@ use gloo_net::http::Method;
 use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use shared_types::auth::{CreateUserRequest, LoginRequest, LoginResponse, User};
+use shared_types::auth::{
+    ChangePasswordRequest, CreateUserRequest, LoginRequest, LoginResponse, PasswordResetRequest, UpdateUserRequest,
+    User,
+};
 use shared_types::courses::{Course, CreateCourseRequest, Enrollment, MyEnrollment};
 use shared_types::grades::{GradeRecord, MyGrade, StudentGrade, UploadReport, ROSTER_COMPLETE_HEADER};
 use shared_types::{Grade, Role};
@@ -177,6 +180,59 @@ impl Api {
                 _ => return Err(reply.into_error(Service::Auth)),
             }
         }
+    }
+
+    /// Signs out here: the session ends in this browser at once, and auth
+    /// is told to end the token too (if it is away, the token still
+    /// expires within the hour; nothing here waits for it).
+    pub fn sign_out(&self) {
+        let token = self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()));
+        self.end_session(None);
+        if let Some(token) = token {
+            let auth = self.auth.clone();
+            leptos::task::spawn_local(async move {
+                let _ = auth
+                    .send(Method::POST, "/auth/logout", Some(&token), &Body::Empty)
+                    .await;
+            });
+        }
+    }
+
+    /// Ends every session of the signed-in user, on every device; this
+    /// one ends only once auth has done it.
+    pub async fn sign_out_everywhere(&self) -> Result<(), ApiError> {
+        self.authorized(Service::Auth, Method::POST, "/auth/logout?everywhere=true", Body::Empty)
+            .await?;
+        self.end_session(Some("You are signed out on every device."));
+        Ok(())
+    }
+
+    /// Changes a password (no token needed: the current password proves
+    /// who asks); the answer is a new session, every older one has ended.
+    pub async fn change_password(&self, request: &ChangePasswordRequest) -> Result<LoginResponse, ApiError> {
+        let body = serde_json::to_string(request).map_err(|_| ApiError::BadAnswer(Service::Auth))?;
+        let reply = self
+            .auth
+            .send(Method::POST, "/auth/password", None, &Body::Json(body))
+            .await?;
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Auth));
+        }
+        self.auth.decode(&reply)
+    }
+
+    pub async fn reset_password(&self, user: Uuid, temporary_password: String) -> Result<User, ApiError> {
+        let path = format!("/auth/users/{user}/password-reset");
+        let request = PasswordResetRequest { temporary_password };
+        self.send_json(Service::Auth, Method::POST, &path, &request).await
+    }
+
+    pub async fn set_disabled(&self, user: Uuid, disabled: bool) -> Result<User, ApiError> {
+        let path = format!("/auth/users/{user}");
+        let request = UpdateUserRequest {
+            disabled: Some(disabled),
+        };
+        self.send_json(Service::Auth, Method::PATCH, &path, &request).await
     }
 
     pub async fn users(&self, role: Option<Role>) -> Result<Vec<User>, ApiError> {

@@ -27,32 +27,38 @@ pub fn AdminUsers() -> impl IntoView {
     // Kept out here: the form is drawn again when the list reloads after a
     // creation, and its "Created ..." line must outlive that.
     let feedback = RwSignal::new(None::<Feedback>);
+    let row_feedback = RwSignal::new(None::<Feedback>);
+    // Whether the list is unfolded, kept across the reload after an action.
+    let list_open = RwSignal::new(false);
     let render = move |users: Vec<User>| {
         view! {
             <NewUserForm feedback=feedback on_created=move || loader.reload() />
-            {users_table(users)}
+            {users_table(users, list_open, row_feedback, move || loader.reload())}
         }
     };
     panel("admin-users", "Users".into(), loader, render)
 }
 
-fn users_table(users: Vec<User>) -> impl IntoView {
+/// Every user, with what an admin can do to an account: disable or enable
+/// it, or reset its password (the user then chooses a new one).
+fn users_table(
+    users: Vec<User>,
+    open: RwSignal<bool>,
+    feedback: RwSignal<Option<Feedback>>,
+    reload: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     let rows = users
         .into_iter()
-        .map(|user| {
-            let roles = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
-            view! {
-                <tr data-user-email=user.email.clone()>
-                    <th scope="row">{user.name.clone()}</th>
-                    <td>{user.email.clone()}</td>
-                    <td>{roles}</td>
-                </tr>
-            }
-        })
+        .map(|user| view! { <UserRow user=user feedback=feedback reload=reload.clone() /> })
         .collect_view();
     view! {
-        <details class="user-list">
+        <details
+            class="user-list"
+            prop:open=move || open.get_untracked()
+            on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())
+        >
             <summary>"All users"</summary>
+            {feedback_line("user-action-message", feedback)}
             <div class="table-scroll">
                 <table class="table">
                     <thead>
@@ -60,12 +66,105 @@ fn users_table(users: Vec<User>) -> impl IntoView {
                             <th scope="col">"Name"</th>
                             <th scope="col">"Email"</th>
                             <th scope="col">"Roles"</th>
+                            <th scope="col">"Account"</th>
                         </tr>
                     </thead>
                     <tbody>{rows}</tbody>
                 </table>
             </div>
         </details>
+    }
+}
+
+#[component]
+fn UserRow(
+    user: User,
+    feedback: RwSignal<Option<Feedback>>,
+    reload: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let roles = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let status = if user.disabled {
+        "disabled"
+    } else if user.must_change_password {
+        "must choose a new password"
+    } else {
+        "active"
+    };
+    let temporary = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let (id, disabled) = (user.id, user.disabled);
+    let who = StoredValue::new(format!("{} ({})", user.name, user.email));
+    let email = StoredValue::new(user.email.clone());
+
+    let toggle = {
+        let (api, reload) = (api.clone(), reload.clone());
+        move |_| {
+            let (api, reload) = (api.clone(), reload.clone());
+            pending.set(true);
+            spawn_local(async move {
+                let result = api.set_disabled(id, !disabled).await;
+                pending.try_set(false);
+                feedback.try_set(Some(match result {
+                    Ok(user) if user.disabled => Feedback::ok(format!(
+                        "Disabled {}: every session of theirs has ended.",
+                        who.get_value()
+                    )),
+                    Ok(_) => Feedback::ok(format!("Enabled {}.", who.get_value())),
+                    Err(error) => Feedback::error(&error),
+                }));
+                reload();
+            });
+        }
+    };
+    let reset = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let password = temporary.get_untracked();
+        if let Err(weak) = shared_types::password::check_new_password(&password, &email.get_value()) {
+            feedback.set(Some(Feedback::problem(weak.message)));
+            return;
+        }
+        let (api, reload) = (api.clone(), reload.clone());
+        pending.set(true);
+        spawn_local(async move {
+            let result = api.reset_password(id, password).await;
+            pending.try_set(false);
+            feedback.try_set(Some(match result {
+                Ok(_) => Feedback::ok(format!(
+                    "Reset the password of {}: they choose a new one at their next sign-in.",
+                    who.get_value()
+                )),
+                Err(error) => Feedback::error(&error),
+            }));
+            reload();
+        });
+    };
+    view! {
+        <tr data-user-email=user.email.clone() data-account=status>
+            <th scope="row">{user.name.clone()}</th>
+            <td>{user.email.clone()}</td>
+            <td>{roles}</td>
+            <td class="account-actions">
+                <span class="small">{status}</span>
+                <button type="button" class="secondary small" data-testid="toggle-disabled" disabled=move || pending.get() on:click=toggle>
+                    {if disabled { "Enable" } else { "Disable" }}
+                </button>
+                <form class="inline-form" on:submit=reset>
+                    <input
+                        type="password"
+                        autocomplete="new-password"
+                        aria-label=format!("Temporary password for {}", user.email)
+                        placeholder="Temporary password"
+                        required=true
+                        prop:value=move || temporary.get()
+                        on:input=move |ev| temporary.set(event_target_value(&ev))
+                    />
+                    <button type="submit" class="secondary small" data-testid="reset-password" disabled=move || pending.get()>
+                        "Reset password"
+                    </button>
+                </form>
+            </td>
+        </tr>
     }
 }
 

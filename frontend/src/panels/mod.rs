@@ -1,5 +1,6 @@
 //! The panels of the page. Each loads on its own and fails on its own.
 
+pub mod account;
 pub mod admin;
 pub mod catalogue;
 pub mod my_courses;

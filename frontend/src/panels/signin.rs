@@ -4,6 +4,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use super::account::PasswordChange;
 use crate::api::{Api, ApiError};
 use crate::session::Session;
 
@@ -20,6 +21,9 @@ pub fn SignIn() -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     // Set while a full sign-in queue is being waited out.
     let queued = RwSignal::new(None::<u32>);
+    // Set when the right (temporary) password was given for an account
+    // whose password an admin reset: a new one must be chosen first.
+    let must_change = RwSignal::new(None::<(String, String)>);
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -40,6 +44,12 @@ pub fn SignIn() -> impl IntoView {
             queued.try_set(None);
             match result {
                 Ok(login) => api.start_session(Session::from_login(login)),
+                Err(ApiError::Rejected { code, .. }) if code == "password_change_required" => {
+                    must_change.try_set(Some((
+                        email.get_untracked().trim().to_owned(),
+                        password.get_untracked(),
+                    )));
+                }
                 Err(ApiError::Unavailable(_)) => {
                     error.try_set(Some(AUTH_DOWN.to_owned()));
                 }
@@ -50,9 +60,19 @@ pub fn SignIn() -> impl IntoView {
         });
     };
 
-    view! {
-        <main class="signin" id="main">
-            <form class="card signin-card" data-testid="signin" on:submit=submit>
+    let choose_new = move |(email, current): (String, String)| {
+        view! {
+            <div class="card signin-card" data-testid="choose-password">
+                <h1>"Choose a new password"</h1>
+                <p class="muted">"Your password was reset by an administrator. Choose your own to sign in."</p>
+                <PasswordChange email=email current=Some(current) />
+            </div>
+        }
+    };
+
+    let form = move || {
+        view! {
+            <form class="card signin-card" data-testid="signin" on:submit=submit.clone()>
                 <h1>"Sign in"</h1>
                 <p class="muted">"Use your university account."</p>
                 {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
@@ -95,6 +115,15 @@ pub fn SignIn() -> impl IntoView {
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
+        }
+    };
+
+    view! {
+        <main class="signin" id="main">
+            {move || match must_change.get() {
+                Some(pair) => choose_new(pair).into_any(),
+                None => form().into_any(),
+            }}
         </main>
     }
 }

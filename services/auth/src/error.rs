@@ -18,6 +18,14 @@ pub enum Error {
     EmailTaken,
     #[error("user not found")]
     UserNotFound,
+    #[error("account disabled")]
+    AccountDisabled,
+    #[error("password change required")]
+    PasswordChangeRequired,
+    #[error("new password same as the current one")]
+    PasswordUnchanged,
+    #[error("an admin may not disable their own account")]
+    CannotDisableSelf,
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
     #[error(transparent)]
@@ -50,6 +58,25 @@ impl From<Error> for ApiError {
             .with_retry_after(retry_after),
             Error::EmailTaken => ApiError::conflict("email_taken", "A user with this email already exists."),
             Error::UserNotFound => ApiError::not_found("user_not_found", "This user no longer exists."),
+            Error::AccountDisabled => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "account_disabled",
+                "This account is disabled; ask an administrator.",
+            ),
+            Error::PasswordChangeRequired => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "password_change_required",
+                "Your password was reset: choose a new one (POST /auth/password) before signing in.",
+            ),
+            Error::PasswordUnchanged => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "password_unchanged",
+                "The new password must differ from the current one.",
+            ),
+            Error::CannotDisableSelf => ApiError::conflict(
+                "cannot_disable_self",
+                "You cannot disable your own account; another admin can.",
+            ),
             Error::InvalidValue(e) => e.into(),
             Error::HasherBusy(HasherBusy { retry_after }) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

@@ -6,6 +6,7 @@
 pub mod cli;
 
 mod accounts;
+mod credentials;
 mod domain;
 mod error;
 mod models;
@@ -13,6 +14,7 @@ mod password;
 mod routes;
 mod schema;
 mod seed;
+mod sessions;
 mod signin;
 mod state;
 mod store;
@@ -37,6 +39,8 @@ pub use crate::domain::NewUserValues;
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 const OPENAPI: &str = include_str!("../openapi.json");
 const SERVICE: &str = "auth";
+/// How often sessions ended by other replicas are read from the database.
+const REVOCATION_READ_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Builds the state: database (migrated), keys, hasher, sign-in limits.
 async fn build_state(args: &ServeArgs) -> anyhow::Result<AppState> {
@@ -59,9 +63,13 @@ async fn build_state(args: &ServeArgs) -> anyhow::Result<AppState> {
     };
     let queue_wait = std::time::Duration::try_from_secs_f64(args.login_queue_seconds)
         .context("--login-queue-seconds must be a positive number")?;
+    let verifier = Arc::new(TokenVerifier::new(&keys));
+    // Other replicas of auth store sessions they end in the shared
+    // database; this one reads them from there.
+    sessions::follow_database(database.clone(), &verifier.revocations(), REVOCATION_READ_INTERVAL);
     Ok(AppState {
         db: database,
-        verifier: Arc::new(TokenVerifier::new(&keys)),
+        verifier,
         signer: Arc::new(signer),
         hasher: PasswordHasher::start(threads, args.pbkdf2_iterations, queue_wait).await?,
         account_limits: AccountLimits::new(policy.attempts_per_account_minute, policy.in_flight_per_account),

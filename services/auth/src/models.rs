@@ -1,10 +1,11 @@
-use chrono::NaiveDateTime;
+use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use shared_types::auth::User;
+use shared_types::auth::{Revocation, User, CLOCK_LEEWAY_SECONDS, TOKEN_TTL_SECONDS};
+use shared_types::Claims;
 use shared_types::Role;
 use uuid::Uuid;
 
-use crate::schema::users;
+use crate::schema::{revocations, users};
 
 /// A row of `users`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -16,6 +17,9 @@ pub struct UserRow {
     pub password_hash: String,
     pub roles: String,
     pub created_at: NaiveDateTime,
+    pub disabled: bool,
+    pub must_change_password: bool,
+    pub session_epoch: i64,
 }
 
 /// Roles as stored: comma-separated names, in a fixed order.
@@ -43,6 +47,59 @@ impl UserRow {
             email: self.email.clone(),
             name: self.name.clone(),
             roles: self.roles(),
+            disabled: self.disabled,
+            must_change_password: self.must_change_password,
         }
+    }
+}
+
+/// A row of `revocations`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = revocations)]
+pub struct RevocationRow {
+    pub id: String,
+    pub user_id: String,
+    pub token_id: Option<String>,
+    pub session_epoch: i64,
+    pub revoked_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+impl RevocationRow {
+    /// The end of one token (sign-out): it matters until the token has
+    /// expired, leeway included.
+    pub fn one_token(claims: &Claims) -> Self {
+        Self::new(claims.sub, Some(claims.jti), claims.session_epoch, claims.exp)
+    }
+
+    /// The end of every session of `user` issued before `session_epoch`:
+    /// it matters for as long as a token issued now would.
+    pub fn all_sessions(user: Uuid, session_epoch: i64) -> Self {
+        Self::new(user, None, session_epoch, Utc::now().timestamp() + TOKEN_TTL_SECONDS)
+    }
+
+    fn new(user: Uuid, token: Option<Uuid>, session_epoch: i64, token_expiry: i64) -> Self {
+        let expires_at = DateTime::from_timestamp(token_expiry + CLOCK_LEEWAY_SECONDS, 0).unwrap_or_default();
+        Self {
+            id: Uuid::new_v4().to_string(),
+            user_id: user.to_string(),
+            token_id: token.map(|t| t.to_string()),
+            session_epoch,
+            revoked_at: Utc::now().naive_utc(),
+            expires_at: expires_at.naive_utc(),
+        }
+    }
+
+    /// The revocation as verifiers see it; `None` for a corrupted row.
+    pub fn to_revocation(&self) -> Option<Revocation> {
+        Some(Revocation {
+            user_id: Uuid::parse_str(&self.user_id).ok()?,
+            token_id: match &self.token_id {
+                Some(id) => Some(Uuid::parse_str(id).ok()?),
+                None => None,
+            },
+            session_epoch: self.session_epoch,
+            expires_at: self.expires_at.and_utc().timestamp(),
+        })
     }
 }

@@ -8,6 +8,9 @@ diesel::table! {
         password_hash -> Text,
         roles -> Text,
         created_at -> Timestamp,
+        disabled -> Bool,
+        must_change_password -> Bool,
+        session_epoch -> BigInt,
     }
 }
 
@@ -16,5 +19,16 @@ diesel::table! {
         subject -> Text,
         failures -> Integer,
         window_ends_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    revocations (id) {
+        id -> Text,
+        user_id -> Text,
+        token_id -> Nullable<Text>,
+        session_epoch -> BigInt,
+        revoked_at -> Timestamp,
+        expires_at -> Timestamp,
     }
 }

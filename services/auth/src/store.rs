@@ -8,8 +8,8 @@ use shared_types::{Email, Role};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::models::{roles_to_column, UserRow};
-use crate::schema::users;
+use crate::models::{roles_to_column, RevocationRow, UserRow};
+use crate::schema::{revocations, users};
 
 /// A user about to be stored, with its values already checked.
 #[derive(Debug, Clone)]
@@ -66,6 +66,9 @@ pub async fn insert(db: &Database, user: NewUser) -> Result<UserRow> {
         password_hash: user.password_hash,
         roles: roles_to_column(&user.roles),
         created_at: Utc::now().naive_utc(),
+        disabled: false,
+        must_change_password: false,
+        session_epoch: 0,
     };
     let stored = row.clone();
     db_write!(db, |conn| diesel::insert_into(users::table)
@@ -81,4 +84,91 @@ pub async fn insert(db: &Database, user: NewUser) -> Result<UserRow> {
 
 pub async fn count(db: &Database) -> Result<i64> {
     db_run!(db, |conn| users::table.count().get_result(conn).map_err(Error::from))
+}
+
+/// A change to an account, and whether it ends every session of the
+/// user: both happen in one transaction, so that neither happens without
+/// the other.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    pub user: Uuid,
+    pub password_hash: Option<String>,
+    pub must_change_password: Option<bool>,
+    pub disabled: Option<bool>,
+    pub end_sessions: bool,
+}
+
+/// Applies `change`: the user as stored after it, with the revocation that
+/// ended their sessions if it did; `None` if there is no such user.
+pub async fn change_account(db: &Database, change: AccountChange) -> Result<Option<(UserRow, Option<RevocationRow>)>> {
+    db_write!(db, |conn| {
+        let id = change.user.to_string();
+        let found = users::table
+            .find(&id)
+            .select(UserRow::as_select())
+            .first(conn)
+            .optional()?;
+        if found.is_none() {
+            return Ok(None);
+        }
+        if let Some(hash) = &change.password_hash {
+            diesel::update(users::table.find(&id))
+                .set(users::password_hash.eq(hash))
+                .execute(conn)?;
+        }
+        if let Some(must) = change.must_change_password {
+            diesel::update(users::table.find(&id))
+                .set(users::must_change_password.eq(must))
+                .execute(conn)?;
+        }
+        if let Some(disabled) = change.disabled {
+            diesel::update(users::table.find(&id))
+                .set(users::disabled.eq(disabled))
+                .execute(conn)?;
+        }
+        if change.end_sessions {
+            diesel::update(users::table.find(&id))
+                .set(users::session_epoch.eq(users::session_epoch + 1))
+                .execute(conn)?;
+        }
+        let user = users::table.find(&id).select(UserRow::as_select()).first(conn)?;
+        let ended = change
+            .end_sessions
+            .then(|| RevocationRow::all_sessions(change.user, user.session_epoch));
+        if let Some(row) = &ended {
+            diesel::insert_into(revocations::table).values(row).execute(conn)?;
+        }
+        Ok(Some((user, ended)))
+    })
+}
+
+pub async fn insert_revocation(db: &Database, row: RevocationRow) -> Result<()> {
+    db_write!(db, |conn| diesel::insert_into(revocations::table)
+        .values(&row)
+        .execute(conn)
+        .map(|_| ())
+        .map_err(Error::from))
+}
+
+/// Revocations stamped at or after `since` that still matter at `now`.
+pub async fn revocations_since(
+    db: &Database,
+    since: chrono::NaiveDateTime,
+    now: chrono::NaiveDateTime,
+) -> Result<Vec<RevocationRow>> {
+    db_run!(db, |conn| revocations::table
+        .filter(revocations::revoked_at.ge(since))
+        .filter(revocations::expires_at.gt(now))
+        .select(RevocationRow::as_select())
+        .load(conn)
+        .map_err(Error::from))
+}
+
+/// Forgets revocations whose tokens have all expired.
+pub async fn purge_revocations(db: &Database, now: chrono::NaiveDateTime) -> Result<usize> {
+    db_run!(db, |conn| diesel::delete(
+        revocations::table.filter(revocations::expires_at.le(now))
+    )
+    .execute(conn)
+    .map_err(Error::from))
 }

@@ -98,14 +98,20 @@ impl Nodes {
             database("auth")?,
             vec![keys[1].clone(), "--login-failures-per-client=1000000".into()],
         )?);
-        nodes
-            .children
-            .push(spawn("course-service", courses_port, database("courses")?, vec![])?);
+        nodes.children.push(spawn(
+            "course-service",
+            courses_port,
+            database("courses")?,
+            vec![format!("--auth-url={}", nodes.auth)],
+        )?);
         nodes.children.push(spawn(
             "grade-service",
             grades_port,
             database("grades")?,
-            vec![format!("--courses-url={}", nodes.courses)],
+            vec![
+                format!("--courses-url={}", nodes.courses),
+                format!("--auth-url={}", nodes.auth),
+            ],
         )?);
         for url in [&nodes.auth, &nodes.courses, &nodes.grades] {
             wait_healthy(url).await?;

@@ -169,6 +169,7 @@ impl Cluster {
             ])
         };
         let courses_url = format!("http://{}:8082", hosts.get(COURSES).ip);
+        let auth_url = format!("http://{}:8081", hosts.get(AUTH).ip);
         let mut auth_args = common(hosts.get(AUTH), 8081, AUTH)?;
         auth_args.push(format!("--jwt-private-key={}", private_key.display()));
         // The probes sign the five demo users in several times a second for
@@ -176,9 +177,12 @@ impl Cluster {
         auth_args.push("--login-attempts-per-account=100000".into());
         let mut grades_args = common(hosts.get(GRADES), 8083, GRADES)?;
         grades_args.push(format!("--courses-url={courses_url}"));
+        grades_args.push(format!("--auth-url={auth_url}"));
+        let mut courses_args = common(hosts.get(COURSES), 8082, COURSES)?;
+        courses_args.push(format!("--auth-url={auth_url}"));
 
         let config = serde_json::json!({
-            "auth": [format!("http://{}:8081", hosts.get(AUTH).ip)],
+            "auth": [auth_url],
             "courses": [courses_url],
             "grades": [format!("http://{}:8083", hosts.get(GRADES).ip)],
         });
@@ -215,7 +219,7 @@ impl Cluster {
                     hosts.get(COURSES),
                     8082,
                     bin_dir.join("course-service"),
-                    common(hosts.get(COURSES), 8082, COURSES)?,
+                    courses_args,
                     "/healthz",
                 ),
                 node(

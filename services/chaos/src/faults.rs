@@ -205,7 +205,19 @@ pub async fn check_fault(
         Sabotage::SlowerAfterHeal(slowed) => Some(sabotage::PulsedStops::start(cluster, slowed)),
         _ => None,
     };
-    let again = baseline_p99s(urls, session).await;
+    let mut again = baseline_p99s(urls, session).await;
+    if !within_rule(baseline, &again) {
+        // One slow window on a busy 2-core machine is not lasting harm:
+        // the requests are measured once more and each keeps its better
+        // p99. Harm that lasts (the self-test's pulsed stops go on through
+        // both windows) is slow in both and still fails the row.
+        let confirm = baseline_p99s(urls, session).await;
+        for (probe, p99) in &mut again {
+            if let Some((_, second)) = confirm.iter().find(|(p, _)| p == probe) {
+                *p99 = (*p99).min(*second);
+            }
+        }
+    }
     if let Some(pulses) = pulses {
         pulses.end().await;
     }
@@ -345,6 +357,16 @@ fn judge_needing(label: &str, node: &str, fault: Fault, probe: Probe, samples: &
             ms(bound)
         ),
     )
+}
+
+/// Whether every request of `again` is within the rule of `baseline`.
+fn within_rule(baseline: &[(Probe, Duration)], again: &[(Probe, Duration)]) -> bool {
+    baseline.iter().all(|(probe, before)| {
+        again
+            .iter()
+            .find(|(p, _)| p == probe)
+            .is_none_or(|(_, after)| not_inflated(*after, *before))
+    })
 }
 
 /// Once healed, every request is as fast as in the original baseline (by

@@ -89,3 +89,34 @@ impl CommonArgs {
         }
     }
 }
+
+/// Where a service that verifies tokens learns of sessions ended at auth
+/// (sign-out, password change, disabled account).
+#[derive(Debug, Clone, Args)]
+pub struct RevocationArgs {
+    /// auth-service, whose list of ended sessions this service pulls; comma
+    /// separated replicas are tried in turn.
+    #[arg(
+        long,
+        env = "AUTH_URL",
+        value_delimiter = ',',
+        default_value = "http://127.0.0.1:8081"
+    )]
+    pub auth_url: Vec<String>,
+
+    /// How often that list is pulled, in milliseconds. An ended session is
+    /// refused here within this plus one fetch (at most 2 s).
+    #[arg(long, env = "REVOCATION_POLL_MS", default_value_t = 3000)]
+    pub revocation_poll_ms: u64,
+}
+
+impl RevocationArgs {
+    /// Starts pulling into `verifier`'s list of ended sessions.
+    pub fn follow(&self, verifier: &crate::auth::TokenVerifier) {
+        crate::auth::spawn_revocation_feed(
+            &verifier.revocations(),
+            self.auth_url.clone(),
+            Duration::from_millis(self.revocation_poll_ms),
+        );
+    }
+}

@@ -1,7 +1,7 @@
 //! The command line of course-service.
 
 use clap::{Args, Parser};
-use service_common::config::CommonArgs;
+use service_common::config::{CommonArgs, RevocationArgs};
 
 /// Default port of course-service.
 pub const DEFAULT_PORT: u16 = 8082;
@@ -22,6 +22,9 @@ pub struct Cli {
 pub struct ServeArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub revocations: RevocationArgs,
 
     /// How long a serialized catalogue may be served again, in milliseconds
     /// (0 disables). Writes through this process clear it at once.

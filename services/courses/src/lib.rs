@@ -49,9 +49,11 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     if common.seed_demo {
         seed::seed_demo_courses(&database).await?;
     }
+    let verifier = Arc::new(TokenVerifier::new(&keys));
+    args.revocations.follow(&verifier);
     let state = AppState {
         db: database.clone(),
-        verifier: Arc::new(TokenVerifier::new(&keys)),
+        verifier,
         catalogue: Arc::new(CatalogueCache::new(Duration::from_millis(args.catalogue_cache_ms))),
     };
     let plumbing = Plumbing {

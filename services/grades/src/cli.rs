@@ -1,7 +1,7 @@
 //! The command line of grade-service.
 
 use clap::{Args, Parser};
-use service_common::config::CommonArgs;
+use service_common::config::{CommonArgs, RevocationArgs};
 
 /// Default port of grade-service.
 pub const DEFAULT_PORT: u16 = 8083;
@@ -22,6 +22,9 @@ pub struct Cli {
 pub struct ServeArgs {
     #[command(flatten)]
     pub common: CommonArgs,
+
+    #[command(flatten)]
+    pub revocations: RevocationArgs,
 
     /// Where course-service answers; several addresses (comma separated) are
     /// tried in turn on a network error or a 5xx.

@@ -50,9 +50,11 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
         seed::seed_demo_grades(&database).await?;
     }
     let courses = CoursesClient::new(args.courses_url.clone(), Duration::from_millis(args.courses_timeout_ms))?;
+    let verifier = Arc::new(TokenVerifier::new(&keys));
+    args.revocations.follow(&verifier);
     let state = AppState {
         db: database.clone(),
-        verifier: Arc::new(TokenVerifier::new(&keys)),
+        verifier,
         courses,
     };
     let plumbing = Plumbing {

@@ -78,6 +78,11 @@ where
                     "token_expired",
                     "Your session has expired; sign in again.",
                 ),
+                TokenError::Revoked => ApiError::new(
+                    axum::http::StatusCode::UNAUTHORIZED,
+                    "session_ended",
+                    "This session was ended (signed out, password changed or account disabled); sign in again.",
+                ),
                 _ => ApiError::new(
                     axum::http::StatusCode::UNAUTHORIZED,
                     "invalid_token",

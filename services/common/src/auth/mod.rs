@@ -4,10 +4,14 @@
 
 mod extract;
 mod keys;
+mod revocation_feed;
+mod revocations;
 mod signer;
 mod verifier;
 
 pub use extract::{Admin, BearerToken, CurrentUser, Student, Teacher};
 pub use keys::{generate_key_pair, key_id, load_public_keys, public_key_of, Jwk, JwkSet, KeyPair, PublicKey};
+pub use revocation_feed::spawn_revocation_feed;
+pub use revocations::Revocations;
 pub use signer::TokenSigner;
 pub use verifier::{TokenError, TokenVerifier};

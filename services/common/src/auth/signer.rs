@@ -27,7 +27,8 @@ impl TokenSigner {
         &self.public
     }
 
-    /// The claims of a fresh token for this user.
+    /// The claims of a fresh token for this user (in their first session
+    /// epoch; auth sets the stored one).
     pub fn claims_for(&self, id: Uuid, email: &str, name: &str, roles: Vec<Role>) -> Claims {
         let now = Utc::now().timestamp();
         Claims {
@@ -40,6 +41,7 @@ impl TokenSigner {
             iss: TOKEN_ISSUER.to_owned(),
             aud: TOKEN_AUDIENCE.to_owned(),
             jti: Uuid::new_v4(),
+            session_epoch: 0,
         }
     }
 

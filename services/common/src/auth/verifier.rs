@@ -1,11 +1,12 @@
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use shared_types::auth::{TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_TTL_SECONDS};
+use shared_types::auth::{CLOCK_LEEWAY_SECONDS, TOKEN_AUDIENCE, TOKEN_ISSUER, TOKEN_TTL_SECONDS};
 use shared_types::Claims;
 
 use super::keys::PublicKey;
+use super::revocations::Revocations;
 
 /// Verifies tokens locally against a set of Ed25519 public keys chosen by
 /// `kid`. The algorithm is pinned to EdDSA: `none`, HS256 signed with the
@@ -15,10 +16,14 @@ use super::keys::PublicKey;
 /// the same token with every request, and an Ed25519 verification (~50 us)
 /// costs more than the rest of a catalogue read served from cache. A hit
 /// needs the exact bytes of a token that verified, so it proves the same.
+///
+/// A token that verifies is still refused if its session was ended
+/// ([`Revocations`], kept fresh from auth).
 pub struct TokenVerifier {
     keys: HashMap<String, DecodingKey>,
     validation: Validation,
     verified: RwLock<HashMap<String, Claims>>,
+    revocations: Arc<Revocations>,
 }
 
 /// Bound on remembered tokens; past it the memory is cleared and refilled.
@@ -32,6 +37,8 @@ pub enum TokenError {
     UnknownKey,
     #[error("token expired")]
     Expired,
+    #[error("the session of this token was ended")]
+    Revoked,
     #[error("token invalid: {0}")]
     Invalid(String),
 }
@@ -42,9 +49,9 @@ impl TokenVerifier {
         validation.set_issuer(&[TOKEN_ISSUER]);
         validation.set_audience(&[TOKEN_AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        // Clocks of separate hosts drift a little; a minute of grace is the
-        // usual allowance and keeps expiry meaningful.
-        validation.leeway = 60;
+        // A minute of grace for drifting clocks is the usual allowance and
+        // keeps expiry meaningful.
+        validation.leeway = CLOCK_LEEWAY_SECONDS as u64;
         // RFC 8725: a token not yet valid is not valid.
         validation.validate_nbf = true;
         let keys = keys
@@ -55,7 +62,13 @@ impl TokenVerifier {
             keys,
             validation,
             verified: RwLock::new(HashMap::new()),
+            revocations: Arc::new(Revocations::new()),
         }
+    }
+
+    /// The list of ended sessions this verifier honours.
+    pub fn revocations(&self) -> Arc<Revocations> {
+        self.revocations.clone()
     }
 
     pub fn key_count(&self) -> usize {
@@ -63,6 +76,14 @@ impl TokenVerifier {
     }
 
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let claims = self.verify_unrevoked(token)?;
+        if self.revocations.refuses(&claims) {
+            return Err(TokenError::Revoked);
+        }
+        Ok(claims)
+    }
+
+    fn verify_unrevoked(&self, token: &str) -> Result<Claims, TokenError> {
         let now = chrono::Utc::now().timestamp();
         let leeway = self.validation.leeway as i64;
         if let Some(claims) = self.verified.read().ok().and_then(|known| known.get(token).cloned()) {

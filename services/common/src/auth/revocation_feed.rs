@@ -1,0 +1,92 @@
+//! Pulls the list of ended sessions from auth-service into a verifier's
+//! [`Revocations`], every few seconds, and keeps what it has while auth is
+//! away.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use shared_types::auth::RevocationList;
+
+use super::revocations::Revocations;
+
+/// A fetch gives up after this long; the next one comes at the next tick.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Starts the task that refreshes `revocations` from `auth_urls` (replicas
+/// of auth, tried in turn) every `every`. The task ends when the
+/// revocations are dropped with the service that held them.
+pub fn spawn_revocation_feed(revocations: &Arc<Revocations>, auth_urls: Vec<String>, every: Duration) {
+    let auth_urls: Vec<String> = auth_urls
+        .into_iter()
+        .map(|url| url.trim().trim_end_matches('/').to_owned())
+        .filter(|url| !url.is_empty())
+        .collect();
+    if auth_urls.is_empty() {
+        tracing::warn!("no --auth-url: sessions ended at auth are honoured here only when their tokens expire");
+        return;
+    }
+    let revocations = Arc::downgrade(revocations);
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(FETCH_TIMEOUT)
+        .build()
+        .expect("an HTTP client with no proxy builds");
+    tokio::spawn(refresh_forever(
+        revocations,
+        auth_urls,
+        every.max(Duration::from_millis(100)),
+        http,
+    ));
+}
+
+async fn refresh_forever(
+    revocations: Weak<Revocations>,
+    auth_urls: Vec<String>,
+    every: Duration,
+    http: reqwest::Client,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reachable = true;
+    loop {
+        ticks.tick().await;
+        let Some(revocations) = revocations.upgrade() else {
+            return;
+        };
+        let since = revocations.next_since();
+        match fetch(&http, &auth_urls, since).await {
+            Ok(list) => {
+                revocations.apply(&list, chrono::Utc::now().timestamp());
+                if !reachable {
+                    tracing::info!(held = revocations.len(), "the list of ended sessions is fresh again");
+                }
+                reachable = true;
+            }
+            Err(err) => {
+                if reachable {
+                    tracing::warn!(error = %err, held = revocations.len(), "cannot refresh the list of ended sessions; keeping the one held");
+                }
+                reachable = false;
+            }
+        }
+    }
+}
+
+async fn fetch(http: &reqwest::Client, auth_urls: &[String], since: i64) -> anyhow::Result<RevocationList> {
+    let mut last_error = None;
+    for url in auth_urls {
+        let attempt = async {
+            let response = http
+                .get(format!("{url}/auth/revocations?since={since}"))
+                .send()
+                .await?
+                .error_for_status()?;
+            anyhow::Ok(response.json::<RevocationList>().await?)
+        };
+        match attempt.await {
+            Ok(list) => return Ok(list),
+            Err(err) => last_error = Some(err.context(format!("GET {url}/auth/revocations"))),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no auth-service address")))
+}

@@ -1,0 +1,204 @@
+//! Sessions ended before their tokens expire: sign-out, sign-out
+//! everywhere, a password change or reset, a disabled account.
+//!
+//! Tokens are checked locally in every service (that is how sessions
+//! survive an auth outage), so an ended session reaches the verifiers as
+//! data: each keeps this list, refreshed from auth every few seconds, and
+//! keeps it while auth is away.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use shared_types::auth::{Revocation, RevocationList};
+use shared_types::Claims;
+use uuid::Uuid;
+
+/// How far each fetch reaches back before the last one.
+const FETCH_OVERLAP_SECONDS: i64 = 60;
+
+/// The revocations that can still refuse a token, with the time of the
+/// last refresh.
+#[derive(Default)]
+pub struct Revocations {
+    state: RwLock<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Ended tokens by `jti`, with when they expire anyway.
+    tokens: HashMap<Uuid, i64>,
+    /// Per user: tokens of an epoch below `epoch` are refused, until
+    /// `expires_at`.
+    users: HashMap<Uuid, UserCutoff>,
+    /// `as_of` of the last list applied, on the issuer's clock.
+    as_of: Option<i64>,
+}
+
+#[derive(Clone, Copy)]
+struct UserCutoff {
+    epoch: i64,
+    expires_at: i64,
+}
+
+impl Revocations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Whether the session of `claims` was ended.
+    pub fn refuses(&self, claims: &Claims) -> bool {
+        let Ok(state) = self.state.read() else {
+            return false;
+        };
+        if state.tokens.contains_key(&claims.jti) {
+            return true;
+        }
+        state
+            .users
+            .get(&claims.sub)
+            .is_some_and(|cutoff| claims.session_epoch < cutoff.epoch)
+    }
+
+    /// Adds one revocation (auth applies its own at once).
+    pub fn add(&self, revocation: &Revocation) {
+        if let Ok(mut state) = self.state.write() {
+            state.add(revocation);
+        }
+    }
+
+    /// Merges a list fetched from auth and forgets entries past their
+    /// expiry.
+    pub fn apply(&self, list: &RevocationList, now: i64) {
+        if let Ok(mut state) = self.state.write() {
+            for revocation in &list.revocations {
+                state.add(revocation);
+            }
+            state.tokens.retain(|_, expires_at| *expires_at > now);
+            state.users.retain(|_, cutoff| cutoff.expires_at > now);
+            state.as_of = Some(state.as_of.map_or(list.as_of, |known| known.max(list.as_of)));
+        }
+    }
+
+    /// `as_of` of the newest list applied.
+    pub fn as_of(&self) -> Option<i64> {
+        self.state.read().ok().and_then(|state| state.as_of)
+    }
+
+    /// Where the next fetch starts: a little before the last `as_of`, so
+    /// that a revocation stamped just before a fetch but committed just
+    /// after it is fetched the next time; everything at first.
+    pub fn next_since(&self) -> i64 {
+        self.as_of().map_or(0, |as_of| as_of - FETCH_OVERLAP_SECONDS)
+    }
+
+    /// How many entries are held (for tests and logs).
+    pub fn len(&self) -> usize {
+        self.state
+            .read()
+            .map_or(0, |state| state.tokens.len() + state.users.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl State {
+    fn add(&mut self, revocation: &Revocation) {
+        match revocation.token_id {
+            Some(jti) => {
+                let expires_at = self.tokens.entry(jti).or_insert(revocation.expires_at);
+                *expires_at = (*expires_at).max(revocation.expires_at);
+            }
+            None => {
+                let cutoff = self.users.entry(revocation.user_id).or_insert(UserCutoff {
+                    epoch: revocation.session_epoch,
+                    expires_at: revocation.expires_at,
+                });
+                // The latest cutoff refuses everything an earlier one does.
+                cutoff.epoch = cutoff.epoch.max(revocation.session_epoch);
+                cutoff.expires_at = cutoff.expires_at.max(revocation.expires_at);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(user: Uuid, jti: Uuid, session_epoch: i64) -> Claims {
+        Claims {
+            sub: user,
+            email: "a@example.edu".into(),
+            name: "A".into(),
+            roles: vec![],
+            iat: 0,
+            exp: 3600,
+            iss: String::new(),
+            aud: String::new(),
+            jti,
+            session_epoch,
+        }
+    }
+
+    #[test]
+    fn a_token_revocation_refuses_that_token_only() {
+        let list = Revocations::new();
+        let (user, ended, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        list.add(&Revocation {
+            user_id: user,
+            token_id: Some(ended),
+            session_epoch: 0,
+            expires_at: 2000,
+        });
+        assert!(list.refuses(&claims(user, ended, 100)));
+        assert!(!list.refuses(&claims(user, other, 100)));
+    }
+
+    #[test]
+    fn a_user_cutoff_refuses_tokens_of_earlier_epochs_and_keeps_the_newest() {
+        let list = Revocations::new();
+        let user = Uuid::new_v4();
+        for session_epoch in [2, 1] {
+            list.add(&Revocation {
+                user_id: user,
+                token_id: None,
+                session_epoch,
+                expires_at: 5000,
+            });
+        }
+        assert!(list.refuses(&claims(user, Uuid::new_v4(), 1)));
+        assert!(!list.refuses(&claims(user, Uuid::new_v4(), 2)));
+        assert!(!list.refuses(&claims(Uuid::new_v4(), Uuid::new_v4(), 0)));
+    }
+
+    #[test]
+    fn expired_entries_are_forgotten_and_as_of_only_moves_forward() {
+        let list = Revocations::new();
+        let user = Uuid::new_v4();
+        let entry = |expires_at| Revocation {
+            user_id: user,
+            token_id: Some(Uuid::new_v4()),
+            session_epoch: 0,
+            expires_at,
+        };
+        list.apply(
+            &RevocationList {
+                as_of: 50,
+                revocations: vec![entry(100), entry(300)],
+            },
+            10,
+        );
+        assert_eq!(list.len(), 2);
+        list.apply(
+            &RevocationList {
+                as_of: 40,
+                revocations: vec![],
+            },
+            200,
+        );
+        assert_eq!(list.len(), 1);
+        assert_eq!(list.as_of(), Some(50));
+    }
+}
