@@ -57,6 +57,7 @@ pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .pool_max_idle_per_host(1)
+        .pool_idle_timeout(service_common::server::CLIENT_POOL_IDLE)
         .timeout(Duration::from_secs(30))
         .build()
         .expect("an HTTP client")

@@ -90,6 +90,7 @@ pub fn client() -> reqwest::Client {
         .no_proxy()
         .timeout(CLIENT_TIMEOUT)
         .connect_timeout(CLIENT_TIMEOUT)
+        .pool_idle_timeout(service_common::server::CLIENT_POOL_IDLE)
         .build()
         .expect("an HTTP client")
 }

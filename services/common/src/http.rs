@@ -1,6 +1,6 @@
 //! The HTTP plumbing every service shares: health and readiness, the OpenAPI
-//! document, CORS, the body limit, the request timeout, request logs, and
-//! JSON answers for unknown routes.
+//! document, CORS, the body limit, the request timeout, request logs,
+//! compression, conditional GETs, and JSON answers for unknown routes.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use shared_types::health::Health;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::TraceLayer;
 
@@ -169,7 +170,19 @@ pub fn finish_router(service_routes: Router, plumbing: Plumbing) -> Router {
         ))
         .layer(middleware::from_fn(json_errors))
         .layer(middleware::from_fn(close_after_payload_too_large))
+        .layer(middleware::from_fn(crate::conditional::conditional_get))
         .layer(middleware::from_fn(safe_headers))
+        // gzip or brotli as the client accepts; an answer a handler encoded
+        // itself (the cached catalogue) is left as it is.
+        .layer(
+            CompressionLayer::new()
+                .gzip(true)
+                .br(true)
+                // Brotli's default (quality 11) costs about a second for a
+                // large list; quality 4 compresses JSON nearly as well at a
+                // small fraction of the time.
+                .quality(CompressionLevel::Precise(4)),
+        )
         .layer(DefaultBodyLimit::max(plumbing.max_body_bytes))
         .layer(cors(&plumbing.cors_origins))
         .layer(TraceLayer::new_for_http())

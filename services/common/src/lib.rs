@@ -2,9 +2,11 @@
 //! twice. A service adds only its own routes and tables.
 
 pub mod auth;
+pub mod conditional;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod encoding;
 pub mod error;
 pub mod extract;
 pub mod http;

@@ -34,6 +34,14 @@ pub fn bind(addr: SocketAddr) -> std::io::Result<TcpListener> {
     socket.listen(4096)
 }
 
+/// How long a client of these services keeps an idle connection for
+/// reuse: under the idle time after which a service closes one (the
+/// header-read timeout, 10 s by default). A client that reused a
+/// connection at the moment the server closed it would see its request
+/// fail unanswered, and a POST cannot be retried blindly: so the client
+/// lets go first.
+pub const CLIENT_POOL_IDLE: Duration = Duration::from_secs(5);
+
 /// What a service holds open for its clients, so that slow or idle
 /// clients cannot starve it.
 #[derive(Debug, Clone, Copy)]

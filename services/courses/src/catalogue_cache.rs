@@ -11,15 +11,17 @@
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 
+use crate::catalogue_body::CatalogueBody;
+
 struct Cached {
     loaded_at: Instant,
     generation: u64,
-    body: Bytes,
+    body: Arc<CatalogueBody>,
 }
 
 pub struct CatalogueCache {
@@ -51,7 +53,7 @@ impl CatalogueCache {
         }
     }
 
-    fn fresh(&self) -> Option<Bytes> {
+    fn fresh(&self) -> Option<Arc<CatalogueBody>> {
         let generation = self.generation.load(Ordering::SeqCst);
         let current = self.current.read().ok()?;
         current
@@ -61,13 +63,13 @@ impl CatalogueCache {
     }
 
     /// The cached catalogue, or `load`'s answer (kept for the next callers).
-    pub async fn get_or_load<E, F, Fut>(&self, load: F) -> Result<Bytes, E>
+    pub async fn get_or_load<E, F, Fut>(&self, load: F) -> Result<Arc<CatalogueBody>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Bytes, E>>,
     {
         if self.ttl.is_zero() {
-            return load().await;
+            return Ok(Arc::new(CatalogueBody::new(load().await?)));
         }
         if let Some(body) = self.fresh() {
             return Ok(body);
@@ -78,7 +80,7 @@ impl CatalogueCache {
         }
         let generation = self.generation.load(Ordering::SeqCst);
         let loaded_at = Instant::now();
-        let body = load().await?;
+        let body = Arc::new(CatalogueBody::new(load().await?));
         if self.generation.load(Ordering::SeqCst) == generation {
             if let Ok(mut current) = self.current.write() {
                 *current = Some(Cached {
@@ -99,28 +101,28 @@ mod tests {
     #[tokio::test]
     async fn serves_cached_bytes_until_invalidated() {
         let cache = CatalogueCache::new(Duration::from_secs(60));
-        let first: Result<Bytes, ()> = cache.get_or_load(|| async { Ok(Bytes::from("one")) }).await;
-        let second: Result<Bytes, ()> = cache.get_or_load(|| async { Ok(Bytes::from("two")) }).await;
+        let first: Result<_, ()> = cache.get_or_load(|| async { Ok(Bytes::from("one")) }).await;
+        let second: Result<_, ()> = cache.get_or_load(|| async { Ok(Bytes::from("two")) }).await;
         assert_eq!(
-            (first.unwrap(), second.unwrap()),
+            (first.unwrap().json.clone(), second.unwrap().json.clone()),
             (Bytes::from("one"), Bytes::from("one"))
         );
         cache.invalidate();
-        let third: Result<Bytes, ()> = cache.get_or_load(|| async { Ok(Bytes::from("three")) }).await;
-        assert_eq!(third.unwrap(), Bytes::from("three"));
+        let third: Result<_, ()> = cache.get_or_load(|| async { Ok(Bytes::from("three")) }).await;
+        assert_eq!(third.unwrap().json, Bytes::from("three"));
     }
 
     #[tokio::test]
     async fn a_load_that_raced_a_write_is_not_kept() {
         let cache = CatalogueCache::new(Duration::from_secs(60));
-        let stale: Result<Bytes, ()> = cache
+        let stale: Result<_, ()> = cache
             .get_or_load(|| async {
                 cache.invalidate();
                 Ok(Bytes::from("stale"))
             })
             .await;
-        assert_eq!(stale.unwrap(), Bytes::from("stale"));
-        let fresh: Result<Bytes, ()> = cache.get_or_load(|| async { Ok(Bytes::from("fresh")) }).await;
-        assert_eq!(fresh.unwrap(), Bytes::from("fresh"));
+        assert_eq!(stale.unwrap().json, Bytes::from("stale"));
+        let fresh: Result<_, ()> = cache.get_or_load(|| async { Ok(Bytes::from("fresh")) }).await;
+        assert_eq!(fresh.unwrap().json, Bytes::from("fresh"));
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod cli;
 
+mod catalogue_body;
 mod catalogue_cache;
 mod domain;
 mod error;

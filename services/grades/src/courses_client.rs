@@ -40,7 +40,7 @@ impl CoursesClient {
             // A cut-off host never answers the SYN: give up on the connect
             // well before the overall timeout.
             .connect_timeout(timeout.min(Duration::from_millis(1000)))
-            .pool_idle_timeout(Duration::from_secs(30))
+            .pool_idle_timeout(service_common::server::CLIENT_POOL_IDLE)
             .build()?;
         let bases = bases
             .into_iter()

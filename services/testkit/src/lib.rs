@@ -40,6 +40,7 @@ pub fn http_client() -> reqwest::Client {
     reqwest::Client::builder()
         .no_proxy()
         .timeout(std::time::Duration::from_secs(30))
+        .pool_idle_timeout(service_common::server::CLIENT_POOL_IDLE)
         .build()
         .expect("an HTTP client")
 }

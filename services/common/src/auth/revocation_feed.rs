@@ -29,6 +29,7 @@ pub fn spawn_revocation_feed(revocations: &Arc<Revocations>, auth_urls: Vec<Stri
     let http = reqwest::Client::builder()
         .no_proxy()
         .timeout(FETCH_TIMEOUT)
+        .pool_idle_timeout(crate::server::CLIENT_POOL_IDLE)
         .build()
         .expect("an HTTP client with no proxy builds");
     tokio::spawn(refresh_forever(

@@ -1,8 +1,10 @@
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use service_common::auth::{Admin, CurrentUser};
+use service_common::conditional::{not_modified, unchanged_for};
+use service_common::encoding::preferred_encoding;
 use service_common::extract::{Json, Path};
 use shared_types::courses::{Course, CreateCourseRequest};
 use uuid::Uuid;
@@ -13,8 +15,12 @@ use crate::state::AppState;
 use crate::store;
 
 /// `GET /courses`: the catalogue with its seat counts (at most the cache's
-/// time-to-live old; see `catalogue_cache`).
-pub async fn list_courses(State(state): State<AppState>, _: CurrentUser) -> Result<Response> {
+/// time-to-live old; see `catalogue_cache`). Tagged, so that a tab whose
+/// copy is current gets a 304; compressed ahead of time, once per version.
+/// Browsers may keep it (privately) if they ask again each time: it is
+/// the same list for every signed-in user, and a refresh then revalidates
+/// with `If-None-Match` by itself.
+pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request: HeaderMap) -> Result<Response> {
     let body = state
         .catalogue
         .get_or_load(|| async {
@@ -23,7 +29,24 @@ pub async fn list_courses(State(state): State<AppState>, _: CurrentUser) -> Resu
             Ok::<_, Error>(Bytes::from(serde_json::to_vec(&courses)?))
         })
         .await?;
-    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+    if unchanged_for(&request, &body.etag) {
+        return Ok(not_modified(body.etag.clone()));
+    }
+    let encoding = preferred_encoding(&request);
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (header::ETAG, body.etag.clone()),
+            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")),
+            (header::VARY, HeaderValue::from_static("accept-encoding")),
+        ],
+        body.encoded(encoding),
+    )
+        .into_response();
+    if let Some(coding) = encoding.header_value() {
+        response.headers_mut().insert(header::CONTENT_ENCODING, coding);
+    }
+    Ok(response)
 }
 
 /// `GET /courses/{id}`.
