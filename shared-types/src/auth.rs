@@ -172,10 +172,12 @@ pub struct Revocation {
     pub expires_at: i64,
 }
 
-/// Answer of `GET /auth/revocations?since=`: the revocations made at or
-/// after `since` (Unix seconds) that still matter, as of `as_of` (auth's
-/// clock). A verifier asks again with a `since` a little before the last
-/// `as_of`, so that a revocation committed late is not missed.
+/// Answer of `GET /auth/revocations`: every revocation that still
+/// matters (made at or after `since`, Unix seconds, when given). A verifier
+/// always asks for all of them: a cursor could skip a revocation whose
+/// commit landed late, and the list holds only the last hour's. `as_of` is
+/// when the newest of them was made (0 for none), so that an unchanged
+/// list is the same body, and a 304 to `If-None-Match`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevocationList {
     pub as_of: i64,

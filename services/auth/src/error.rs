@@ -26,6 +26,8 @@ pub enum Error {
     PasswordUnchanged,
     #[error("an admin may not disable their own account")]
     CannotDisableSelf,
+    #[error("the account changed during the request")]
+    AccountChanged,
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
     #[error(transparent)]
@@ -72,6 +74,10 @@ impl From<Error> for ApiError {
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "password_unchanged",
                 "The new password must differ from the current one.",
+            ),
+            Error::AccountChanged => ApiError::conflict(
+                "account_changed",
+                "Your account was changed (by an administrator or another session) while this was in progress; sign in again.",
             ),
             Error::CannotDisableSelf => ApiError::conflict(
                 "cannot_disable_self",

@@ -10,15 +10,21 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use service_common::auth::Revocations;
 use service_common::db::Database;
 use shared_types::auth::{LoginResponse, Revocation, TOKEN_TTL_SECONDS};
-use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::models::{RevocationRow, UserRow};
 use crate::state::AppState;
 use crate::store::{self, AccountChange};
 
-/// A fresh token for `user`, in their current session epoch.
+/// A fresh token for `user`, in their current session epoch; never for an
+/// account that is disabled or must choose a new password.
 pub fn start(state: &AppState, user: &UserRow) -> Result<LoginResponse> {
+    if user.disabled {
+        return Err(Error::AccountDisabled);
+    }
+    if user.must_change_password {
+        return Err(Error::PasswordChangeRequired);
+    }
     let session_epoch = user.session_epoch;
     let user = user.to_user();
     let mut claims = state
@@ -47,27 +53,6 @@ pub async fn change_account(state: &AppState, change: AccountChange) -> Result<U
     Ok(user)
 }
 
-/// Stores a new password hash for `user` and ends every session of theirs;
-/// `must_change` says whether it is a temporary one.
-pub async fn replace_password(
-    state: &AppState,
-    user: Uuid,
-    password_hash: String,
-    must_change: bool,
-) -> Result<UserRow> {
-    change_account(
-        state,
-        AccountChange {
-            user,
-            password_hash: Some(password_hash),
-            must_change_password: Some(must_change),
-            end_sessions: true,
-            ..AccountChange::default()
-        },
-    )
-    .await
-}
-
 fn timestamp(seconds: i64) -> NaiveDateTime {
     DateTime::from_timestamp(seconds, 0).unwrap_or_default().naive_utc()
 }
@@ -79,16 +64,17 @@ pub fn apply_here(state: &AppState, row: &RevocationRow) {
     }
 }
 
-/// Revocations stored since `since` (Unix seconds) that still matter.
+/// Revocations made at or after `since` (Unix seconds) that still matter,
+/// with when the newest was made (0 for none): the answer depends on the
+/// rows alone, so an unchanged list has an unchanged tag.
 pub async fn since(db: &Database, since: i64) -> Result<(i64, Vec<Revocation>)> {
-    let now = Utc::now();
-    // Stamped on this clock: a `since` from the future finds nothing new
-    // yet, and is answered as such.
-    let rows = store::revocations_since(db, timestamp(since), now.naive_utc()).await?;
-    Ok((
-        now.timestamp(),
-        rows.iter().filter_map(RevocationRow::to_revocation).collect(),
-    ))
+    let rows = store::revocations_since(db, timestamp(since), Utc::now().naive_utc()).await?;
+    let newest = rows
+        .iter()
+        .map(|row| row.revoked_at.and_utc().timestamp())
+        .max()
+        .unwrap_or(0);
+    Ok((newest, rows.iter().filter_map(RevocationRow::to_revocation).collect()))
 }
 
 /// Every `every`, reads the revocations other replicas of auth stored into
@@ -106,13 +92,14 @@ pub fn follow_database(db: Database, revocations: &std::sync::Arc<Revocations>, 
                 return;
             };
             round += 1;
-            match since(&db, revocations.next_since()).await {
+            // All of them, each time: see `RevocationList`.
+            match since(&db, 0).await {
                 Ok((as_of, list)) => revocations.apply(
                     &shared_types::auth::RevocationList {
                         as_of,
                         revocations: list,
                     },
-                    as_of,
+                    Utc::now().timestamp(),
                 ),
                 Err(err) => {
                     tracing::debug!(error = %err, "cannot read revocations; keeping the ones held");

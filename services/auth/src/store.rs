@@ -96,6 +96,12 @@ pub struct AccountChange {
     pub must_change_password: Option<bool>,
     pub disabled: Option<bool>,
     pub end_sessions: bool,
+    /// The account as the change's caller saw it: the change happens only
+    /// if it is still so (enabled, same password, same sessions), else
+    /// [`Error::AccountChanged`]. A password change checks the current
+    /// password long before it writes; an admin may disable or reset the
+    /// account meanwhile, and that must win.
+    pub only_if_unchanged_since: Option<UserRow>,
 }
 
 /// Applies `change`: the user as stored after it, with the revocation that
@@ -110,6 +116,23 @@ pub async fn change_account(db: &Database, change: AccountChange) -> Result<Opti
             .optional()?;
         if found.is_none() {
             return Ok(None);
+        }
+        if let Some(seen) = &change.only_if_unchanged_since {
+            // A write that matches only the account as it was seen: it
+            // also locks the row (PostgreSQL) for the rest of the change;
+            // SQLite's IMMEDIATE transaction holds the whole database.
+            let still = diesel::update(
+                users::table
+                    .find(&id)
+                    .filter(users::password_hash.eq(&seen.password_hash))
+                    .filter(users::session_epoch.eq(seen.session_epoch))
+                    .filter(users::disabled.eq(false)),
+            )
+            .set(users::session_epoch.eq(users::session_epoch))
+            .execute(conn)?;
+            if still == 0 {
+                return Err(Error::AccountChanged);
+            }
         }
         if let Some(hash) = &change.password_hash {
             diesel::update(users::table.find(&id))
@@ -159,6 +182,8 @@ pub async fn revocations_since(
     db_run!(db, |conn| revocations::table
         .filter(revocations::revoked_at.ge(since))
         .filter(revocations::expires_at.gt(now))
+        // A fixed order: an unchanged list is the same body, and tag.
+        .order((revocations::revoked_at, revocations::id))
         .select(RevocationRow::as_select())
         .load(conn)
         .map_err(Error::from))

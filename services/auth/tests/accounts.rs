@@ -25,6 +25,7 @@ testkit::on_both_backends!(
     the_revocation_list_holds_ended_sessions_only,
     a_session_ended_at_one_replica_is_refused_by_the_other,
     sessions_ended_and_started_within_one_second_are_told_apart,
+    of_concurrent_password_changes_with_the_same_current_password_one_wins,
 );
 
 async fn me(auth: &TestAuth, token: &str) -> (StatusCode, Value) {
@@ -419,13 +420,20 @@ async fn a_session_ended_at_one_replica_is_refused_by_the_other(backend: Backend
     // The replica reads ended sessions from the shared database every
     // second.
     let started = Instant::now();
-    while at_replica(token.clone()).await == StatusCode::OK {
+    let mut status = at_replica(token.clone()).await;
+    while status == StatusCode::OK {
         assert!(
             started.elapsed() < Duration::from_secs(10),
             "the replica still accepts the ended session"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
+        status = at_replica(token.clone()).await;
     }
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "refused as an ended session, not failed"
+    );
 }
 
 /// Ending all sessions raises the user's session epoch rather than cutting
@@ -459,5 +467,48 @@ async fn sessions_ended_and_started_within_one_second_are_told_apart(backend: Ba
     assert_eq!(status, StatusCode::OK);
     for (n, token) in [&first, &second, &third].into_iter().enumerate() {
         assert_eq!(me(&auth, token).await.1["error"], "session_ended", "session {n}");
+    }
+}
+
+/// A change checks the current password long before it writes; whatever
+/// changed the account meanwhile (another change, an admin's reset or
+/// disable) wins, and the late change is refused rather than written over
+/// it. So of simultaneous changes from the same password (two at a time
+/// get past the account's cap on attempts in flight), exactly one lands,
+/// and only its new password signs in.
+async fn of_concurrent_password_changes_with_the_same_current_password_one_wins(backend: Backend) {
+    let auth = TestAuth::spawn(backend, &[]).await;
+    let new_passwords: Vec<String> = (0..6).map(|n| format!("{NEW_PASSWORD}-{n}")).collect();
+    let changes = new_passwords
+        .iter()
+        .map(|new| change_password(&auth, demo::STUDENT.email, "demo-password-1", new));
+    let answers = testkit::join_all(changes).await;
+    let winners: Vec<usize> = answers
+        .iter()
+        .enumerate()
+        .filter(|(_, (status, _))| *status == StatusCode::OK)
+        .map(|(n, _)| n)
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one change lands: {answers:?}");
+    for (status, body) in &answers {
+        assert!(
+            *status == StatusCode::OK
+                || (*status == StatusCode::CONFLICT && body["error"] == "account_changed")
+                || (*status == StatusCode::UNAUTHORIZED && body["error"] == "invalid_credentials")
+                // The account's cap on attempts in flight.
+                || (*status == StatusCode::TOO_MANY_REQUESTS && body["error"] == "too_many_attempts"),
+            "{status} {body}"
+        );
+    }
+    let winner = winners[0];
+    assert_eq!(
+        auth.login(demo::STUDENT.email, &new_passwords[winner]).await.status(),
+        StatusCode::OK
+    );
+    // Two of the losers' passwords (more would run into the limit on
+    // failures from this address).
+    for loser in (0..new_passwords.len()).filter(|n| *n != winner).take(2) {
+        let status = auth.login(demo::STUDENT.email, &new_passwords[loser]).await.status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "password {loser}");
     }
 }

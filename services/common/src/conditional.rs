@@ -34,11 +34,6 @@ pub fn unchanged_for(request: &HeaderMap, etag: &HeaderValue) -> bool {
         .any(|tag| tag.trim() == "*" || opaque(tag) == ours)
 }
 
-/// The 304 for a client that holds `etag` already.
-pub fn not_modified(etag: HeaderValue) -> Response {
-    (StatusCode::NOT_MODIFIED, [(header::ETAG, etag)]).into_response()
-}
-
 /// Largest answer hashed for its tag; a larger one goes out as it is.
 const LARGEST_TAGGED: usize = 16 * 1024 * 1024;
 
@@ -52,13 +47,22 @@ pub async fn conditional_get(request: Request, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !is_get || response.status() != StatusCode::OK || !is_json || response.headers().contains_key(header::ETAG) {
+    // Only bodies of a known, bounded size are read whole to be tagged.
+    let bounded = axum::body::HttpBody::size_hint(response.body())
+        .upper()
+        .is_some_and(|upper| upper <= LARGEST_TAGGED as u64);
+    if !is_get
+        || response.status() != StatusCode::OK
+        || !is_json
+        || !bounded
+        || response.headers().contains_key(header::ETAG)
+    {
         return response;
     }
     let (mut parts, body) = response.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, LARGEST_TAGGED).await else {
-        // Unreadable or huge: the body is gone, so say so rather than send
-        // half of it.
+        // A body that failed while being read: it is gone, so say so
+        // rather than send half of it.
         return crate::ApiError::internal("the answer could not be read").into_response();
     };
     let etag = weak_etag(&bytes);

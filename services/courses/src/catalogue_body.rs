@@ -1,9 +1,8 @@
-//! The serialized catalogue with its tag and its compressed forms, each
-//! made once per version of the catalogue, not once per request: on
+//! The serialized catalogue with its tag and its compressed forms, made
+//! once per version of the catalogue, not once per request: on
 //! registration morning the same bytes go to thousands of open tabs.
 
 use std::io::Write;
-use std::sync::OnceLock;
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
@@ -13,8 +12,8 @@ use service_common::encoding::Encoding;
 pub struct CatalogueBody {
     pub json: Bytes,
     pub etag: HeaderValue,
-    gzip: OnceLock<Bytes>,
-    brotli: OnceLock<Bytes>,
+    gzip: Bytes,
+    brotli: Bytes,
 }
 
 /// gzip level and brotli quality: a few milliseconds for a term's
@@ -24,21 +23,30 @@ const BROTLI_QUALITY: u32 = 5;
 const BROTLI_WINDOW_BITS: u32 = 22;
 
 impl CatalogueBody {
-    pub fn new(json: Bytes) -> Self {
+    /// Tags and compresses `json`, on a blocking thread: compressing a
+    /// term's catalogue takes milliseconds the request threads should not
+    /// spend.
+    pub async fn prepare(json: Bytes) -> Self {
+        let source = json.clone();
+        let made = tokio::task::spawn_blocking(move || Self::made_now(source)).await;
+        made.unwrap_or_else(|_| Self::made_now(json))
+    }
+
+    fn made_now(json: Bytes) -> Self {
         Self {
             etag: weak_etag(&json),
+            gzip: gzip(&json),
+            brotli: brotli(&json),
             json,
-            gzip: OnceLock::new(),
-            brotli: OnceLock::new(),
         }
     }
 
-    /// The body in `encoding`, compressed on first use.
+    /// The body in `encoding`.
     pub fn encoded(&self, encoding: Encoding) -> Bytes {
         match encoding {
             Encoding::Identity => self.json.clone(),
-            Encoding::Gzip => self.gzip.get_or_init(|| gzip(&self.json)).clone(),
-            Encoding::Brotli => self.brotli.get_or_init(|| brotli(&self.json)).clone(),
+            Encoding::Gzip => self.gzip.clone(),
+            Encoding::Brotli => self.brotli.clone(),
         }
     }
 }
@@ -65,10 +73,10 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn each_encoding_gives_back_the_same_json() {
+    #[tokio::test]
+    async fn each_encoding_gives_back_the_same_json() {
         let json = Bytes::from(serde_json::to_vec(&vec!["a course of a typical description length"; 500]).unwrap());
-        let body = CatalogueBody::new(json.clone());
+        let body = CatalogueBody::prepare(json.clone()).await;
         let mut unzipped = Vec::new();
         flate2::read::GzDecoder::new(&body.encoded(Encoding::Gzip)[..])
             .read_to_end(&mut unzipped)

@@ -69,7 +69,7 @@ impl CatalogueCache {
         Fut: Future<Output = Result<Bytes, E>>,
     {
         if self.ttl.is_zero() {
-            return Ok(Arc::new(CatalogueBody::new(load().await?)));
+            return Ok(Arc::new(CatalogueBody::prepare(load().await?).await));
         }
         if let Some(body) = self.fresh() {
             return Ok(body);
@@ -80,7 +80,7 @@ impl CatalogueCache {
         }
         let generation = self.generation.load(Ordering::SeqCst);
         let loaded_at = Instant::now();
-        let body = Arc::new(CatalogueBody::new(load().await?));
+        let body = Arc::new(CatalogueBody::prepare(load().await?).await);
         if self.generation.load(Ordering::SeqCst) == generation {
             if let Ok(mut current) = self.current.write() {
                 *current = Some(Cached {

@@ -118,6 +118,11 @@ async fn the_catalogue_travels_compressed_and_a_current_copy_costs_a_304(backend
     let unchanged = get(&app, "/courses", &student, Some("gzip"), Some(&etag)).await;
     assert_eq!(unchanged.status(), StatusCode::NOT_MODIFIED);
     assert_eq!(header(&unchanged, ETAG).as_ref(), Some(&etag));
+    assert_eq!(
+        header(&unchanged, CACHE_CONTROL).as_deref(),
+        Some("private, no-cache"),
+        "a 304 keeps the caching of the 200, which the browser merges into its copy"
+    );
     assert!(unchanged.bytes().await.unwrap().is_empty(), "a 304 has no body");
 
     // A seat taken: the catalogue changed, so the old tag gets it in full.
@@ -127,11 +132,19 @@ async fn the_catalogue_travels_compressed_and_a_current_copy_costs_a_304(backend
     );
     let changed = get(&app, "/courses", &student, None, Some(&etag)).await;
     assert_eq!(changed.status(), StatusCode::OK);
-    assert_ne!(header(&changed, ETAG), Some(etag));
+    assert_ne!(header(&changed, ETAG), Some(etag.clone()));
 
     // A 304 is still only for the signed in.
-    let anonymous = app.client.get(app.service.at("/courses")).send().await.unwrap();
-    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+    for tag in [etag.as_str(), "*"] {
+        let anonymous = app
+            .client
+            .get(app.service.at("/courses"))
+            .header(IF_NONE_MATCH, tag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{tag}");
+    }
 }
 
 async fn every_json_list_is_tagged_and_large_answers_are_compressed(backend: Backend) {
@@ -169,7 +182,16 @@ async fn every_json_list_is_tagged_and_large_answers_are_compressed(backend: Bac
     let document = gunzip(&document.bytes().await.unwrap());
     assert!(serde_json::from_slice::<serde_json::Value>(&document).is_ok());
 
-    // An error is not tagged, and a POST never answers 304.
+    // An error is not tagged, and a write never answers 304.
     let missing = get(&app, "/courses/not-a-uuid", &student, None, None).await;
     assert_eq!(header(&missing, ETAG), None);
+    let enroll = app
+        .client
+        .post(app.service.at(&format!("/courses/{}/enrollment", demo::PHYS101.id)))
+        .bearer_auth(&student)
+        .header(IF_NONE_MATCH, "*")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(enroll.status(), StatusCode::CREATED);
 }

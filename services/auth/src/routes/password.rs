@@ -9,6 +9,7 @@ use crate::credentials::verify_credentials;
 use crate::error::{Error, Result};
 use crate::sessions;
 use crate::state::AppState;
+use crate::store::AccountChange;
 
 /// `POST /auth/password`: the current password proves who asks (under the
 /// sign-in limits, as a sign-in would), the new one must pass the password
@@ -36,7 +37,15 @@ pub async fn change_password(
     shared_types::password::check_new_password(&request.new_password, &user.email)?;
     let password_hash = state.hasher.hash(request.new_password).await?;
     let id = user.to_user().id;
-    let changed = sessions::replace_password(&state, id, password_hash, false).await?;
+    let change = AccountChange {
+        user: id,
+        password_hash: Some(password_hash),
+        must_change_password: Some(false),
+        end_sessions: true,
+        only_if_unchanged_since: Some(user),
+        ..AccountChange::default()
+    };
+    let changed = sessions::change_account(&state, change).await?;
     tracing::info!(user = %id, "password changed");
     Ok(Json(sessions::start(&state, &changed)?))
 }

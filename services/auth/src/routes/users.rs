@@ -53,7 +53,14 @@ pub async fn reset_password(
     let user = store::find_by_id(&state.db, id).await?.ok_or(Error::UserNotFound)?;
     shared_types::password::check_new_password(&request.temporary_password, &user.email)?;
     let password_hash = state.hasher.hash(request.temporary_password).await?;
-    let user = sessions::replace_password(&state, id, password_hash, true).await?;
+    let change = AccountChange {
+        user: id,
+        password_hash: Some(password_hash),
+        must_change_password: Some(true),
+        end_sessions: true,
+        ..AccountChange::default()
+    };
+    let user = sessions::change_account(&state, change).await?;
     tracing::info!(admin = %admin.sub, user = %id, "password reset");
     Ok(Json(user.to_user()))
 }

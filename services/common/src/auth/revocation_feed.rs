@@ -49,15 +49,18 @@ async fn refresh_forever(
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reachable = true;
+    // The tag of the last list applied: an unchanged list is a 304.
+    let mut held: Option<String> = None;
     loop {
         ticks.tick().await;
         let Some(revocations) = revocations.upgrade() else {
             return;
         };
-        let since = revocations.next_since();
-        match fetch(&http, &auth_urls, since).await {
-            Ok(list) => {
+        match fetch(&http, &auth_urls, held.as_deref()).await {
+            Ok(Fetched::Unchanged) => reachable = true,
+            Ok(Fetched::List { list, etag }) => {
                 revocations.apply(&list, chrono::Utc::now().timestamp());
+                held = etag;
                 if !reachable {
                     tracing::info!(held = revocations.len(), "the list of ended sessions is fresh again");
                 }
@@ -73,19 +76,36 @@ async fn refresh_forever(
     }
 }
 
-async fn fetch(http: &reqwest::Client, auth_urls: &[String], since: i64) -> anyhow::Result<RevocationList> {
+enum Fetched {
+    Unchanged,
+    List { list: RevocationList, etag: Option<String> },
+}
+
+/// The whole list (it holds only the last hour's revocations): a cursor
+/// could skip one whose commit landed after a later one was read.
+async fn fetch(http: &reqwest::Client, auth_urls: &[String], held: Option<&str>) -> anyhow::Result<Fetched> {
     let mut last_error = None;
     for url in auth_urls {
         let attempt = async {
-            let response = http
-                .get(format!("{url}/auth/revocations?since={since}"))
-                .send()
-                .await?
-                .error_for_status()?;
-            anyhow::Ok(response.json::<RevocationList>().await?)
+            let mut request = http.get(format!("{url}/auth/revocations"));
+            if let Some(etag) = held {
+                request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            let response = request.send().await?;
+            if response.status() == reqwest::StatusCode::NOT_MODIFIED {
+                return anyhow::Ok(Fetched::Unchanged);
+            }
+            let response = response.error_for_status()?;
+            let etag = response
+                .headers()
+                .get(reqwest::header::ETAG)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            let list = response.json::<RevocationList>().await?;
+            anyhow::Ok(Fetched::List { list, etag })
         };
         match attempt.await {
-            Ok(list) => return Ok(list),
+            Ok(fetched) => return Ok(fetched),
             Err(err) => last_error = Some(err.context(format!("GET {url}/auth/revocations"))),
         }
     }

@@ -13,9 +13,6 @@ use shared_types::auth::{Revocation, RevocationList};
 use shared_types::Claims;
 use uuid::Uuid;
 
-/// How far each fetch reaches back before the last one.
-const FETCH_OVERLAP_SECONDS: i64 = 60;
-
 /// The revocations that can still refuse a token, with the time of the
 /// last refresh.
 #[derive(Default)]
@@ -30,8 +27,6 @@ struct State {
     /// Per user: tokens of an epoch below `epoch` are refused, until
     /// `expires_at`.
     users: HashMap<Uuid, UserCutoff>,
-    /// `as_of` of the last list applied, on the issuer's clock.
-    as_of: Option<i64>,
 }
 
 #[derive(Clone, Copy)]
@@ -47,9 +42,9 @@ impl Revocations {
 
     /// Whether the session of `claims` was ended.
     pub fn refuses(&self, claims: &Claims) -> bool {
-        let Ok(state) = self.state.read() else {
-            return false;
-        };
+        // A writer that panicked leaves the list as it was: still read it,
+        // rather than let every ended session through.
+        let state = self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         if state.tokens.contains_key(&claims.jti) {
             return true;
         }
@@ -61,34 +56,21 @@ impl Revocations {
 
     /// Adds one revocation (auth applies its own at once).
     pub fn add(&self, revocation: &Revocation) {
-        if let Ok(mut state) = self.state.write() {
-            state.add(revocation);
-        }
+        self.state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .add(revocation);
     }
 
     /// Merges a list fetched from auth and forgets entries past their
     /// expiry.
     pub fn apply(&self, list: &RevocationList, now: i64) {
-        if let Ok(mut state) = self.state.write() {
-            for revocation in &list.revocations {
-                state.add(revocation);
-            }
-            state.tokens.retain(|_, expires_at| *expires_at > now);
-            state.users.retain(|_, cutoff| cutoff.expires_at > now);
-            state.as_of = Some(state.as_of.map_or(list.as_of, |known| known.max(list.as_of)));
+        let mut state = self.state.write().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for revocation in &list.revocations {
+            state.add(revocation);
         }
-    }
-
-    /// `as_of` of the newest list applied.
-    pub fn as_of(&self) -> Option<i64> {
-        self.state.read().ok().and_then(|state| state.as_of)
-    }
-
-    /// Where the next fetch starts: a little before the last `as_of`, so
-    /// that a revocation stamped just before a fetch but committed just
-    /// after it is fetched the next time; everything at first.
-    pub fn next_since(&self) -> i64 {
-        self.as_of().map_or(0, |as_of| as_of - FETCH_OVERLAP_SECONDS)
+        state.tokens.retain(|_, expires_at| *expires_at > now);
+        state.users.retain(|_, cutoff| cutoff.expires_at > now);
     }
 
     /// How many entries are held (for tests and logs).
@@ -174,7 +156,7 @@ mod tests {
     }
 
     #[test]
-    fn expired_entries_are_forgotten_and_as_of_only_moves_forward() {
+    fn expired_entries_are_forgotten() {
         let list = Revocations::new();
         let user = Uuid::new_v4();
         let entry = |expires_at| Revocation {
@@ -199,6 +181,5 @@ mod tests {
             200,
         );
         assert_eq!(list.len(), 1);
-        assert_eq!(list.as_of(), Some(50));
     }
 }

@@ -3,7 +3,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use service_common::auth::{Admin, CurrentUser};
-use service_common::conditional::{not_modified, unchanged_for};
+use service_common::conditional::unchanged_for;
 use service_common::encoding::preferred_encoding;
 use service_common::extract::{Json, Path};
 use shared_types::courses::{Course, CreateCourseRequest};
@@ -29,17 +29,20 @@ pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request
             Ok::<_, Error>(Bytes::from(serde_json::to_vec(&courses)?))
         })
         .await?;
+    // A 304 carries the 200's caching headers: a browser merges them into
+    // the copy it keeps.
+    let caching = [
+        (header::ETAG, body.etag.clone()),
+        (header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")),
+        (header::VARY, HeaderValue::from_static("accept-encoding")),
+    ];
     if unchanged_for(&request, &body.etag) {
-        return Ok(not_modified(body.etag.clone()));
+        return Ok((StatusCode::NOT_MODIFIED, caching).into_response());
     }
     let encoding = preferred_encoding(&request);
     let mut response = (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
-            (header::ETAG, body.etag.clone()),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")),
-            (header::VARY, HeaderValue::from_static("accept-encoding")),
-        ],
+        caching,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
         body.encoded(encoding),
     )
         .into_response();
