@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use service_common::demo;
-use support::{status_and_body, TestAuth};
+use support::TestAuth;
+use testkit::status_and_body;
 use testkit::Backend;
 
 const NEW_PASSWORD: &str = "violet-harbor-lantern-42";

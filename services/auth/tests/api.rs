@@ -7,7 +7,8 @@ use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shared_types::Role;
-use support::{status_and_body, TestAuth};
+use support::TestAuth;
+use testkit::status_and_body;
 use testkit::{on_both_backends, Backend, TestKeys};
 
 on_both_backends!(

@@ -7,7 +7,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use support::{status_and_body, TestAuth};
+use support::TestAuth;
+use testkit::status_and_body;
 use testkit::Backend;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use reqwest::{Response, StatusCode};
 use serde_json::json;
-use support::{status_and_body, TestAuth};
+use support::TestAuth;
+use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 
 on_both_backends!(

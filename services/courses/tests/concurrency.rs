@@ -7,7 +7,8 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo;
 use shared_types::Role;
-use support::{status_and_body, TestCourses};
+use support::TestCourses;
+use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 use uuid::Uuid;
 

@@ -8,7 +8,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use support::{status_and_body, TestCourses};
+use support::TestCourses;
+use testkit::status_and_body;
 use testkit::Backend;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

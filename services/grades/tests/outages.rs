@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo;
-use support::{spawn_courses, spawn_grades, start_courses, status_and_body, TestGrades};
+use support::{spawn_courses, spawn_grades, start_courses, TestGrades};
+use testkit::status_and_body;
 use testkit::{on_both_backends, Backend, ClosedPort, TestKeys};
 
 on_both_backends!(

@@ -8,7 +8,8 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo::{self, DemoUser};
-use support::{start_courses, start_grades, status_and_body, TestGrades};
+use support::{start_courses, start_grades, TestGrades};
+use testkit::status_and_body;
 use testkit::{on_both_backends, Backend, TestKeys};
 
 on_both_backends!(

@@ -5,7 +5,8 @@ mod support;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo;
-use support::{status_and_body, TestGrades};
+use support::TestGrades;
+use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 use uuid::Uuid;
 

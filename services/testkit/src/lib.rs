@@ -45,6 +45,25 @@ pub fn http_client() -> reqwest::Client {
         .expect("an HTTP client")
 }
 
+/// The status and the JSON body of an answer (`null` for an empty one),
+/// checking that an error has the contract's body: `error` and `message`.
+pub async fn status_and_body(response: reqwest::Response) -> (reqwest::StatusCode, serde_json::Value) {
+    let status = response.status();
+    let bytes = response.bytes().await.expect("a body");
+    let body: serde_json::Value = if bytes.is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_slice(&bytes).expect("a JSON body")
+    };
+    if !status.is_success() {
+        assert!(
+            body["error"].is_string() && body["message"].is_string(),
+            "bad error body: {body}"
+        );
+    }
+    (status, body)
+}
+
 /// Typed reads of the services' APIs, for harnesses that check what the
 /// services hold after a run.
 pub mod read {

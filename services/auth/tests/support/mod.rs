@@ -95,15 +95,3 @@ impl TestAuth {
         request.send().await.expect("GET request")
     }
 }
-
-/// The status and the JSON body of an answer, checking that an error body
-/// has the contract's shape.
-pub async fn status_and_body(response: Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let body: Value = response.json().await.expect("a JSON body");
-    if !status.is_success() {
-        assert!(body["error"].is_string(), "error body without 'error': {body}");
-        assert!(body["message"].is_string(), "error body without 'message': {body}");
-    }
-    (status, body)
-}

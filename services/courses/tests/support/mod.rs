@@ -4,7 +4,7 @@
 
 use clap::Parser;
 use course_service::cli::Cli;
-use reqwest::{Client, Method, Response, StatusCode};
+use reqwest::{Client, Method, Response};
 use serde_json::Value;
 use shared_types::Role;
 use testkit::{Backend, RunningService, TestDb, TestKeys};
@@ -61,23 +61,4 @@ impl TestCourses {
         self.call(Method::POST, &format!("/courses/{course}/enrollment"), token, None)
             .await
     }
-}
-
-/// The status and the JSON body of an answer, checking that an error body
-/// has the contract's shape.
-pub async fn status_and_body(response: Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let bytes = response.bytes().await.expect("a body");
-    let body: Value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).expect("a JSON body")
-    };
-    if !status.is_success() {
-        assert!(
-            body["error"].is_string() && body["message"].is_string(),
-            "bad error body: {body}"
-        );
-    }
-    (status, body)
 }

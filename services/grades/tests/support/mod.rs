@@ -8,7 +8,7 @@ use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::Value;
 use service_common::demo::DemoUser;
 use shared_types::Role;
-use testkit::{Backend, RunningService, TestDb, TestKeys};
+use testkit::{status_and_body, Backend, RunningService, TestDb, TestKeys};
 use uuid::Uuid;
 
 pub struct TestGrades {
@@ -197,23 +197,4 @@ impl TestGrades {
             .await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
-}
-
-/// The status and the JSON body of an answer, checking that an error body
-/// has the contract's shape.
-pub async fn status_and_body(response: Response) -> (StatusCode, Value) {
-    let status = response.status();
-    let bytes = response.bytes().await.expect("a body");
-    let body: Value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).expect("a JSON body")
-    };
-    if !status.is_success() {
-        assert!(
-            body["error"].is_string() && body["message"].is_string(),
-            "bad error body: {body}"
-        );
-    }
-    (status, body)
 }
