@@ -40,8 +40,14 @@ const LARGEST_TAGGED: usize = 16 * 1024 * 1024;
 /// Tags every successful JSON answer to a GET that has no tag of its own,
 /// and answers 304 when the client already holds it.
 pub async fn conditional_get(request: Request, next: Next) -> Response {
-    let is_get = request.method() == Method::GET;
-    let asked = request.headers().clone();
+    if request.method() != Method::GET {
+        return next.run(request).await;
+    }
+    // Only the tags the client holds are kept, not all its headers.
+    let mut asked = HeaderMap::new();
+    for tag in request.headers().get_all(header::IF_NONE_MATCH) {
+        asked.append(header::IF_NONE_MATCH, tag.clone());
+    }
     let response = next.run(request).await;
     let is_json = response
         .headers()
@@ -51,12 +57,7 @@ pub async fn conditional_get(request: Request, next: Next) -> Response {
     let bounded = axum::body::HttpBody::size_hint(response.body())
         .upper()
         .is_some_and(|upper| upper <= LARGEST_TAGGED as u64);
-    if !is_get
-        || response.status() != StatusCode::OK
-        || !is_json
-        || !bounded
-        || response.headers().contains_key(header::ETAG)
-    {
+    if response.status() != StatusCode::OK || !is_json || !bounded || response.headers().contains_key(header::ETAG) {
         return response;
     }
     let (mut parts, body) = response.into_parts();
