@@ -3,15 +3,19 @@
 /// libpq options that keep a dead or unreachable server from hanging a
 /// request: without `connect_timeout` libpq waits forever on a dead host,
 /// and without a TCP user timeout a query sent into a cut-off link waits
-/// for the kernel's retransmissions (about 15 minutes). Options already in
-/// the URL win.
-const PG_DEFAULTS: [(&str, &str); 6] = [
+/// for the kernel's retransmissions (about 15 minutes). GSSAPI encryption
+/// is off unless the URL asks for it: libpq's default (`prefer`) has every
+/// connect look for a Kerberos credential first, and a process exiting
+/// while a pool thread is in that lookup aborted inside libkrb5. Options
+/// already in the URL win.
+const PG_DEFAULTS: [(&str, &str); 7] = [
     ("connect_timeout", "2"),
     ("tcp_user_timeout", "2000"),
     ("keepalives", "1"),
     ("keepalives_idle", "5"),
     ("keepalives_interval", "1"),
     ("keepalives_count", "2"),
+    ("gssencmode", "disable"),
 ];
 
 /// `url` with the PostgreSQL defaults above added where it names none.
