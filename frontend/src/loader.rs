@@ -143,7 +143,7 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
 /// Worth retrying by itself: the service is away or failed, not the request.
 fn is_transient(error: &ApiError) -> bool {
     match error {
-        ApiError::Unavailable(_) | ApiError::BadAnswer(_) => true,
+        ApiError::Unavailable(_) | ApiError::BadAnswer(_) | ApiError::Stalled { .. } => true,
         ApiError::Rejected { status, .. } => *status >= 500 || *status == 429,
     }
 }

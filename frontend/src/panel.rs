@@ -3,12 +3,19 @@
 
 use leptos::prelude::*;
 
-use crate::api::ApiError;
+use crate::api::{kilobytes, Api, ApiError, Service};
 use crate::loader::{LoadState, Loader};
 
-/// A panel around `loader`'s data. The content is rebuilt only when the
-/// data changes, so a refresh that brings nothing new leaves forms alone.
-pub fn panel<T, V, R>(name: &'static str, title: String, loader: Loader<T>, render: R) -> impl IntoView
+/// A panel around `loader`'s data from `service`. The content is rebuilt
+/// only when the data changes, so a refresh that brings nothing new leaves
+/// forms alone.
+pub fn panel<T, V, R>(
+    name: &'static str,
+    title: String,
+    service: Service,
+    loader: Loader<T>,
+    render: R,
+) -> impl IntoView
 where
     T: Clone + PartialEq + Send + Sync + 'static,
     V: IntoView + 'static,
@@ -16,6 +23,7 @@ where
 {
     let state = loader.state();
     let shown = Memo::new(move |_| state.get());
+    let arriving = expect_context::<Api>().client(service).arriving();
     view! {
         <section
             class="panel"
@@ -25,7 +33,11 @@ where
         >
             <h2>{title}</h2>
             {move || match shown.get() {
-                LoadState::Loading => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                LoadState::Loading => {
+                    let arriving = arriving.clone();
+                    view! { <p class="muted" data-testid="panel-loading">{move || loading_text(arriving.get())}</p> }
+                        .into_any()
+                }
                 LoadState::Failed(error) => panel_error(error, move || loader.reload()).into_any(),
                 LoadState::Ready(data) => render(data).into_any(),
             }}
@@ -33,12 +45,23 @@ where
     }
 }
 
+/// What a loading panel says: a slow answer says it is on its way, so
+/// nobody takes a slow link for a service that is down.
+fn loading_text(arriving: Option<u64>) -> String {
+    match arriving {
+        Some(bytes) => format!("Loading over a slow connection: {} received so far…", kilobytes(bytes)),
+        None => "Loading…".to_owned(),
+    }
+}
+
 /// What a panel shows instead of its data when its service fails it.
 pub fn panel_error(error: ApiError, retry: impl Fn() + 'static) -> impl IntoView {
-    let hint = if error.is_unavailable() {
-        "The rest of the page works without it. This panel comes back by itself when the service returns."
-    } else {
-        ""
+    let hint = match error {
+        ApiError::Unavailable(_) => {
+            "The rest of the page works without it. This panel comes back by itself when the service returns."
+        }
+        ApiError::Stalled { .. } => "The service is up; the connection is too slow or was interrupted.",
+        _ => "",
     };
     view! {
         <div class="panel-error" role="alert" data-testid="panel-error">

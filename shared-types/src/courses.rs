@@ -23,6 +23,29 @@ impl Course {
     }
 }
 
+/// On `GET /courses`: when its rows were read (milliseconds since 1970
+/// UTC), the `since` of a tab's first `GET /courses/seats`.
+pub const SEATS_AS_OF_HEADER: &str = "x-seats-as-of";
+
+/// One course's seats, as `GET /courses/seats` reports them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatCount {
+    pub id: Uuid,
+    pub capacity: i32,
+    pub enrolled: i32,
+}
+
+/// Body of `GET /courses/seats[?since=]`: the courses whose seat count
+/// changed since `since` (every course without it). Courses changed just
+/// before `since` may be repeated; the counts are absolute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatChanges {
+    /// The moment this answer is current at, in milliseconds since
+    /// 1970-01-01 UTC: the `since` of the next call.
+    pub as_of: i64,
+    pub courses: Vec<SeatCount>,
+}
+
 /// Body of `POST /courses`. Values are checked by the service (422).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CreateCourseRequest {

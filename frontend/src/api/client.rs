@@ -1,7 +1,9 @@
 //! One service's HTTP client: its replicas, the request budget, failover.
 //!
-//! Every call has one deadline for all its attempts, so a hung replica can
-//! never hold a panel longer than [`REQUEST_BUDGET_MS`]. A replica that does
+//! Every call has one deadline for reaching a service and its first byte,
+//! for all its attempts, so a hung replica can never hold a panel longer
+//! than [`REQUEST_BUDGET_MS`] (plus the link's own round trips); a slow
+//! answer is another matter (see [`super::transfer`]). A replica that does
 //! not answer (network error, timeout) or answers 5xx is left for the next
 //! one in the list, and the client starts from the last replica that
 //! answered, so a dead first replica costs one failed attempt, not one per call.
@@ -9,14 +11,17 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use futures_util::future::{select, Either};
-use gloo_net::http::{Headers, Method, RequestBuilder};
-use gloo_timers::future::TimeoutFuture;
+use gloo_net::http::{Headers, Method};
+use leptos::prelude::*;
 use shared_types::ErrorBody;
 
 use super::error::{ApiError, Service};
+use super::transfer::{self, Outcome, Outgoing};
 
-/// The longest a panel waits for any one call, failover included.
+/// The longest a panel waits to reach a service and its first byte,
+/// failover included, beyond what the link itself adds (see
+/// [`transfer::link_allowance_ms`]). Once an answer flows it may take as
+/// long as it keeps flowing.
 pub const REQUEST_BUDGET_MS: f64 = 3_000.0;
 
 /// What a call sends after its headers.
@@ -61,7 +66,12 @@ pub struct ServiceClient {
     service: Service,
     bases: Arc<[String]>,
     preferred: Arc<AtomicUsize>,
+    arriving: ArcRwSignal<Option<u64>>,
 }
+
+/// An answer still arriving this long after the call began is shown as
+/// arriving over a slow connection.
+const SLOW_AFTER_MS: f64 = 1_000.0;
 
 impl ServiceClient {
     pub fn new(service: Service, bases: Vec<String>) -> Self {
@@ -70,32 +80,62 @@ impl ServiceClient {
             service,
             bases: bases.into(),
             preferred: Arc::new(AtomicUsize::new(0)),
+            arriving: ArcRwSignal::new(None),
         }
     }
 
-    /// Sends one call, failing over between replicas within the budget.
+    /// Bytes of an answer from this service that has been arriving for a
+    /// while (a slow connection), or `None` when nothing is.
+    pub fn arriving(&self) -> ArcReadSignal<Option<u64>> {
+        self.arriving.read_only()
+    }
+
+    /// Sends one call, failing over between replicas while no replica has
+    /// answered within the budget.
     ///
     /// Any answer that is not a 5xx is returned as it is, errors included;
-    /// `Err` means no replica gave a usable answer in time.
+    /// `Err` means no replica gave a usable answer in time, or an answer
+    /// stopped arriving.
     pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: &Body) -> Result<Reply, ApiError> {
         let started = js_sys::Date::now();
         let count = self.bases.len();
         let first = self.preferred.load(Ordering::Relaxed) % count.max(1);
         let mut last_answer: Option<Reply> = None;
+        let on_bytes = |bytes: u64| {
+            if js_sys::Date::now() - started > SLOW_AFTER_MS {
+                self.arriving.set(Some(bytes));
+            }
+        };
         for step in 0..count {
-            let remaining = REQUEST_BUDGET_MS - (js_sys::Date::now() - started);
-            if remaining < 1.0 {
+            let spent = js_sys::Date::now() - started;
+            if spent + 1.0 > REQUEST_BUDGET_MS + transfer::link_allowance_ms() {
                 break;
             }
             let index = (first + step) % count;
             let url = format!("{}{}", self.bases[index], path);
-            match attempt(&url, method.clone(), token, body, remaining as u32).await {
-                Some(reply) if reply.status < 500 => {
-                    self.preferred.store(index, Ordering::Relaxed);
-                    return Ok(reply);
+            let request = outgoing(&method, &url, token, body);
+            let outcome = transfer::send(request, started, REQUEST_BUDGET_MS, &on_bytes).await;
+            if self.arriving.get_untracked().is_some() {
+                self.arriving.set(None);
+            }
+            match outcome {
+                Outcome::Answered { status, text, headers } => {
+                    let reply = Reply { status, text, headers };
+                    if reply.status < 500 {
+                        self.preferred.store(index, Ordering::Relaxed);
+                        return Ok(reply);
+                    }
+                    last_answer = Some(reply);
                 }
-                Some(reply) => last_answer = Some(reply),
-                None => {}
+                // The replica is up and was answering: another replica
+                // would start the whole transfer again on the same link.
+                Outcome::Stalled { received } => {
+                    return Err(ApiError::Stalled {
+                        service: self.service,
+                        received,
+                    })
+                }
+                Outcome::NoAnswer => {}
             }
         }
         // Start the next call from another replica: this one just failed.
@@ -119,39 +159,27 @@ impl ServiceClient {
     }
 }
 
-/// One request to one replica; `None` when it did not answer in time.
-async fn attempt(url: &str, method: Method, token: Option<&str>, body: &Body, timeout_ms: u32) -> Option<Reply> {
-    let controller = web_sys::AbortController::new().ok();
-    let signal = controller.as_ref().map(|c| c.signal());
-    let mut builder = RequestBuilder::new(url)
-        .method(method)
-        .abort_signal(signal.as_ref())
-        .header("accept", "application/json");
+/// The request for one attempt.
+fn outgoing<'a>(method: &'a Method, url: &'a str, token: Option<&str>, body: &'a Body) -> Outgoing<'a> {
+    let mut headers = vec![("accept", "application/json".to_owned())];
     if let Some(token) = token {
-        builder = builder.header("authorization", &format!("Bearer {token}"));
+        headers.push(("authorization", format!("Bearer {token}")));
     }
-    let request = match body {
-        Body::Empty => builder.build(),
-        Body::Json(json) => builder.header("content-type", "application/json").body(json.as_str()),
-        Body::Csv(csv) => builder.header("content-type", "text/csv").body(csv.as_str()),
-    }
-    .ok()?;
-
-    let exchange = Box::pin(async move {
-        let response = request.send().await.ok()?;
-        let status = response.status();
-        let headers = response.headers();
-        let text = response.text().await.ok()?;
-        Some(Reply { status, text, headers })
-    });
-    match select(exchange, TimeoutFuture::new(timeout_ms)).await {
-        Either::Left((reply, _)) => reply,
-        Either::Right(_) => {
-            // Stop the browser's request too, so it does not hold a connection.
-            if let Some(controller) = controller {
-                controller.abort();
-            }
-            None
+    let body = match body {
+        Body::Empty => None,
+        Body::Json(json) => {
+            headers.push(("content-type", "application/json".to_owned()));
+            Some(json.as_str())
         }
+        Body::Csv(csv) => {
+            headers.push(("content-type", "text/csv".to_owned()));
+            Some(csv.as_str())
+        }
+    };
+    Outgoing {
+        method: method.as_str(),
+        url,
+        headers,
+        body,
     }
 }

@@ -41,12 +41,9 @@ pub enum ApiError {
     Rejected { status: u16, code: String, message: String },
     /// The service answered 2xx with a body this app cannot read.
     BadAnswer(Service),
-}
-
-impl ApiError {
-    pub fn is_unavailable(&self) -> bool {
-        matches!(self, ApiError::Unavailable(_))
-    }
+    /// The service was answering, and the answer stopped arriving: the
+    /// connection, not the service, is the likely cause.
+    Stalled { service: Service, received: u64 },
 }
 
 impl fmt::Display for ApiError {
@@ -55,6 +52,21 @@ impl fmt::Display for ApiError {
             ApiError::Unavailable(service) => write!(f, "The {} is unavailable.", service.label()),
             ApiError::Rejected { message, .. } => f.write_str(message),
             ApiError::BadAnswer(service) => write!(f, "The {} sent an answer this page cannot read.", service.label()),
+            ApiError::Stalled { service, received } => write!(
+                f,
+                "The connection stopped delivering the {}'s answer ({} received); trying again.",
+                service.label(),
+                kilobytes(*received)
+            ),
         }
+    }
+}
+
+/// A byte count as a person reads it: "240 KB".
+pub fn kilobytes(bytes: u64) -> String {
+    if bytes < 1_000 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{} KB", bytes / 1_000)
     }
 }

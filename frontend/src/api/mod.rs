@@ -6,6 +6,7 @@
 
 pub mod client;
 mod error;
+mod transfer;
 
 use gloo_net::http::Method;
 use leptos::prelude::*;
@@ -15,14 +16,14 @@ use shared_types::auth::{
     ChangePasswordRequest, CreateUserRequest, LoginRequest, LoginResponse, PasswordResetRequest, UpdateUserRequest,
     User,
 };
-use shared_types::courses::{Course, CreateCourseRequest, Enrollment, MyEnrollment};
+use shared_types::courses::{Course, CreateCourseRequest, Enrollment, MyEnrollment, SeatChanges, SEATS_AS_OF_HEADER};
 use shared_types::grades::{GradeRecord, MyGrade, StudentGrade, UploadReport, ROSTER_COMPLETE_HEADER};
 use shared_types::{Grade, Role};
 use uuid::Uuid;
 
 pub use client::ServiceClient;
 use client::{Body, Reply};
-pub use error::{ApiError, Service};
+pub use error::{kilobytes, ApiError, Service};
 
 use crate::config::Config;
 use crate::session::Session;
@@ -250,8 +251,23 @@ impl Api {
 
     // course-service
 
-    pub async fn catalogue(&self) -> Result<Vec<Course>, ApiError> {
-        self.get_json(Service::Courses, "/courses").await
+    /// The catalogue, and when its seat counts were read (the service's
+    /// clock, milliseconds), where seat updates start from.
+    pub async fn catalogue(&self) -> Result<(Vec<Course>, Option<i64>), ApiError> {
+        let reply = self
+            .authorized(Service::Courses, Method::GET, "/courses", Body::Empty)
+            .await?;
+        let as_of = reply
+            .headers
+            .get(SEATS_AS_OF_HEADER)
+            .and_then(|v| v.trim().parse().ok());
+        Ok((self.courses.decode(&reply)?, as_of))
+    }
+
+    /// The seat counts that changed since `since` (an earlier `as_of`).
+    pub async fn seat_changes(&self, since: i64) -> Result<SeatChanges, ApiError> {
+        self.get_json(Service::Courses, &format!("/courses/seats?since={since}"))
+            .await
     }
 
     pub async fn create_course(&self, request: &CreateCourseRequest) -> Result<Course, ApiError> {

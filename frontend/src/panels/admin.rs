@@ -9,7 +9,7 @@ use shared_types::Role;
 use uuid::Uuid;
 
 use super::EnrollmentChanges;
-use crate::api::Api;
+use crate::api::{Api, Service};
 use crate::loader::Loader;
 use crate::panel::{feedback_line, panel, Feedback};
 
@@ -36,7 +36,7 @@ pub fn AdminUsers() -> impl IntoView {
             {users_table(users, list_open, row_feedback, move || loader.reload())}
         }
     };
-    panel("admin-users", "Users".into(), loader, render)
+    panel("admin-users", "Users".into(), Service::Auth, loader, render)
 }
 
 /// Every user, with what an admin can do to an account: disable or enable
@@ -260,9 +260,15 @@ pub fn AdminCourses() -> impl IntoView {
         let api = api.clone();
         async move { api.users(Some(Role::Teacher)).await }
     });
-    panel("admin-courses", "New course".into(), teachers, |teachers: Vec<User>| {
-        view! { <NewCourseForm teachers=teachers /> }
-    })
+    panel(
+        "admin-courses",
+        "New course".into(),
+        Service::Auth,
+        teachers,
+        |teachers: Vec<User>| {
+            view! { <NewCourseForm teachers=teachers /> }
+        },
+    )
 }
 
 #[component]

@@ -8,9 +8,10 @@ use leptos::task::spawn_local;
 use shared_types::courses::Course;
 use uuid::Uuid;
 
+use super::live_seats::LiveSeats;
 use super::{reload_on_enrollment_change, EnrollmentChanges};
-use crate::api::Api;
-use crate::loader::Loader;
+use crate::api::{Api, Service};
+use crate::loader::{LoadState, Loader};
 use crate::panel::{feedback_line, panel, Feedback};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -20,31 +21,40 @@ struct CatalogueView {
     mine: Vec<Uuid>,
 }
 
+/// Kept whole in case seat updates miss something (a course removed by an
+/// administrator): seat counts themselves arrive every few seconds from
+/// [`LiveSeats`], for a few bytes each.
+const FULL_REFRESH_EVERY: Duration = Duration::from_secs(300);
+
 /// `can_enroll`: the viewer is a student (staff see the catalogue read-only).
 #[component]
 pub fn Catalogue(can_enroll: bool) -> impl IntoView {
     let api = expect_context::<Api>();
     let changes = expect_context::<EnrollmentChanges>();
+    let live = LiveSeats::new();
     let loader = {
         let api = api.clone();
         Loader::new(move || {
             let api = api.clone();
             async move {
-                if !can_enroll {
-                    return Ok(CatalogueView {
-                        courses: api.catalogue().await?,
-                        mine: Vec::new(),
-                    });
-                }
-                let (courses, mine) = join(api.catalogue(), api.my_enrollments()).await;
-                Ok(CatalogueView {
-                    courses: courses?,
-                    mine: mine?.into_iter().map(|e| e.course.id).collect(),
-                })
+                let ((courses, as_of), mine) = if can_enroll {
+                    let (catalogue, mine) = join(api.catalogue(), api.my_enrollments()).await;
+                    (catalogue?, mine?.into_iter().map(|e| e.course.id).collect())
+                } else {
+                    (api.catalogue().await?, Vec::new())
+                };
+                live.restart(&courses, as_of);
+                Ok(CatalogueView { courses, mine })
             }
         })
-        .refresh_every(Duration::from_secs(15))
+        .refresh_every(FULL_REFRESH_EVERY)
     };
+    let state = loader.state();
+    live.follow(
+        api.clone(),
+        move || state.with_untracked(|s| matches!(s, LoadState::Ready(_))),
+        move || loader.reload(),
+    );
     reload_on_enrollment_change(move || loader.reload());
 
     let feedback = RwSignal::new(None::<Feedback>);
@@ -74,7 +84,7 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
             .map(|course| {
                 let enrolled = view_data.mine.contains(&course.id);
                 let enroll = enroll.clone();
-                course_row(course, enrolled, can_enroll, pending, enroll)
+                course_row(course, enrolled, can_enroll, pending, live, enroll)
             })
             .collect_view();
         view! {
@@ -97,7 +107,7 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
         }
         .into_any()
     };
-    panel("catalogue", "Course catalogue".into(), loader, render)
+    panel("catalogue", "Course catalogue".into(), Service::Courses, loader, render)
 }
 
 fn course_row(
@@ -105,41 +115,54 @@ fn course_row(
     enrolled: bool,
     can_enroll: bool,
     pending: RwSignal<Option<Uuid>>,
-    enroll: impl Fn(Course) + Clone + 'static,
+    live: LiveSeats,
+    enroll: impl Fn(Course) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
-    let seats = format!("{} of {} seats left", course.seats_left(), course.capacity);
-    let action = if enrolled {
-        view! { <span class="badge ok">"Enrolled"</span> }.into_any()
-    } else if !course.open {
-        view! { <span class="badge full">"Full"</span> }.into_any()
-    } else if can_enroll {
-        let id = course.id;
-        let label = format!("Enroll in {}", course.code);
-        let target = course.clone();
-        view! {
-            <button
-                type="button"
-                class="primary"
-                aria-label=label
-                disabled=move || pending.get().is_some()
-                on:click=move |_| enroll(target.clone())
-            >
-                {move || if pending.get() == Some(id) { "Enrolling…" } else { "Enroll" }}
-            </button>
+    let seats_course = course.clone();
+    let seats = Memo::new(move |_| live.seats_of(&seats_course));
+    let open = move || {
+        let (capacity, taken) = seats.get();
+        taken < capacity
+    };
+    let seats_text = move || {
+        let (capacity, taken) = seats.get();
+        format!("{} of {capacity} seats left", (capacity - taken).max(0))
+    };
+    let id = course.id;
+    let label = format!("Enroll in {}", course.code);
+    let target = course.clone();
+    let action = move || {
+        if enrolled {
+            view! { <span class="badge ok">"Enrolled"</span> }.into_any()
+        } else if !open() {
+            view! { <span class="badge full">"Full"</span> }.into_any()
+        } else if can_enroll {
+            let (enroll, target) = (enroll.clone(), target.clone());
+            view! {
+                <button
+                    type="button"
+                    class="primary"
+                    aria-label=label.clone()
+                    disabled=move || pending.get().is_some()
+                    on:click=move |_| enroll(target.clone())
+                >
+                    {move || if pending.get() == Some(id) { "Enrolling…" } else { "Enroll" }}
+                </button>
+            }
+            .into_any()
+        } else {
+            ().into_any()
         }
-        .into_any()
-    } else {
-        ().into_any()
     };
     view! {
-        <tr data-course-code=course.code.clone() class:full=!course.open>
+        <tr data-course-code=course.code.clone() class:full=move || !open()>
             <th scope="row">
                 <span class="code">{course.code.clone()}</span>
                 <span class="title">{course.title.clone()}</span>
                 <span class="desc">{course.description.clone()}</span>
             </th>
             <td>{course.teacher_name.clone()}</td>
-            <td data-testid="seats">{seats}</td>
+            <td data-testid="seats">{seats_text}</td>
             <td class="action">{action}</td>
         </tr>
     }

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod catalogue;
+mod live_seats;
 pub mod my_courses;
 pub mod my_grades;
 pub mod signin;

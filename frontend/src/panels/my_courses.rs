@@ -6,7 +6,7 @@ use shared_types::courses::MyEnrollment;
 use uuid::Uuid;
 
 use super::{reload_on_enrollment_change, EnrollmentChanges};
-use crate::api::Api;
+use crate::api::{Api, Service};
 use crate::loader::Loader;
 use crate::panel::{feedback_line, panel, Feedback};
 
@@ -77,5 +77,5 @@ pub fn MyCourses() -> impl IntoView {
             {list}
         }
     };
-    panel("my-courses", "My courses".into(), loader, render)
+    panel("my-courses", "My courses".into(), Service::Courses, loader, render)
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 use leptos::prelude::*;
 use shared_types::grades::MyGrade;
 
-use crate::api::Api;
+use crate::api::{Api, Service};
 use crate::loader::Loader;
 use crate::panel::panel;
 
@@ -17,7 +17,7 @@ pub fn MyGrades() -> impl IntoView {
         async move { api.my_grades().await }
     })
     .refresh_every(Duration::from_secs(10));
-    panel("my-grades", "My grades".into(), loader, grades_table)
+    panel("my-grades", "My grades".into(), Service::Grades, loader, grades_table)
 }
 
 fn grades_table(grades: Vec<MyGrade>) -> impl IntoView {

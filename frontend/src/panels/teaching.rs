@@ -12,7 +12,7 @@ use shared_types::Grade;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
-use crate::api::{Api, ApiError, ClassGrades};
+use crate::api::{Api, ApiError, ClassGrades, Service};
 use crate::loader::Loader;
 use crate::panel::{panel, panel_error};
 
@@ -33,7 +33,7 @@ pub fn Teaching() -> impl IntoView {
             .collect_view()
             .into_any()
     };
-    panel("teaching", "My classes".into(), loader, render)
+    panel("teaching", "My classes".into(), Service::Courses, loader, render)
 }
 
 #[component]

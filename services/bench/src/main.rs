@@ -36,7 +36,8 @@ async fn main() -> anyhow::Result<()> {
     let data = dataset::seed(&nodes).await?;
     let mut report = report::Report::new(backend, cores);
     // `BENCH_ONLY=campus` runs the campus morning alone; `BENCH_ONLY=rush`
-    // the ceiling, the catalogue and the registration rush.
+    // the ceiling, the catalogue and the registration rush;
+    // `BENCH_ONLY=tabs` the rush, then a second one with open tabs.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     if only == "campus" {
         let limit = scenarios::auth::logins_per_second(&nodes).await?;
@@ -46,14 +47,19 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
 
-    println!("ceiling and catalogue...");
-    let (ceiling, catalogue) = scenarios::catalogue::ceiling_and_catalogue(&mut nodes, &data).await?;
-    report.set_ceiling(&ceiling);
-    report.push(ceiling);
-    report.push(catalogue);
+    if only != "tabs" {
+        println!("ceiling and catalogue...");
+        let (ceiling, catalogue) = scenarios::catalogue::ceiling_and_catalogue(&mut nodes, &data).await?;
+        report.set_ceiling(&ceiling);
+        report.push(ceiling);
+        report.push(catalogue);
+    }
 
     println!("registration rush...");
+    let cpu_before = nodes.course_service_cpu_seconds();
+    let rush_started = std::time::Instant::now();
     let rush = scenarios::rush::registration_rush(&nodes, &data).await?;
+    let rush_cpu = (nodes.course_service_cpu_seconds() - cpu_before) / rush_started.elapsed().as_secs_f64();
     report.note(format!(
         "registration rush: {} enrollment requests answered in {:.1} s ({:.0}/s, each a checked transaction answered 201 or 409); \
          {} seats taken ({:.0} enrollments/s) within {:.1} s, when the last seat went; {} refused as full or duplicate; correctness violations: {}",
@@ -66,8 +72,22 @@ async fn main() -> anyhow::Result<()> {
         rush.full,
         if rush.violations.is_empty() { "none".to_owned() } else { rush.violations.join("; ") }
     ));
+    let rush_seats_per_second = rush.enrolled as f64 / rush.seats_filled_seconds.max(f64::EPSILON);
     report.push(rush.figures);
     if only == "rush" {
+        drop(nodes);
+        report.write(&PathBuf::from("target/bench"))?;
+        return Ok(());
+    }
+
+    println!(
+        "open tabs ({} tabs asking for seat changes every 3 s, during a second rush)...",
+        scenarios::open_tabs::TABS
+    );
+    let tabs = scenarios::open_tabs::rush_with_open_tabs(&nodes, &data).await?;
+    open_tabs_notes(&tabs, rush_seats_per_second, rush_cpu, &mut report);
+    report.push(tabs.rush.figures);
+    if only == "tabs" {
         drop(nodes);
         report.write(&PathBuf::from("target/bench"))?;
         return Ok(());
@@ -154,4 +174,55 @@ async fn campus_morning(
     report.push(campus.catalogue_during);
     report.push(campus.catalogue_after_sign_in);
     Ok(())
+}
+
+/// What the open tabs cost, beside the same rush without them.
+fn open_tabs_notes(
+    tabs: &scenarios::open_tabs::TabsOutcome,
+    alone_seats_per_second: f64,
+    alone_cpu: f64,
+    report: &mut report::Report,
+) {
+    let with_seats_per_second = tabs.rush.enrolled as f64 / tabs.rush.seats_filled_seconds.max(f64::EPSILON);
+    let mut delays = tabs.delays.clone();
+    delays.sort_by(f64::total_cmp);
+    let pct = |p: f64| {
+        if delays.is_empty() {
+            return f64::NAN;
+        }
+        delays[((delays.len() as f64 * p).ceil() as usize).clamp(1, delays.len()) - 1]
+    };
+    report.note(format!(
+        "open tabs: {} tabs over {} connections, {} polls ({} failed); {:.0} bytes per tab per minute sent by the server; \
+         an unchanged poll: {} bytes answered, {} bytes asked (the token is most of it)",
+        scenarios::open_tabs::TABS,
+        scenarios::open_tabs::CONNECTIONS,
+        tabs.polls,
+        tabs.poll_errors,
+        tabs.bytes_per_tab_minute,
+        tabs.unchanged_answer_bytes,
+        tabs.unchanged_request_bytes
+    ));
+    report.note(format!(
+        "rush with the tabs open: {:.0} seats/s = {:.0}% of the same rush without them ({:.0} seats/s); \
+         course-service CPU {:.2} cores with the tabs, {:.2} without; correctness violations: {}",
+        with_seats_per_second,
+        100.0 * with_seats_per_second / alone_seats_per_second.max(f64::EPSILON),
+        alone_seats_per_second,
+        tabs.cpu_with_tabs,
+        alone_cpu,
+        if tabs.rush.violations.is_empty() {
+            "none".to_owned()
+        } else {
+            tabs.rush.violations.join("; ")
+        }
+    ));
+    report.note(format!(
+        "seat change to an open tab: {} changes seen by {} observer tabs; p50 {:.2} s, p99 {:.2} s, max {:.2} s",
+        delays.len(),
+        scenarios::open_tabs::OBSERVERS,
+        pct(0.5),
+        pct(0.99),
+        delays.last().copied().unwrap_or(f64::NAN)
+    ));
 }

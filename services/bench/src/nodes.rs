@@ -121,6 +121,22 @@ impl Nodes {
 }
 
 impl Nodes {
+    /// CPU time course-service has used so far, in seconds (user and
+    /// system, every thread), from `/proc`.
+    pub fn course_service_cpu_seconds(&self) -> f64 {
+        let Some(child) = self.children.get(1) else {
+            return 0.0;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+        // The fields after the command name, which is in parentheses.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map_or(Vec::new(), |(_, rest)| rest.split_whitespace().collect());
+        let ticks = |n: usize| fields.get(n).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+        // utime and stime (fields 14 and 15), in USER_HZ ticks: 100 a second.
+        (ticks(11) + ticks(12)) / 100.0
+    }
+
     /// Starts the ceiling server (this binary's `ceiling` command) serving
     /// `body`, and returns its base URL.
     pub async fn start_ceiling(&mut self, body: &[u8]) -> anyhow::Result<String> {

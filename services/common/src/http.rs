@@ -132,11 +132,13 @@ fn cors(origins: &[String]) -> CorsLayer {
             Method::OPTIONS,
         ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
-        // The browser app reads these: when to retry, and whether a grade
-        // list is complete while course-service is down.
+        // The browser app reads these: when to retry, whether a grade list
+        // is complete while course-service is down, and the moment a
+        // catalogue's seat counts are current at.
         .expose_headers([
             header::RETRY_AFTER,
             header::HeaderName::from_static(shared_types::grades::ROSTER_COMPLETE_HEADER),
+            header::HeaderName::from_static(shared_types::courses::SEATS_AS_OF_HEADER),
         ])
         .max_age(Duration::from_secs(3600))
 }

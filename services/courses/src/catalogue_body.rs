@@ -12,6 +12,9 @@ use service_common::encoding::Encoding;
 pub struct CatalogueBody {
     pub json: Bytes,
     pub etag: HeaderValue,
+    /// When the rows were read, in milliseconds since 1970 UTC: where a
+    /// tab's seat updates (`GET /courses/seats?since=`) start from.
+    pub as_of: i64,
     gzip: Bytes,
     brotli: Bytes,
 }
@@ -26,14 +29,15 @@ impl CatalogueBody {
     /// Tags and compresses `json`, on a blocking thread: compressing a
     /// term's catalogue takes milliseconds the request threads should not
     /// spend.
-    pub async fn prepare(json: Bytes) -> Self {
+    pub async fn prepare(json: Bytes, as_of: i64) -> Self {
         let source = json.clone();
-        let made = tokio::task::spawn_blocking(move || Self::made_now(source)).await;
-        made.unwrap_or_else(|_| Self::made_now(json))
+        let made = tokio::task::spawn_blocking(move || Self::made_now(source, as_of)).await;
+        made.unwrap_or_else(|_| Self::made_now(json, as_of))
     }
 
-    fn made_now(json: Bytes) -> Self {
+    fn made_now(json: Bytes, as_of: i64) -> Self {
         Self {
+            as_of,
             etag: weak_etag(&json),
             gzip: gzip(&json),
             brotli: brotli(&json),
@@ -76,7 +80,7 @@ mod tests {
     #[tokio::test]
     async fn each_encoding_gives_back_the_same_json() {
         let json = Bytes::from(serde_json::to_vec(&vec!["a course of a typical description length"; 500]).unwrap());
-        let body = CatalogueBody::prepare(json.clone()).await;
+        let body = CatalogueBody::prepare(json.clone(), 0).await;
         let mut unzipped = Vec::new();
         flate2::read::GzDecoder::new(&body.encoded(Encoding::Gzip)[..])
             .read_to_end(&mut unzipped)

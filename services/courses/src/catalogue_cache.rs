@@ -15,6 +15,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
+use chrono::Utc;
 
 use crate::catalogue_body::CatalogueBody;
 
@@ -69,7 +70,8 @@ impl CatalogueCache {
         Fut: Future<Output = Result<Bytes, E>>,
     {
         if self.ttl.is_zero() {
-            return Ok(Arc::new(CatalogueBody::prepare(load().await?).await));
+            let as_of = Utc::now().timestamp_millis();
+            return Ok(Arc::new(CatalogueBody::prepare(load().await?, as_of).await));
         }
         if let Some(body) = self.fresh() {
             return Ok(body);
@@ -80,7 +82,8 @@ impl CatalogueCache {
         }
         let generation = self.generation.load(Ordering::SeqCst);
         let loaded_at = Instant::now();
-        let body = Arc::new(CatalogueBody::prepare(load().await?).await);
+        let as_of = Utc::now().timestamp_millis();
+        let body = Arc::new(CatalogueBody::prepare(load().await?, as_of).await);
         if self.generation.load(Ordering::SeqCst) == generation {
             if let Ok(mut current) = self.current.write() {
                 *current = Some(Cached {

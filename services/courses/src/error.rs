@@ -21,6 +21,8 @@ pub enum Error {
     OwnCourse,
     #[error("not this course's teacher")]
     NotTheTeacher,
+    #[error("`since` is not a moment the service can use")]
+    InvalidSince,
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
     #[error(transparent)]
@@ -51,6 +53,10 @@ impl From<Error> for ApiError {
             ),
             Error::NotEnrolled => ApiError::not_found("not_enrolled", "You are not enrolled in this course."),
             Error::NotTheTeacher => ApiError::forbidden("Only this course's teacher or an admin may see its roster."),
+            Error::InvalidSince => ApiError::bad_request(
+                "invalid_since",
+                "`since` must be the `as_of` of an earlier answer: milliseconds since 1970-01-01 UTC.",
+            ),
             Error::InvalidValue(e) => e.into(),
             Error::Db(e) => e.into(),
             Error::Serialize(e) => ApiError::internal(e),

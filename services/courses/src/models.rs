@@ -18,6 +18,8 @@ pub struct CourseRow {
     pub capacity: i32,
     pub enrolled: i32,
     pub created_at: NaiveDateTime,
+    /// When `enrolled` last changed (or the course was created).
+    pub seats_changed_at: NaiveDateTime,
 }
 
 /// A row of `enrollments`.

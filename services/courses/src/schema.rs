@@ -11,6 +11,7 @@ diesel::table! {
         capacity -> Integer,
         enrolled -> Integer,
         created_at -> Timestamp,
+        seats_changed_at -> Timestamp,
     }
 }
 

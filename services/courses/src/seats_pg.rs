@@ -22,7 +22,7 @@ use crate::models::EnrollmentRow;
 /// before it, which is what the refusal is about).
 const ENROLL: &str = "\
     WITH seat AS ( \
-        UPDATE courses SET enrolled = enrolled + 1 \
+        UPDATE courses SET enrolled = enrolled + 1, seats_changed_at = $5 \
         WHERE id = $1 AND enrolled < capacity AND teacher_id <> $2 \
         RETURNING id \
     ), inserted AS ( \
@@ -52,7 +52,7 @@ const DROP: &str = "\
         DELETE FROM enrollments WHERE course_id = $1 AND student_id = $2 \
         RETURNING course_id \
     ) \
-    UPDATE courses SET enrolled = enrolled - 1 WHERE id IN (SELECT course_id FROM gone)";
+    UPDATE courses SET enrolled = enrolled - 1, seats_changed_at = $3 WHERE id IN (SELECT course_id FROM gone)";
 
 /// Takes a seat, or says why not: [`Error::CourseNotFound`],
 /// [`Error::OwnCourse`], [`Error::AlreadyEnrolled`] or [`Error::CourseFull`].
@@ -82,6 +82,7 @@ pub fn give_back_seat(conn: &mut PgConnection, course_id: &str, student_id: &str
     let updated = diesel::sql_query(DROP)
         .bind::<Text, _>(course_id)
         .bind::<Text, _>(student_id)
+        .bind::<Timestamp, NaiveDateTime>(chrono::Utc::now().naive_utc())
         .execute(conn)?;
     Ok(updated == 1)
 }

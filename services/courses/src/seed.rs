@@ -27,6 +27,7 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
             capacity: c.capacity,
             enrolled: ENROLLMENTS.iter().filter(|e| e.course.id == c.id).count() as i32,
             created_at: now,
+            seats_changed_at: now,
         })
         .collect();
     let enrollment_rows = ENROLLMENTS

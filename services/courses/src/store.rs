@@ -14,7 +14,7 @@
 //!
 //! On PostgreSQL both steps are one statement (`seats_pg`).
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use service_common::db::{self, Database};
 use service_common::{db_run, db_write};
@@ -31,6 +31,20 @@ pub async fn list_courses(db: &Database) -> Result<Vec<CourseRow>> {
         .order(courses::code)
         .load(conn)
         .map_err(Error::from))
+}
+
+/// Every course's seats whose count changed after `since` (all of them
+/// without it), as (id, capacity, enrolled).
+pub async fn seats_changed_since(db: &Database, since: Option<NaiveDateTime>) -> Result<Vec<(String, i32, i32)>> {
+    db_run!(db, |conn| {
+        let mut query = courses::table
+            .select((courses::id, courses::capacity, courses::enrolled))
+            .into_boxed();
+        if let Some(since) = since {
+            query = query.filter(courses::seats_changed_at.gt(since));
+        }
+        query.load(conn).map_err(Error::from)
+    })
 }
 
 pub async fn find_course(db: &Database, id: Uuid) -> Result<CourseRow> {
@@ -55,6 +69,7 @@ pub async fn courses_taught_by(db: &Database, teacher: Uuid) -> Result<Vec<Cours
 }
 
 pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow> {
+    let now = Utc::now().naive_utc();
     let row = CourseRow {
         id: course.id.to_string(),
         code: course.code.into_string(),
@@ -64,7 +79,8 @@ pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow
         teacher_name: course.teacher_name,
         capacity: course.capacity.get(),
         enrolled: 0,
-        created_at: Utc::now().naive_utc(),
+        created_at: now,
+        seats_changed_at: now,
     };
     let stored = row.clone();
     db_write!(db, |conn| diesel::insert_into(courses::table)
@@ -102,7 +118,10 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
             // A course's teacher does not enroll in it (nor then grade
             // themselves).
             .filter(courses::teacher_id.ne(&row.student_id))
-            .set(courses::enrolled.eq(courses::enrolled + 1))
+            .set((
+                courses::enrolled.eq(courses::enrolled + 1),
+                courses::seats_changed_at.eq(row.enrolled_at),
+            ))
             .execute(conn)?;
         if seat_taken == 0 {
             // Returning an error rolls the transaction back; find out which.
@@ -162,7 +181,10 @@ pub async fn drop_enrollment(db: &Database, course_id: Uuid, student_id: Uuid) -
             return Err(Error::NotEnrolled);
         }
         diesel::update(courses::table.find(&course_id))
-            .set(courses::enrolled.eq(courses::enrolled - 1))
+            .set((
+                courses::enrolled.eq(courses::enrolled - 1),
+                courses::seats_changed_at.eq(Utc::now().naive_utc()),
+            ))
             .execute(conn)?;
         Ok(())
     })

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod campus;
 pub mod catalogue;
 pub mod grades;
+pub mod open_tabs;
 pub mod rush;
 
 use std::future::Future;

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::dataset::{Dataset, Draw, COURSES};
+use crate::dataset::{Course, Dataset, Draw, COURSES};
 use crate::load::{self, Figures};
 use crate::nodes::Nodes;
 
@@ -19,6 +19,8 @@ pub const CONNECTIONS: usize = 128;
 pub struct RushOutcome {
     pub figures: Figures,
     pub enrolled: usize,
+    /// Each 201: the course, and when it was answered.
+    pub acknowledged: Vec<(Uuid, Instant)>,
     /// From the first request to the last 201: how long the seats lasted.
     pub seats_filled_seconds: f64,
     pub full: usize,
@@ -26,6 +28,17 @@ pub struct RushOutcome {
 }
 
 pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<RushOutcome> {
+    registration_rush_on(nodes, data, &data.courses, "").await
+}
+
+/// The rush on `courses` (a fresh set, for a second rush); `label` tells
+/// its table row apart.
+pub async fn registration_rush_on(
+    nodes: &Nodes,
+    data: &Dataset,
+    courses: &[Course],
+    label: &str,
+) -> anyhow::Result<RushOutcome> {
     // Each student's five distinct courses, interleaved so that the
     // attempts of one student are spread over the run.
     let mut draw = Draw::new(2026);
@@ -43,10 +56,10 @@ pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<
     let attempts: Arc<Vec<(usize, Uuid)>> = Arc::new(
         (0..CHOICES)
             .flat_map(|round| choices.iter().enumerate().map(move |(s, picked)| (s, picked[round])))
-            .map(|(s, c)| (s, data.courses[c].id))
+            .map(|(s, c)| (s, courses[c].id))
             .collect(),
     );
-    let created: Arc<Mutex<Vec<(Uuid, Uuid)>>> = Arc::default();
+    let created: Arc<Mutex<Vec<(Uuid, Uuid, Instant)>>> = Arc::default();
     let last_created: Arc<Mutex<Option<Instant>>> = Arc::default();
     let full = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let (students, courses_url) = (Arc::clone(&data.students), nodes.courses.clone());
@@ -55,7 +68,7 @@ pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<
     let started = Instant::now();
     let figures = load::run(
         &format!(
-            "registration rush: {} students x {CHOICES} courses",
+            "registration rush: {} students x {CHOICES} courses{label}",
             data.students.len()
         ),
         CONNECTIONS,
@@ -77,8 +90,9 @@ pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<
                 };
                 match response.status() {
                     StatusCode::CREATED => {
-                        created_log.lock().expect("the log").push((course, student_id));
-                        *last_created_log.lock().expect("the clock") = Some(Instant::now());
+                        let now = Instant::now();
+                        created_log.lock().expect("the log").push((course, student_id, now));
+                        *last_created_log.lock().expect("the clock") = Some(now);
                         true
                     }
                     StatusCode::CONFLICT => {
@@ -96,10 +110,12 @@ pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<
         .lock()
         .expect("the clock")
         .map_or(0.0, |last| last.duration_since(started).as_secs_f64());
-    let violations = check(nodes, data, &created).await?;
+    let pairs: Vec<(Uuid, Uuid)> = created.iter().map(|(course, student, _)| (*course, *student)).collect();
+    let violations = check(nodes, data, courses, &pairs).await?;
     Ok(RushOutcome {
         figures,
         enrolled: created.len(),
+        acknowledged: created.iter().map(|(course, _, at)| (*course, *at)).collect(),
         seats_filled_seconds,
         full: full.load(std::sync::atomic::Ordering::Relaxed),
         violations,
@@ -107,7 +123,12 @@ pub async fn registration_rush(nodes: &Nodes, data: &Dataset) -> anyhow::Result<
 }
 
 /// No course over capacity, no duplicate, every 201 present, nothing else.
-async fn check(nodes: &Nodes, data: &Dataset, created: &[(Uuid, Uuid)]) -> anyhow::Result<Vec<String>> {
+async fn check(
+    nodes: &Nodes,
+    data: &Dataset,
+    courses: &[Course],
+    created: &[(Uuid, Uuid)],
+) -> anyhow::Result<Vec<String>> {
     let http = load::client();
     let mut violations = Vec::new();
     let mut acknowledged: HashMap<Uuid, HashSet<Uuid>> = HashMap::new();
@@ -116,7 +137,7 @@ async fn check(nodes: &Nodes, data: &Dataset, created: &[(Uuid, Uuid)]) -> anyho
             violations.push(format!("two 201s for student {student} in course {course}"));
         }
     }
-    for course in &data.courses {
+    for course in courses {
         let roster = testkit::read::roster(&http, &nodes.courses, &data.admin, course.id).await?;
         let listed: HashSet<Uuid> = roster.iter().map(|r| r.student_id).collect();
         if listed.len() != roster.len() {

@@ -1,12 +1,12 @@
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use service_common::auth::{Admin, CurrentUser};
 use service_common::conditional::unchanged_for;
 use service_common::encoding::preferred_encoding;
 use service_common::extract::{Json, Path};
-use shared_types::courses::{Course, CreateCourseRequest};
+use shared_types::courses::{Course, CreateCourseRequest, SEATS_AS_OF_HEADER};
 use uuid::Uuid;
 
 use crate::domain::NewCourse;
@@ -19,7 +19,8 @@ use crate::store;
 /// copy is current gets a 304; compressed ahead of time, once per version.
 /// Browsers may keep it (privately) if they ask again each time: it is
 /// the same list for every signed-in user, and a refresh then revalidates
-/// with `If-None-Match` by itself.
+/// with `If-None-Match` by itself. `X-Seats-As-Of` says when its rows were
+/// read: an open tab asks `GET /courses/seats` for what changed since.
 pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request: HeaderMap) -> Result<Response> {
     let body = state
         .catalogue
@@ -35,6 +36,10 @@ pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request
         (header::ETAG, body.etag.clone()),
         (header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")),
         (header::VARY, HeaderValue::from_static("accept-encoding")),
+        (
+            HeaderName::from_static(SEATS_AS_OF_HEADER),
+            HeaderValue::from(body.as_of),
+        ),
     ];
     if unchanged_for(&request, &body.etag) {
         return Ok((StatusCode::NOT_MODIFIED, caching).into_response());

@@ -3,6 +3,7 @@
 mod catalogue;
 mod enrollment;
 mod roster;
+mod seats;
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -12,6 +13,7 @@ use crate::state::AppState;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/courses", get(catalogue::list_courses).post(catalogue::create_course))
+        .route("/courses/seats", get(seats::seat_changes))
         .route("/courses/{id}", get(catalogue::get_course))
         .route(
             "/courses/{id}/enrollment",

@@ -45,6 +45,17 @@ impl TestCourses {
         }
     }
 
+    /// Another replica: a second course-service on the same database and keys.
+    pub async fn replica(&self) -> RunningService {
+        let cli = Cli::parse_from([
+            "course-service".to_owned(),
+            "--bind=127.0.0.1:0".into(),
+            format!("--database-url={}", self.db.url),
+            format!("--jwt-public-key={}", self.keys.public_dir.display()),
+        ]);
+        RunningService::spawn(course_service::build(cli.serve).await.expect("course-service starts"))
+    }
+
     pub fn token(&self, id: Uuid, name: &str, role: Role) -> String {
         self.keys.token(id, name, &[role])
     }

@@ -1,0 +1,214 @@
+// The app on a phone's network: Chromium's own throttling (the DevTools
+// "Fast 3G" and "Slow 3G" presets, through the DevTools protocol) against a
+// term-sized catalogue of 2,000 courses. A slow answer must arrive and be
+// shown as arriving; a hung service must still be reported within the
+// fail-fast budget beyond the link's own round trip.
+
+import assert from 'node:assert/strict';
+import { createPrivateKey, randomUUID, sign } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+// DevTools' presets as Chromium defines them (latency in ms, bytes/s).
+export const PRESETS = {
+  'Fast 3G': { latency: 562.5, downloadThroughput: (1.6 * 1024 * 1024 * 0.9) / 8, uploadThroughput: (750 * 1024 * 0.9) / 8 },
+  'Slow 3G': { latency: 2000, downloadThroughput: (500 * 1024 * 0.8) / 8, uploadThroughput: (500 * 1024 * 0.8) / 8 },
+};
+
+const CATALOGUE_SIZE = 2_000;
+const CSV_ROWS = 1_000;
+const BIG_COURSE = 'HALL-1000';
+// The app's fail-fast budget for reaching a service and its first byte.
+const BUDGET_MS = 3_000;
+
+const b64url = (value) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** Tokens like auth's own, signed with the cluster's key, for students that exist only as tokens. */
+function tokenMinter(cluster, sample) {
+  const [header, claims] = sample.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url')));
+  // The key file is PKCS#8 v2 (the public key included), which Node's
+  // OpenSSL does not read: the same 32-byte seed as PKCS#8 v1 it does.
+  const der = Buffer.from(readFileSync(join(cluster.tmp, 'jwt-private.pem'), 'utf8').replace(/-----[^-]+-----|\s/g, ''), 'base64');
+  const seed = der.subarray(16, 48);
+  const key = createPrivateKey({
+    key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8',
+  });
+  return (id, n) => {
+    const now = Math.floor(Date.now() / 1000);
+    const body = {
+      ...claims, sub: id, email: `phone${n}@example.edu`, name: `Phone Student ${String(n).padStart(4, '0')}`,
+      roles: ['student'], iat: now, exp: now + (claims.exp - claims.iat), jti: randomUUID(), session_epoch: 0,
+    };
+    const input = `${b64url(header)}.${b64url(body)}`;
+    return `${input}.${sign(null, Buffer.from(input), key).toString('base64url')}`;
+  };
+}
+
+async function inBatches(items, size, work) {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+/** 2,000 courses of another teacher, and a 1,000-seat course of `teacher@example.edu` with 1,000 students. */
+async function seedTermSizedData(h) {
+  const admin = await h.login('admin@example.edu');
+  const teachers = await h.api('auth', 'GET', '/auth/users?role=teacher', admin);
+  assert.equal(teachers.status, 200);
+  const teacherOf = (email) => teachers.body.find((u) => u.email === email);
+  const [teacher, other] = [teacherOf('teacher@example.edu'), teacherOf('teacher2@example.edu')];
+  const numbers = Array.from({ length: CATALOGUE_SIZE }, (_, n) => n);
+  await inBatches(numbers, 25, async (n) => {
+    const created = await h.api('courses', 'POST', '/courses', admin, {
+      code: `T${String(n).padStart(4, '0')}`,
+      title: `Topics in Registration-Day Engineering, Part ${n}: Seats, Sections and Schedules`,
+      capacity: 40, teacher_id: other.id, teacher_name: other.name,
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+  });
+  const hall = await h.api('courses', 'POST', '/courses', admin, {
+    code: BIG_COURSE, title: 'Lecture Hall Statistics', capacity: CSV_ROWS, teacher_id: teacher.id, teacher_name: teacher.name,
+  });
+  assert.equal(hall.status, 201);
+  const mint = tokenMinter(h.cluster, await h.login('student@example.edu'));
+  const students = Array.from({ length: CSV_ROWS }, () => randomUUID());
+  await inBatches(students, 25, async (id) => {
+    const n = students.indexOf(id);
+    const enrolled = await h.api('courses', 'POST', `/courses/${hall.body.id}/enrollment`, mint(id, n));
+    assert.equal(enrolled.status, 201, JSON.stringify(enrolled.body));
+  });
+  return students;
+}
+
+/** A page whose network is throttled to `preset`, with the catalogue panel's life recorded. */
+async function throttledPage(h, preset) {
+  const page = await h.newPage();
+  await page.context().addInitScript(() => {
+    window.__catalogue = { errors: 0, slowSeen: false, loadingAt: undefined, errorAt: undefined };
+    new MutationObserver(() => {
+      const section = document.querySelector('section[data-panel=catalogue]');
+      if (!section) return;
+      const record = window.__catalogue;
+      if (section.dataset.state === 'loading' && record.loadingAt === undefined) record.loadingAt = performance.now();
+      if (section.dataset.state === 'error') {
+        record.errors += 1;
+        if (record.errorAt === undefined) record.errorAt = performance.now();
+      }
+      if ((section.textContent || '').includes('slow connection')) record.slowSeen = true;
+    }).observe(document, { childList: true, subtree: true, attributes: true, characterData: true });
+  });
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, ...PRESETS[preset] });
+  return page;
+}
+
+async function signInSlowly(h, page, email) {
+  await page.goto(h.cluster.urls.web, { timeout: 60_000 });
+  await page.getByLabel('Email').waitFor({ timeout: 60_000 });
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(h.PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: 60_000 });
+}
+
+/** The catalogue, CSV and hung-service steps at each preset; load times go into `figures`. */
+export async function slowNetworkSteps(h, figures, { figuresOnly }) {
+  let students = [];
+  await h.step(`slow network: a ${CATALOGUE_SIZE}-course catalogue and a ${CSV_ROWS}-student class are set up`, async () => {
+    students = await seedTermSizedData(h);
+    const token = await h.login('student2@example.edu');
+    const sizeOf = async (encoding) => {
+      const answer = await fetch(`${h.cluster.urls.courses}/courses`, {
+        headers: { authorization: `Bearer ${token}`, 'accept-encoding': encoding },
+      });
+      assert.equal(answer.status, 200);
+      return (await answer.arrayBuffer()).byteLength;
+    };
+    // (Node's fetch decodes what it is sent; the length of what travels is its header.)
+    const gzipped = await fetch(`${h.cluster.urls.courses}/courses`, {
+      headers: { authorization: `Bearer ${token}`, 'accept-encoding': 'gzip' },
+    });
+    console.log(`  the catalogue: ${await sizeOf('identity')} bytes of JSON, `
+      + `${gzipped.headers.get('content-length')} bytes gzipped on the wire`);
+  });
+  if (students.length === 0) return;
+
+  for (const preset of Object.keys(PRESETS)) {
+    await h.step(`${preset}: the ${CATALOGUE_SIZE}-course catalogue loads, and never reads as a service failure`, async () => {
+      const page = await throttledPage(h, preset);
+      await signInSlowly(h, page, 'student2@example.edu');
+      // What a signed-in student sees opening the app: navigation to the
+      // catalogue on screen, on this link.
+      await page.reload({ timeout: 60_000 });
+      await page.waitForFunction(() => window.__catalogueShownAt !== undefined, null, { timeout: 90_000 });
+      const shownMs = Math.round(await page.evaluate(() => window.__catalogueShownAt));
+      const record = await page.evaluate(() => window.__catalogue);
+      const rows = await h.panel(page, 'catalogue').locator('tr[data-course-code]').count();
+      assert.ok(rows >= CATALOGUE_SIZE, `${rows} rows on screen`);
+      assert.equal(record.errors, 0, 'the catalogue panel showed an error while its answer was arriving');
+      await h.expectPanelState(page, 'my-courses', 'ready', 30_000);
+      const strip = await page.getByTestId('status-courses').getAttribute('data-state');
+      assert.notEqual(strip, 'down', 'the status strip called a slow course service down');
+      figures[`catalogue_${preset.toLowerCase().replace(' ', '_')}_ms`] = shownMs;
+      console.log(`  ${preset}: ${rows} courses on screen ${shownMs} ms after navigation`
+        + ` (the "slow connection" notice ${record.slowSeen ? 'was shown' : 'was not needed'})`);
+      if (preset === 'Slow 3G') assert.ok(record.slowSeen, 'on Slow 3G the panel never said its answer was arriving');
+      await h.screenshot(page, `catalogue-${preset.replace(' ', '-').toLowerCase()}`, { fullPage: false });
+      h.assertNoPageErrors(page);
+      await page.context().close();
+    });
+  }
+  if (figuresOnly) return;
+
+  for (const [index, preset] of Object.keys(PRESETS).entries()) {
+    await h.step(`${preset}: a teacher uploads a ${CSV_ROWS}-row grade CSV`, async () => {
+      const page = await throttledPage(h, preset);
+      await signInSlowly(h, page, 'teacher@example.edu');
+      await h.expectPanelState(page, 'teaching', 'ready', 60_000);
+      const card = page.locator(`article[data-course-code="${BIG_COURSE}"]`);
+      await card.locator('[data-panel=class-grades][data-state=ready]').waitFor({ timeout: 60_000 });
+      await card.getByText('Upload grades as CSV').click();
+      const grades = ['4.0', '3.0', '2.0'];
+      const csv = `student_id,grade\n${students.map((id, n) => `${id},${grades[(n + index) % grades.length]}`).join('\n')}\n`;
+      await card.getByLabel(`CSV for ${BIG_COURSE}`).fill(csv);
+      const started = Date.now();
+      await card.getByRole('button', { name: 'Upload CSV' }).click();
+      await card.getByTestId('upload-report').getByText(`${CSV_ROWS} rows written.`).waitFor({ timeout: 90_000 });
+      console.log(`  ${preset}: ${csv.length} bytes of CSV sent and ${CSV_ROWS} rows written in ${Date.now() - started} ms`);
+      await h.screenshot(page, `csv-${preset.replace(' ', '-').toLowerCase()}`, { fullPage: false });
+      h.assertNoPageErrors(page);
+      await page.context().close();
+    });
+  }
+
+  for (const preset of Object.keys(PRESETS)) {
+    await h.step(`${preset}: a hung course-service is still reported within the budget`, async () => {
+      const page = await throttledPage(h, preset);
+      await signInSlowly(h, page, 'student2@example.edu');
+      await h.expectPanelState(page, 'catalogue', 'ready', 90_000);
+      h.cluster.pause('courses');
+      h.cluster.pause('courses-b');
+      try {
+        await page.reload({ timeout: 60_000 });
+        await h.expectPanelState(page, 'catalogue', 'error', 60_000);
+        const record = await page.evaluate(() => window.__catalogue);
+        const waited = Math.round(record.errorAt - record.loadingAt);
+        const latency = PRESETS[preset].latency;
+        const error = h.panel(page, 'catalogue').getByTestId('panel-error');
+        assert.match(await error.textContent(), /The course service is unavailable\./);
+        // The budget, the link's own first byte, and the 100 ms between checks.
+        const bound = BUDGET_MS + latency + 500;
+        assert.ok(waited >= BUDGET_MS, `reported after ${waited} ms, before the budget`);
+        assert.ok(waited <= bound, `reported after ${waited} ms; bound ${bound} ms`);
+        console.log(`  ${preset}: the hung course-service reported ${waited} ms after the panel asked`
+          + ` (budget ${BUDGET_MS} ms + the link's ${latency} ms round trip; bound ${bound} ms)`);
+        await h.screenshot(page, `courses-hung-${preset.replace(' ', '-').toLowerCase()}`, { fullPage: false });
+      } finally {
+        h.cluster.resume('courses');
+        h.cluster.resume('courses-b');
+      }
+      await h.expectPanelState(page, 'catalogue', 'ready', 60_000);
+      h.assertNoPageErrors(page);
+      await page.context().close();
+    });
+  }
+}

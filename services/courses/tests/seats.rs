@@ -1,0 +1,122 @@
+//! `GET /courses/seats`: the seat counts that changed since a moment the
+//! client holds, from any replica.
+
+mod support;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use service_common::demo;
+use shared_types::courses::SeatChanges;
+use shared_types::Role;
+use support::TestCourses;
+use testkit::{status_and_body, Backend, RunningService};
+use uuid::Uuid;
+
+testkit::on_both_backends!(
+    only_the_seats_that_changed_are_sent_and_any_replica_can_answer,
+    a_bad_since_is_a_clear_400,
+);
+
+async fn seats(app: &TestCourses, replica: &RunningService, token: &str, since: Option<i64>) -> SeatChanges {
+    let path = match since {
+        Some(since) => format!("/courses/seats?since={since}"),
+        None => "/courses/seats".to_owned(),
+    };
+    let response = app
+        .client
+        .get(replica.at(&path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// A moment far enough after `changed` (more than the overlap every answer
+/// repeats) that an answer from it no longer holds that change.
+async fn past_the_overlap(changed: i64) -> i64 {
+    let overlap = 10_000;
+    loop {
+        let now = chrono::Utc::now().timestamp_millis();
+        if now > changed + overlap + 100 {
+            return now;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+async fn only_the_seats_that_changed_are_sent_and_any_replica_can_answer(backend: Backend) {
+    let app = TestCourses::spawn(backend).await;
+    let student = app.token(Uuid::new_v4(), "Ada Byron", Role::Student);
+
+    let all = seats(&app, &app.service, &student, None).await;
+    assert_eq!(all.courses.len(), demo::COURSES.len(), "without since, every course");
+    let cs101 = all.courses.iter().find(|c| c.id == demo::CS101.id).unwrap().clone();
+
+    // Nothing changed since a moment past the overlap: an empty answer.
+    let quiet_since = past_the_overlap(all.as_of).await;
+    let quiet = seats(&app, &app.service, &student, Some(quiet_since)).await;
+    assert!(
+        quiet.courses.is_empty(),
+        "nothing changed, yet {:?} were sent",
+        quiet.courses
+    );
+    assert!(quiet.as_of >= quiet_since);
+
+    // One enrollment: that course alone, with its new count.
+    assert_eq!(app.enroll(demo::CS101.id, &student).await.status(), StatusCode::CREATED);
+    let after_enroll = seats(&app, &app.service, &student, Some(quiet.as_of)).await;
+    assert_eq!(after_enroll.courses.len(), 1, "{:?}", after_enroll.courses);
+    assert_eq!(after_enroll.courses[0].id, demo::CS101.id);
+    assert_eq!(after_enroll.courses[0].enrolled, cs101.enrolled + 1);
+
+    // A drop is a change too.
+    let path = format!("/courses/{}/enrollment", demo::CS101.id);
+    let dropped = app.call(Method::DELETE, &path, &student, None).await;
+    assert!(dropped.status().is_success());
+    let after_drop = seats(&app, &app.service, &student, Some(after_enroll.as_of)).await;
+    let counted = after_drop.courses.iter().find(|c| c.id == demo::CS101.id).unwrap();
+    assert_eq!(counted.enrolled, cs101.enrolled);
+
+    // A second replica on the same database answers from the same moment.
+    let other = app.replica().await;
+    let from_other = seats(&app, &other, &student, Some(quiet.as_of)).await;
+    assert_eq!(from_other.courses.len(), 1);
+    assert_eq!(from_other.courses[0].enrolled, cs101.enrolled);
+
+    // A course created since shows up, so a tab knows to fetch the catalogue.
+    let admin = app.token(demo::ADMIN.id, demo::ADMIN.name, Role::Admin);
+    let body = serde_json::json!({"code": "NEW101", "title": "New", "capacity": 5,
+        "teacher_id": demo::TEACHER.id, "teacher_name": demo::TEACHER.name});
+    let (status, created) = status_and_body(app.call(Method::POST, "/courses", &admin, Some(body)).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let with_new = seats(&app, &app.service, &student, Some(after_drop.as_of)).await;
+    let new_id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
+    assert!(with_new
+        .courses
+        .iter()
+        .any(|c| c.id == new_id && c.enrolled == 0 && c.capacity == 5));
+}
+
+async fn a_bad_since_is_a_clear_400(backend: Backend) {
+    let app = TestCourses::spawn(backend).await;
+    let student = app.token(Uuid::new_v4(), "Ada Byron", Role::Student);
+    let far_future = chrono::Utc::now().timestamp_millis() + 3_600_000;
+    for query in [
+        "since=yesterday",
+        "since=",
+        &format!("since={far_future}"),
+        "since=99999999999999999999",
+    ] {
+        let (status, body): (StatusCode, Value) = status_and_body(
+            app.call(Method::GET, &format!("/courses/seats?{query}"), &student, None)
+                .await,
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert!(body["error"].is_string(), "{query}: {body}");
+    }
+    let anonymous = app.client.get(app.service.at("/courses/seats")).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
