@@ -17,12 +17,12 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use chrono::Utc;
 
-use crate::catalogue_body::CatalogueBody;
+use crate::prepared_body::PreparedBody;
 
 struct Cached {
     loaded_at: Instant,
     generation: u64,
-    body: Arc<CatalogueBody>,
+    body: Arc<PreparedBody>,
 }
 
 pub struct CatalogueCache {
@@ -54,7 +54,7 @@ impl CatalogueCache {
         }
     }
 
-    fn fresh(&self) -> Option<Arc<CatalogueBody>> {
+    fn fresh(&self) -> Option<Arc<PreparedBody>> {
         let generation = self.generation.load(Ordering::SeqCst);
         let current = self.current.read().ok()?;
         current
@@ -64,14 +64,14 @@ impl CatalogueCache {
     }
 
     /// The cached catalogue, or `load`'s answer (kept for the next callers).
-    pub async fn get_or_load<E, F, Fut>(&self, load: F) -> Result<Arc<CatalogueBody>, E>
+    pub async fn get_or_load<E, F, Fut>(&self, load: F) -> Result<Arc<PreparedBody>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Bytes, E>>,
     {
         if self.ttl.is_zero() {
             let as_of = Utc::now().timestamp_millis();
-            return Ok(Arc::new(CatalogueBody::prepare(load().await?, as_of).await));
+            return Ok(Arc::new(PreparedBody::prepare(load().await?, as_of).await));
         }
         if let Some(body) = self.fresh() {
             return Ok(body);
@@ -83,7 +83,7 @@ impl CatalogueCache {
         let generation = self.generation.load(Ordering::SeqCst);
         let loaded_at = Instant::now();
         let as_of = Utc::now().timestamp_millis();
-        let body = Arc::new(CatalogueBody::prepare(load().await?, as_of).await);
+        let body = Arc::new(PreparedBody::prepare(load().await?, as_of).await);
         if self.generation.load(Ordering::SeqCst) == generation {
             if let Ok(mut current) = self.current.write() {
                 *current = Some(Cached {

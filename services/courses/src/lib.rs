@@ -5,13 +5,14 @@
 
 pub mod cli;
 
-mod catalogue_body;
 mod catalogue_cache;
 mod domain;
 mod error;
 mod models;
+mod prepared_body;
 mod routes;
 mod schema;
+mod seat_feed;
 mod seats_pg;
 mod seed;
 mod state;
@@ -56,6 +57,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
         db: database.clone(),
         verifier,
         catalogue: Arc::new(CatalogueCache::new(Duration::from_millis(args.catalogue_cache_ms))),
+        seat_feed: Arc::default(),
     };
     let plumbing = Plumbing {
         db: database,

@@ -5,6 +5,7 @@ use service_common::auth::TokenVerifier;
 use service_common::db::Database;
 
 use crate::catalogue_cache::CatalogueCache;
+use crate::seat_feed::SeatFeed;
 
 /// What every handler of course-service can reach.
 #[derive(Clone, FromRef)]
@@ -12,4 +13,5 @@ pub struct AppState {
     pub db: Database,
     pub verifier: Arc<TokenVerifier>,
     pub catalogue: Arc<CatalogueCache>,
+    pub seat_feed: Arc<SeatFeed>,
 }

@@ -18,6 +18,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use service_common::db::{self, Database};
 use service_common::{db_run, db_write};
+use shared_types::courses::SeatCount;
 use uuid::Uuid;
 
 use crate::domain::{EnrollingStudent, NewCourse};
@@ -34,17 +35,32 @@ pub async fn list_courses(db: &Database) -> Result<Vec<CourseRow>> {
 }
 
 /// Every course's seats whose count changed after `since` (all of them
-/// without it), as (id, capacity, enrolled).
-pub async fn seats_changed_since(db: &Database, since: Option<NaiveDateTime>) -> Result<Vec<(String, i32, i32)>> {
-    db_run!(db, |conn| {
+/// without it), with when it changed.
+pub async fn seats_changed_since(
+    db: &Database,
+    since: Option<NaiveDateTime>,
+) -> Result<Vec<(NaiveDateTime, SeatCount)>> {
+    let rows: Vec<(String, i32, i32, NaiveDateTime)> = db_run!(db, |conn| {
         let mut query = courses::table
-            .select((courses::id, courses::capacity, courses::enrolled))
+            .select((
+                courses::id,
+                courses::capacity,
+                courses::enrolled,
+                courses::seats_changed_at,
+            ))
             .into_boxed();
         if let Some(since) = since {
             query = query.filter(courses::seats_changed_at.gt(since));
         }
         query.load(conn).map_err(Error::from)
-    })
+    })?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, capacity, enrolled, changed_at)| {
+            let id = id.parse().ok()?;
+            Some((changed_at, SeatCount { id, capacity, enrolled }))
+        })
+        .collect())
 }
 
 pub async fn find_course(db: &Database, id: Uuid) -> Result<CourseRow> {
@@ -118,9 +134,11 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
             // A course's teacher does not enroll in it (nor then grade
             // themselves).
             .filter(courses::teacher_id.ne(&row.student_id))
+            // Stamped inside the transaction, which holds the write lock:
+            // the stamp is as late as the commit, less a few milliseconds.
             .set((
                 courses::enrolled.eq(courses::enrolled + 1),
-                courses::seats_changed_at.eq(row.enrolled_at),
+                courses::seats_changed_at.eq(Utc::now().naive_utc()),
             ))
             .execute(conn)?;
         if seat_taken == 0 {

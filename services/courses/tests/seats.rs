@@ -46,6 +46,11 @@ async fn past_the_overlap(changed: i64) -> i64 {
     }
 }
 
+/// Longer than the seat feed keeps a read.
+async fn feed_reads_again() {
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+}
+
 async fn only_the_seats_that_changed_are_sent_and_any_replica_can_answer(backend: Backend) {
     let app = TestCourses::spawn(backend).await;
     let student = app.token(Uuid::new_v4(), "Ada Byron", Role::Student);
@@ -64,8 +69,10 @@ async fn only_the_seats_that_changed_are_sent_and_any_replica_can_answer(backend
     );
     assert!(quiet.as_of >= quiet_since);
 
-    // One enrollment: that course alone, with its new count.
+    // One enrollment: that course alone, with its new count (once the
+    // feed has read again: it reads at most every 250 ms).
     assert_eq!(app.enroll(demo::CS101.id, &student).await.status(), StatusCode::CREATED);
+    feed_reads_again().await;
     let after_enroll = seats(&app, &app.service, &student, Some(quiet.as_of)).await;
     assert_eq!(after_enroll.courses.len(), 1, "{:?}", after_enroll.courses);
     assert_eq!(after_enroll.courses[0].id, demo::CS101.id);
@@ -75,6 +82,7 @@ async fn only_the_seats_that_changed_are_sent_and_any_replica_can_answer(backend
     let path = format!("/courses/{}/enrollment", demo::CS101.id);
     let dropped = app.call(Method::DELETE, &path, &student, None).await;
     assert!(dropped.status().is_success());
+    feed_reads_again().await;
     let after_drop = seats(&app, &app.service, &student, Some(after_enroll.as_of)).await;
     let counted = after_drop.courses.iter().find(|c| c.id == demo::CS101.id).unwrap();
     assert_eq!(counted.enrolled, cs101.enrolled);
@@ -91,6 +99,7 @@ async fn only_the_seats_that_changed_are_sent_and_any_replica_can_answer(backend
         "teacher_id": demo::TEACHER.id, "teacher_name": demo::TEACHER.name});
     let (status, created) = status_and_body(app.call(Method::POST, "/courses", &admin, Some(body)).await).await;
     assert_eq!(status, StatusCode::CREATED);
+    feed_reads_again().await;
     let with_new = seats(&app, &app.service, &student, Some(after_drop.as_of)).await;
     let new_id: Uuid = created["id"].as_str().unwrap().parse().unwrap();
     assert!(with_new

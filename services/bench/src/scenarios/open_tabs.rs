@@ -51,8 +51,10 @@ fn answer_bytes(status: StatusCode, headers: &reqwest::header::HeaderMap, body: 
     format!("HTTP/1.1 {status}\r\n").len() + head + 2 + body
 }
 
-/// One poll: the answer and its size on the wire.
-async fn poll(http: &reqwest::Client, url: &str, token: &str) -> Option<(SeatChanges, usize)> {
+/// One poll as a tab makes it: the `as_of` to ask from next (from the
+/// answer's header, as a tab that only needs it could), the answer's size
+/// on the wire, and the changes themselves when `read` (decoded as sent).
+async fn poll(http: &reqwest::Client, url: &str, token: &str, read: bool) -> Option<(i64, usize, Option<SeatChanges>)> {
     let response = http
         .get(url)
         .bearer_auth(token)
@@ -65,22 +67,23 @@ async fn poll(http: &reqwest::Client, url: &str, token: &str) -> Option<(SeatCha
     if status != StatusCode::OK {
         return None;
     }
+    let as_of = headers.get(SEATS_AS_OF_HEADER)?.to_str().ok()?.parse().ok()?;
     let size = answer_bytes(status, &headers, body.len());
-    let changes = match headers.get("content-encoding").map(|v| v.as_bytes()) {
-        None => serde_json::from_slice(&body).ok()?,
+    if !read {
+        return Some((as_of, size, None));
+    }
+    let mut json = Vec::new();
+    match headers.get("content-encoding").map(|v| v.as_bytes()) {
+        None => json.extend_from_slice(&body),
         Some(b"gzip") => {
-            let mut json = Vec::new();
             std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut json).ok()?;
-            serde_json::from_slice(&json).ok()?
         }
         Some(b"br") => {
-            let mut json = Vec::new();
             std::io::Read::read_to_end(&mut brotli::Decompressor::new(&body[..], 4096), &mut json).ok()?;
-            serde_json::from_slice(&json).ok()?
         }
         Some(_) => return None,
-    };
-    Some((changes, size))
+    }
+    Some((as_of, size, Some(serde_json::from_slice(&json).ok()?)))
 }
 
 /// The catalogue's moment, where every tab starts from.
@@ -128,14 +131,11 @@ pub async fn rush_with_open_tabs(nodes: &Nodes, data: &Dataset) -> anyhow::Resul
     tokio::time::sleep(OVERLAP + Duration::from_secs(1)).await;
     let since = catalogue_as_of(nodes, student).await?;
     let http = load::client();
-    let (quiet, unchanged_answer_bytes) = poll(&http, &format!("{url}?since={since}"), student)
+    let (_, unchanged_answer_bytes, quiet) = poll(&http, &format!("{url}?since={since}"), student, true)
         .await
         .ok_or_else(|| anyhow::anyhow!("an unchanged poll failed"))?;
-    anyhow::ensure!(
-        quiet.courses.is_empty(),
-        "a quiet poll carried {} courses",
-        quiet.courses.len()
-    );
+    let carried = quiet.map_or(usize::MAX, |quiet| quiet.courses.len());
+    anyhow::ensure!(carried == 0, "a quiet poll carried {carried} courses");
     let unchanged_request_bytes = format!(
         "GET /courses/seats?since={since} HTTP/1.1\r\nhost: 127.0.0.1:00000\r\nauthorization: Bearer {student}\r\naccept-encoding: gzip, br\r\naccept: */*\r\n\r\n"
     )
@@ -171,12 +171,13 @@ pub async fn rush_with_open_tabs(nodes: &Nodes, data: &Dataset) -> anyhow::Resul
                 for &tab in &tabs {
                     let tab_since = since[&tab];
                     let token = &students[tab % students.len()].token;
-                    match poll(&http, &format!("{url}?since={tab_since}"), token).await {
-                        Some((changes, size)) => {
+                    let observer = tab < OBSERVERS;
+                    match poll(&http, &format!("{url}?since={tab_since}"), token, observer).await {
+                        Some((as_of, size, changes)) => {
                             polls.fetch_add(1, Ordering::Relaxed);
                             bytes.fetch_add(size as u64, Ordering::Relaxed);
-                            since.insert(tab, changes.as_of);
-                            if tab < OBSERVERS {
+                            since.insert(tab, as_of);
+                            if let Some(changes) = changes {
                                 let now = Instant::now();
                                 let mut seen = seen.lock().expect("the observers' log");
                                 seen[tab].extend(changes.courses.iter().map(|c| (c.id, c.enrolled, now)));

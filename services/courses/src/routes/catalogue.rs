@@ -4,7 +4,6 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use service_common::auth::{Admin, CurrentUser};
 use service_common::conditional::unchanged_for;
-use service_common::encoding::preferred_encoding;
 use service_common::extract::{Json, Path};
 use shared_types::courses::{Course, CreateCourseRequest, SEATS_AS_OF_HEADER};
 use uuid::Uuid;
@@ -33,7 +32,6 @@ pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request
     // A 304 carries the 200's caching headers: a browser merges them into
     // the copy it keeps.
     let caching = [
-        (header::ETAG, body.etag.clone()),
         (header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache")),
         (header::VARY, HeaderValue::from_static("accept-encoding")),
         (
@@ -42,19 +40,9 @@ pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request
         ),
     ];
     if unchanged_for(&request, &body.etag) {
-        return Ok((StatusCode::NOT_MODIFIED, caching).into_response());
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, body.etag.clone())], caching).into_response());
     }
-    let encoding = preferred_encoding(&request);
-    let mut response = (
-        caching,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        body.encoded(encoding),
-    )
-        .into_response();
-    if let Some(coding) = encoding.header_value() {
-        response.headers_mut().insert(header::CONTENT_ENCODING, coding);
-    }
-    Ok(response)
+    Ok(body.response(&request, caching))
 }
 
 /// `GET /courses/{id}`.

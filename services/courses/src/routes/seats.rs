@@ -4,21 +4,28 @@
 //!
 //! A moment, not a version number: every replica (and, after a failover,
 //! another one) can answer from it, since the moments are written with the
-//! seat changes themselves. A seat change is stamped before it commits, so
-//! one that commits after an answer's `as_of` may carry an earlier stamp;
-//! each answer therefore also repeats what changed in the
-//! [`OVERLAP`] before `since`, longer than any write may take (every
-//! database call has a deadline of 2 s). Counts are absolute, so a repeat
-//! is harmless.
+//! seat changes themselves. A seat change is stamped just before its
+//! statement (on SQLite inside the write lock; on PostgreSQL before the
+//! statement waits for the course's row), so one that commits after an
+//! answer's `as_of` may carry an earlier stamp; each answer therefore also
+//! repeats what changed in the [`OVERLAP`] before `since`, far longer than
+//! a write waits in practice. Counts are absolute, so a repeat
+//! is harmless. Answers come from the [`crate::seat_feed`], which reads
+//! the database at most every 250 ms for all tabs together.
 
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
+use axum::response::Response;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use service_common::auth::CurrentUser;
-use service_common::extract::{Json, Query};
-use shared_types::courses::{SeatChanges, SeatCount};
+use service_common::extract::Query;
+use shared_types::courses::{SeatChanges, SEATS_AS_OF_HEADER};
 
 use crate::error::{Error, Result};
+use crate::prepared_body::PreparedBody;
+use crate::seat_feed::Snapshot;
 use crate::state::AppState;
 use crate::store;
 
@@ -31,35 +38,55 @@ pub struct SeatsQuery {
     since: Option<i64>,
 }
 
-/// `GET /courses/seats[?since=]`.
+/// `GET /courses/seats[?since=]`. The answer's `as_of` is also its
+/// `X-Seats-As-Of` header, so a client can read it without the body.
 pub async fn seat_changes(
     State(state): State<AppState>,
     _: CurrentUser,
     Query(query): Query<SeatsQuery>,
-) -> Result<Json<SeatChanges>> {
-    let as_of = Utc::now();
-    let since = match query.since {
-        None => None,
+    request: HeaderMap,
+) -> Result<Response> {
+    let body = match query.since {
+        None => read_now(&state, None).await?,
         Some(ms) => {
             let since = DateTime::from_timestamp_millis(ms)
-                .filter(|since| *since <= as_of + OVERLAP)
+                .filter(|since| *since <= Utc::now() + OVERLAP)
                 .ok_or(Error::InvalidSince)?;
-            Some((since - OVERLAP).naive_utc())
+            let after = (since - OVERLAP).naive_utc();
+            let snapshot = state
+                .seat_feed
+                .snapshot(|| async {
+                    let now = Utc::now();
+                    let changes = store::seats_changed_since(&state.db, Some(Snapshot::window_start(now))).await?;
+                    Ok::<_, Error>(Snapshot::new(now, changes))
+                })
+                .await?;
+            match snapshot.answer(after).await {
+                Some(body) => body,
+                // A tab that slept past the window: one read for it alone.
+                None => read_now(&state, Some(after)).await?,
+            }
         }
     };
-    let rows = store::seats_changed_since(&state.db, since).await?;
-    let courses = rows
-        .into_iter()
-        .filter_map(|(id, capacity, enrolled)| {
-            Some(SeatCount {
-                id: id.parse().ok()?,
-                capacity,
-                enrolled,
-            })
-        })
-        .collect();
-    Ok(Json(SeatChanges {
-        as_of: as_of.timestamp_millis(),
-        courses,
-    }))
+    let as_of = [(
+        HeaderName::from_static(SEATS_AS_OF_HEADER),
+        HeaderValue::from(body.as_of),
+    )];
+    Ok(body.response(
+        &request,
+        ([(header::VARY, HeaderValue::from_static("accept-encoding"))], as_of),
+    ))
+}
+
+/// The changes after `after` (every course without it), read for this
+/// request alone.
+async fn read_now(state: &AppState, after: Option<chrono::NaiveDateTime>) -> Result<std::sync::Arc<PreparedBody>> {
+    let now = Utc::now();
+    let changes = store::seats_changed_since(&state.db, after).await?;
+    let body = SeatChanges {
+        as_of: now.timestamp_millis(),
+        courses: changes.into_iter().map(|(_, seat)| seat).collect(),
+    };
+    let json = Bytes::from(serde_json::to_vec(&body)?);
+    Ok(std::sync::Arc::new(PreparedBody::prepare(json, body.as_of).await))
 }

@@ -1,19 +1,20 @@
-//! The serialized catalogue with its tag and its compressed forms, made
-//! once per version of the catalogue, not once per request: on
-//! registration morning the same bytes go to thousands of open tabs.
+//! An answer serialized once, with its tag and its compressed forms, for
+//! the answers thousands of open tabs ask for on registration morning (the
+//! catalogue, seat changes): made once per version, not once per request.
 
 use std::io::Write;
 
 use axum::body::Bytes;
-use axum::http::HeaderValue;
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::{IntoResponse, IntoResponseParts, Response};
 use service_common::conditional::weak_etag;
-use service_common::encoding::Encoding;
+use service_common::encoding::{preferred_encoding, Encoding};
 
-pub struct CatalogueBody {
+pub struct PreparedBody {
     pub json: Bytes,
     pub etag: HeaderValue,
     /// When the rows were read, in milliseconds since 1970 UTC: where a
-    /// tab's seat updates (`GET /courses/seats?since=`) start from.
+    /// tab's next seat updates (`GET /courses/seats?since=`) start from.
     pub as_of: i64,
     gzip: Bytes,
     brotli: Bytes,
@@ -25,7 +26,7 @@ const GZIP_LEVEL: u32 = 6;
 const BROTLI_QUALITY: u32 = 5;
 const BROTLI_WINDOW_BITS: u32 = 22;
 
-impl CatalogueBody {
+impl PreparedBody {
     /// Tags and compresses `json`, on a blocking thread: compressing a
     /// term's catalogue takes milliseconds the request threads should not
     /// spend.
@@ -43,6 +44,25 @@ impl CatalogueBody {
             brotli: brotli(&json),
             json,
         }
+    }
+
+    /// The 200 answer to `request`: the JSON in the encoding it prefers,
+    /// tagged, with `parts` (caching headers and the like).
+    pub fn response(&self, request: &HeaderMap, parts: impl IntoResponseParts) -> Response {
+        let encoding = preferred_encoding(request);
+        let mut response = (
+            parts,
+            [
+                (header::ETAG, self.etag.clone()),
+                (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            ],
+            self.encoded(encoding),
+        )
+            .into_response();
+        if let Some(coding) = encoding.header_value() {
+            response.headers_mut().insert(header::CONTENT_ENCODING, coding);
+        }
+        response
     }
 
     /// The body in `encoding`.
@@ -80,7 +100,7 @@ mod tests {
     #[tokio::test]
     async fn each_encoding_gives_back_the_same_json() {
         let json = Bytes::from(serde_json::to_vec(&vec!["a course of a typical description length"; 500]).unwrap());
-        let body = CatalogueBody::prepare(json.clone(), 0).await;
+        let body = PreparedBody::prepare(json.clone(), 0).await;
         let mut unzipped = Vec::new();
         flate2::read::GzDecoder::new(&body.encoded(Encoding::Gzip)[..])
             .read_to_end(&mut unzipped)
