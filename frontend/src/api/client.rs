@@ -69,10 +69,6 @@ pub struct ServiceClient {
     arriving: ArcRwSignal<Option<u64>>,
 }
 
-/// An answer still arriving this long after the call began is shown as
-/// arriving over a slow connection.
-const SLOW_AFTER_MS: f64 = 1_000.0;
-
 impl ServiceClient {
     pub fn new(service: Service, bases: Vec<String>) -> Self {
         let bases: Vec<String> = bases.into_iter().map(|b| b.trim_end_matches('/').to_owned()).collect();
@@ -101,10 +97,12 @@ impl ServiceClient {
         let count = self.bases.len();
         let first = self.preferred.load(Ordering::Relaxed) % count.max(1);
         let mut last_answer: Option<Reply> = None;
+        // This call's mark on the shared `arriving`, so that it clears only
+        // what it set, not the progress of another call still arriving.
+        let mark = std::cell::Cell::new(None::<u64>);
         let on_bytes = |bytes: u64| {
-            if js_sys::Date::now() - started > SLOW_AFTER_MS {
-                self.arriving.set(Some(bytes));
-            }
+            mark.set(Some(bytes));
+            self.arriving.set(Some(bytes));
         };
         for step in 0..count {
             let spent = js_sys::Date::now() - started;
@@ -115,8 +113,10 @@ impl ServiceClient {
             let url = format!("{}{}", self.bases[index], path);
             let request = outgoing(&method, &url, token, body);
             let outcome = transfer::send(request, started, REQUEST_BUDGET_MS, &on_bytes).await;
-            if self.arriving.get_untracked().is_some() {
-                self.arriving.set(None);
+            if let Some(last) = mark.take() {
+                if self.arriving.get_untracked() == Some(last) {
+                    self.arriving.set(None);
+                }
             }
             match outcome {
                 Outcome::Answered { status, text, headers } => {

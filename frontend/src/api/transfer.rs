@@ -31,6 +31,10 @@ use web_sys::{ProgressEvent, XmlHttpRequest};
 /// An answer or a body that stops moving for this long is given up.
 pub const STALL_LIMIT_MS: f64 = 5_000.0;
 
+/// An answer still arriving this long after its first byte is shown as
+/// arriving over a slow connection.
+const SLOW_AFTER_MS: f64 = 1_000.0;
+
 /// How often the deadlines are looked at while a request is in flight.
 const TICK_MS: u32 = 100;
 
@@ -109,10 +113,13 @@ struct Progress {
     budget_from: Cell<f64>,
     /// Whether any byte of the body has gone yet.
     body_started: Cell<bool>,
+    /// When the answer's first byte came.
+    first_byte_at: Cell<f64>,
     received: Cell<u64>,
 }
 
-/// Sends `out`, reporting bytes of the answer to `on_bytes` as they arrive.
+/// Sends `out`, reporting bytes of an answer that has been arriving for
+/// more than [`SLOW_AFTER_MS`] to `on_bytes` (a slow connection).
 /// Reaching the service and its first byte may take `budget_ms` (plus the
 /// link's allowance) from `budget_from`, and again from the end of the
 /// body's upload.
@@ -137,6 +144,7 @@ pub async fn send(out: Outgoing<'_>, budget_from: f64, budget_ms: f64, on_bytes:
         moved_at: Cell::new(started),
         budget_from: Cell::new(budget_from),
         body_started: Cell::new(false),
+        first_byte_at: Cell::new(0.0),
         received: Cell::new(0),
     });
 
@@ -148,11 +156,18 @@ pub async fn send(out: Outgoing<'_>, budget_from: f64, budget_ms: f64, on_bytes:
         let progress = progress.clone();
         let xhr = xhr.clone();
         Closure::<dyn FnMut()>::new(move || {
-            if xhr.ready_state() >= XmlHttpRequest::HEADERS_RECEIVED && progress.phase.get() != Phase::Receiving {
+            // Status 0 is a failed connection, not an answer: it says
+            // nothing of how long the link takes to answer.
+            let answered = xhr.status().is_ok_and(|status| status > 0);
+            if xhr.ready_state() >= XmlHttpRequest::HEADERS_RECEIVED
+                && progress.phase.get() != Phase::Receiving
+                && answered
+            {
                 let now = js_sys::Date::now();
-                record_first_byte(now - started);
+                record_first_byte(now - progress.budget_from.get().max(started));
                 progress.phase.set(Phase::Receiving);
                 progress.moved_at.set(now);
+                progress.first_byte_at.set(now);
             }
         })
     };
@@ -208,7 +223,9 @@ pub async fn send(out: Outgoing<'_>, budget_from: f64, budget_ms: f64, on_bytes:
                 Either::Left(_) => break,
                 Either::Right(_) => {
                     let received = progress.received.get();
-                    if received != reported {
+                    let slow = progress.phase.get() == Phase::Receiving
+                        && js_sys::Date::now() - progress.first_byte_at.get() > SLOW_AFTER_MS;
+                    if slow && received != reported {
                         reported = received;
                         on_bytes(received);
                     }

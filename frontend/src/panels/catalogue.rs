@@ -14,11 +14,21 @@ use crate::api::{Api, Service};
 use crate::loader::{LoadState, Loader};
 use crate::panel::{feedback_line, panel, Feedback};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct CatalogueView {
     courses: Vec<Course>,
     /// The courses the student is in; empty for staff.
     mine: Vec<Uuid>,
+    /// When the catalogue's seat counts were read (the service's clock).
+    seats_as_of: Option<i64>,
+}
+
+/// The same courses and enrollments are the same view, whenever they were
+/// read: a reload that brings nothing new does not redraw the table.
+impl PartialEq for CatalogueView {
+    fn eq(&self, other: &Self) -> bool {
+        self.courses == other.courses && self.mine == other.mine
+    }
 }
 
 /// Kept whole in case seat updates miss something (a course removed by an
@@ -43,13 +53,25 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
                 } else {
                     (api.catalogue().await?, Vec::new())
                 };
-                live.restart(&courses, as_of);
-                Ok(CatalogueView { courses, mine })
+                Ok(CatalogueView {
+                    courses,
+                    mine,
+                    seats_as_of: as_of,
+                })
             }
         })
         .refresh_every(FULL_REFRESH_EVERY)
     };
     let state = loader.state();
+    // Seat updates start from the catalogue the panel accepted (a load
+    // overtaken by a newer one never gets here).
+    Effect::new(move |_| {
+        state.with(|s| {
+            if let LoadState::Ready(view) = s {
+                live.restart(&view.courses, view.seats_as_of);
+            }
+        });
+    });
     live.follow(
         api.clone(),
         move || state.with_untracked(|s| matches!(s, LoadState::Ready(_))),

@@ -86,6 +86,9 @@ impl LiveSeats {
                     .try_with_value(|known| changes.courses.iter().any(|c| !known.contains(&c.id)))
                     .unwrap_or(false);
                 if unknown {
+                    // Polling waits for the catalogue this reload brings
+                    // (its `restart`), so one new course costs one reload.
+                    self.since.try_set_value(None);
                     reload();
                     return;
                 }

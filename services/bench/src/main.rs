@@ -194,7 +194,7 @@ fn open_tabs_notes(
     };
     report.note(format!(
         "open tabs: {} tabs over {} connections, {} polls ({} failed); {:.0} bytes per tab per minute sent by the server; \
-         an unchanged poll: {} bytes answered, {} bytes asked (the token is most of it)",
+         an unchanged poll: {} bytes answered, {} bytes asked",
         scenarios::open_tabs::TABS,
         scenarios::open_tabs::CONNECTIONS,
         tabs.polls,

@@ -55,7 +55,7 @@ impl From<Error> for ApiError {
             Error::NotTheTeacher => ApiError::forbidden("Only this course's teacher or an admin may see its roster."),
             Error::InvalidSince => ApiError::bad_request(
                 "invalid_since",
-                "`since` must be the `as_of` of an earlier answer: milliseconds since 1970-01-01 UTC.",
+                "`since` must be the `as_of` of an earlier answer: milliseconds since 1970-01-01 UTC, not in the future.",
             ),
             Error::InvalidValue(e) => e.into(),
             Error::Db(e) => e.into(),

@@ -1,4 +1,4 @@
-//! The seat changes of the last minute, read from the database at most
+//! The seat changes of the last five minutes, read from the database at most
 //! every [`REFRESH_EVERY`] and answered from memory.
 //!
 //! Thousands of open tabs each ask `GET /courses/seats?since=` every few
@@ -23,8 +23,13 @@ use crate::prepared_body::PreparedBody;
 pub const REFRESH_EVERY: Duration = Duration::from_millis(250);
 
 /// How far back a read goes: a tab that asks from further back (it slept)
-/// is answered from the database instead.
-pub const WINDOW: TimeDelta = TimeDelta::seconds(60);
+/// is answered from the database instead. Minutes, since a browser may
+/// run a hidden tab's timer only once a minute.
+pub const WINDOW: TimeDelta = TimeDelta::minutes(5);
+
+/// Answers kept per read: tabs ask from a handful of moments, and a client
+/// that makes up moments gets answers made for it alone, not kept.
+const MAX_ANSWERS: usize = 64;
 
 /// One read of the recent seat changes.
 pub struct Snapshot {
@@ -74,7 +79,9 @@ impl Snapshot {
         let json = Bytes::from(serde_json::to_vec(&body).ok()?);
         let made = Arc::new(PreparedBody::prepare(json, self.as_of).await);
         if let Ok(mut answers) = self.answers.lock() {
-            answers.insert(after, made.clone());
+            if answers.len() < MAX_ANSWERS {
+                answers.insert(after, made.clone());
+            }
         }
         Some(made)
     }
@@ -146,7 +153,7 @@ mod tests {
         );
         assert!(Arc::ptr_eq(&answer, &snapshot.answer(at(11)).await.unwrap()));
         assert!(
-            snapshot.answer(at(61)).await.is_none(),
+            snapshot.answer(at(301)).await.is_none(),
             "before the window: not this read's to answer"
         );
     }

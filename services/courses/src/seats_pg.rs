@@ -22,7 +22,7 @@ use crate::models::EnrollmentRow;
 /// before it, which is what the refusal is about).
 const ENROLL: &str = "\
     WITH seat AS ( \
-        UPDATE courses SET enrolled = enrolled + 1, seats_changed_at = $5 \
+        UPDATE courses SET enrolled = enrolled + 1, seats_changed_at = $6 \
         WHERE id = $1 AND enrolled < capacity AND teacher_id <> $2 \
         RETURNING id \
     ), inserted AS ( \
@@ -63,6 +63,9 @@ pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
         .bind::<Text, _>(&row.student_name)
         .bind::<Text, _>(&row.student_email)
         .bind::<Timestamp, NaiveDateTime>(row.enrolled_at)
+        // Stamped on a connection already held, just before the statement
+        // (not when the request came in): see `routes::seats`.
+        .bind::<Timestamp, NaiveDateTime>(chrono::Utc::now().naive_utc())
         .get_result(conn)
         .map_err(|e| match Error::from(e) {
             Error::Db(db) if db.is_unique_violation() => Error::AlreadyEnrolled,
