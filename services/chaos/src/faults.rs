@@ -26,6 +26,8 @@ const WINDOW: Duration = Duration::from_secs(4);
 const BASELINE: Duration = Duration::from_secs(4);
 /// Traffic let through after a heal before the latency is measured again.
 const SETTLE: Duration = Duration::from_secs(1);
+/// How many more windows an apparently slower request gets after a heal.
+const CONFIRMING_WINDOWS: usize = 2;
 pub const UNAFFECTED: &str = "every other request keeps working, undelayed";
 
 impl Fault {
@@ -206,11 +208,15 @@ pub async fn check_fault(
         _ => None,
     };
     let mut again = baseline_p99s(urls, session).await;
-    if !within_rule(baseline, &again) {
-        // One slow window on a busy 2-core machine is not lasting harm:
-        // the requests are measured once more and each keeps its better
-        // p99. Harm that lasts (the self-test's pulsed stops go on through
-        // both windows) is slow in both and still fails the row.
+    // A slow window on a busy 2-core machine is not lasting harm (one
+    // commit's fsync that stalls 40 ms is a write's p99 in a window): the
+    // requests are measured up to twice more and each keeps its best p99.
+    // Harm that lasts (the self-test's pulsed stops go on through every
+    // window) is slow in all of them and still fails the row.
+    for _ in 0..CONFIRMING_WINDOWS {
+        if within_rule(baseline, &again) {
+            break;
+        }
         let confirm = baseline_p99s(urls, session).await;
         for (probe, p99) in &mut again {
             if let Some((_, second)) = confirm.iter().find(|(p, _)| p == probe) {

@@ -86,9 +86,15 @@ impl PgServer {
             .context("initdb")?;
         anyhow::ensure!(status.success(), "initdb failed");
         // Durable commits, as in production; a socket directory of its own.
+        // No checkpoint during the suite (it lasts minutes): the first
+        // change to each page after a checkpoint writes the whole page to
+        // the WAL, which slows every commit for a while, and a fault row
+        // would read that as harm the fault left behind. Durability is the
+        // same; only recovery after a crash replays more WAL.
         let settings = format!(
             "\nlisten_addresses = '{ip}'\nport = {PORT}\nunix_socket_directories = '{sockets}'\n\
              fsync = on\nsynchronous_commit = on\nmax_connections = 200\nshared_buffers = 64MB\n\
+             checkpoint_timeout = '1h'\nmax_wal_size = '4GB'\n\
              default_transaction_read_only = {read_only}\n",
             ip = host.ip,
             sockets = data.display(),
