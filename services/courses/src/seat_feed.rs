@@ -72,12 +72,8 @@ impl Snapshot {
             return Some(made.clone());
         }
         let first = self.changes.partition_point(|(at, _)| *at <= after);
-        let body = SeatChanges {
-            as_of: self.as_of,
-            courses: self.changes[first..].iter().map(|(_, seat)| seat.clone()).collect(),
-        };
-        let json = Bytes::from(serde_json::to_vec(&body).ok()?);
-        let made = Arc::new(PreparedBody::prepare(json, self.as_of).await);
+        let courses = self.changes[first..].iter().map(|(_, seat)| seat.clone()).collect();
+        let made = prepared_answer(self.as_of, courses).await.ok()?;
         if let Ok(mut answers) = self.answers.lock() {
             if answers.len() < MAX_ANSWERS {
                 answers.insert(after, made.clone());
@@ -85,6 +81,12 @@ impl Snapshot {
         }
         Some(made)
     }
+}
+
+/// An answer of `GET /courses/seats`, serialized and compressed.
+pub async fn prepared_answer(as_of: i64, courses: Vec<SeatCount>) -> serde_json::Result<Arc<PreparedBody>> {
+    let json = Bytes::from(serde_json::to_vec(&SeatChanges { as_of, courses })?);
+    Ok(Arc::new(PreparedBody::prepare(json, as_of).await))
 }
 
 /// The current read, replaced when it is older than [`REFRESH_EVERY`].

@@ -18,18 +18,19 @@
 //! is harmless. Answers come from the [`crate::seat_feed`], which reads
 //! the database at most every 250 ms for all tabs together.
 
-use axum::body::Bytes;
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use service_common::extract::Query;
-use shared_types::courses::{SeatChanges, SEATS_AS_OF_HEADER};
+use shared_types::courses::SEATS_AS_OF_HEADER;
 
 use crate::error::{Error, Result};
 use crate::prepared_body::PreparedBody;
-use crate::seat_feed::Snapshot;
+use crate::seat_feed::{prepared_answer, Snapshot};
 use crate::state::AppState;
 use crate::store;
 
@@ -90,13 +91,9 @@ pub async fn seat_changes(
 
 /// The changes after `after` (every course without it), read for this
 /// request alone.
-async fn read_now(state: &AppState, after: Option<chrono::NaiveDateTime>) -> Result<std::sync::Arc<PreparedBody>> {
-    let now = Utc::now();
+async fn read_now(state: &AppState, after: Option<NaiveDateTime>) -> Result<Arc<PreparedBody>> {
+    let as_of = Utc::now().timestamp_millis();
     let changes = store::seats_changed_since(&state.db, after).await?;
-    let body = SeatChanges {
-        as_of: now.timestamp_millis(),
-        courses: changes.into_iter().map(|(_, seat)| seat).collect(),
-    };
-    let json = Bytes::from(serde_json::to_vec(&body)?);
-    Ok(std::sync::Arc::new(PreparedBody::prepare(json, body.as_of).await))
+    let courses = changes.into_iter().map(|(_, seat)| seat).collect();
+    Ok(prepared_answer(as_of, courses).await?)
 }
