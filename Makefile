@@ -14,7 +14,7 @@ REQUIRE_POSTGRES ?= $(if $(filter true 1,$(CI)),1,0)
 # binary exiting during that probe aborted inside libkrb5.
 export PGGSSENCMODE ?= disable
 
-.PHONY: help check run dev build build-services build-frontend test test-rust check-wasm lint fmt install-tools install-browser-tools bench chaos chaos-self-test e2e
+.PHONY: help check run dev build build-services build-frontend test test-rust check-wasm lint fmt install-tools install-browser-tools bench chaos chaos-self-test e2e cluster
 
 help:
 	@echo "make run              install what is missing, build, start every node with demo data (Ctrl-C stops)"
@@ -23,6 +23,8 @@ help:
 	@echo "make test             the whole suite, as CI runs it: Rust tests (SQLite, and PostgreSQL when"
 	@echo "                      reachable), chaos, chaos-self-test, e2e"
 	@echo "make test-rust        the Rust tests alone"
+	@echo "make cluster          the replicated deployment on this machine: 3 etcd, 3 PostgreSQL under Patroni,"
+	@echo "                      2 replicas of each service, the static node, each on its own host (root; Ctrl-C stops)"
 	@echo "make chaos            every node on its own host, killed, hung, cut off and slowed (root for namespaces)"
 	@echo "make chaos-self-test  each kind of chaos check shown failing on a system broken on purpose"
 	@echo "make e2e              the browser app in headless Chromium against the real services"
@@ -69,6 +71,11 @@ dev: install-tools build-services
 
 run: install-tools build
 	@.ci/start-all
+
+# The replicated deployment, from the files in deploy/, every host a network
+# namespace; prints the app's URL and where each node runs.
+cluster: install-tools build
+	./target/release/enroll-chaos cluster
 
 test: check-wasm test-rust chaos chaos-self-test e2e
 

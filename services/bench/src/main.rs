@@ -5,6 +5,9 @@
 //!
 //! `BENCH_DB=postgres` runs the services on the local PostgreSQL
 //! (`BENCH_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432`).
+//! `BENCH_DB=cluster` runs the catalogue, the rush and sign-ins on that
+//! PostgreSQL and then on the replicated deployment (root: network
+//! namespaces), and gives each cluster figure as a ratio to the single one.
 
 mod ceiling;
 mod dataset;
@@ -28,6 +31,9 @@ async fn main() -> anyhow::Result<()> {
     let bin_dir = std::env::var_os("BENCH_BIN_DIR").map_or_else(|| PathBuf::from("target/release"), PathBuf::from);
     let postgres = std::env::var("BENCH_DB").is_ok_and(|db| db == "postgres");
     let pg_base = std::env::var("BENCH_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    if std::env::var("BENCH_DB").is_ok_and(|db| db == "cluster") {
+        return cluster_against_single(&bin_dir, &pg_base).await;
+    }
     let backend = if postgres { "postgres" } else { "sqlite" };
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     println!("benchmarking on {backend}, {cores} cores; seeding the data set...");
@@ -225,4 +231,65 @@ fn open_tabs_notes(
         pct(0.99),
         delays.last().copied().unwrap_or(f64::NAN)
     ));
+}
+
+/// The catalogue, the registration rush and sign-ins, each on one
+/// PostgreSQL and then on the replicated deployment, in the same run.
+async fn cluster_against_single(bin_dir: &std::path::Path, pg_base: &str) -> anyhow::Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut report = report::Report::new("cluster against one PostgreSQL", cores);
+    let mut measured: Vec<Vec<load::Figures>> = Vec::new();
+    for on_cluster in [false, true] {
+        println!(
+            "{}: seeding the data set...",
+            if on_cluster {
+                "the replicated deployment"
+            } else {
+                "one PostgreSQL"
+            }
+        );
+        let mut nodes = if on_cluster {
+            nodes::Nodes::start_cluster(bin_dir).await?
+        } else {
+            nodes::Nodes::start(bin_dir, Some(pg_base)).await?
+        };
+        let data = dataset::seed(&nodes).await?;
+        let (ceiling, catalogue) = scenarios::catalogue::ceiling_and_catalogue(&mut nodes, &data).await?;
+        if !on_cluster {
+            report.set_ceiling(&ceiling);
+            report.push(ceiling);
+        }
+        let rush = scenarios::rush::registration_rush(&nodes, &data).await?;
+        anyhow::ensure!(
+            rush.violations.is_empty(),
+            "the rush broke a rule: {:?}",
+            rush.violations
+        );
+        let mut login_rows = Vec::new();
+        scenarios::auth::logins_and_their_neighbours(&nodes, &data, &mut login_rows).await?;
+        let logins = login_rows
+            .into_iter()
+            .find(|f| f.scenario == "POST /auth/login alone")
+            .ok_or_else(|| anyhow::anyhow!("no login figures"))?;
+        measured.push(vec![catalogue, rush.figures, logins]);
+        drop(nodes);
+    }
+    let cluster = measured.pop().expect("the cluster's figures");
+    let single = measured.pop().expect("the single server's figures");
+    for (one, mut replicated) in single.into_iter().zip(cluster) {
+        report.note(format!(
+            "{}: cluster {:.0} requests/s (p99 {:.1} ms) = {:.2} x one PostgreSQL ({:.0}/s, p99 {:.1} ms)",
+            one.scenario,
+            replicated.requests_per_second,
+            replicated.p99_ms,
+            replicated.requests_per_second / one.requests_per_second.max(f64::EPSILON),
+            one.requests_per_second,
+            one.p99_ms
+        ));
+        replicated.scenario = format!("cluster: {}", replicated.scenario);
+        report.push(one);
+        report.push(replicated);
+    }
+    report.write(&PathBuf::from("target/bench"))?;
+    Ok(())
 }

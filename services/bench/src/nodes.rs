@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
+use enroll_chaos::replicated::topology::{Kind, Options, Replicated};
 use service_common::auth::TokenSigner;
 
 /// The running services of one benchmark run.
@@ -16,6 +17,9 @@ pub struct Nodes {
     pub grades: String,
     pub signer: TokenSigner,
     children: Vec<Child>,
+    /// The replicated deployment, for `BENCH_DB=cluster`: the load goes to
+    /// the first replica of each service.
+    cluster: Option<Replicated>,
     _dir: tempfile::TempDir,
 }
 
@@ -72,6 +76,7 @@ impl Nodes {
             grades: format!("http://127.0.0.1:{grades_port}"),
             signer,
             children: Vec::new(),
+            cluster: None,
             _dir: dir,
         };
         let keys = [
@@ -121,13 +126,42 @@ impl Nodes {
 }
 
 impl Nodes {
+    /// The replicated deployment of `make cluster` (three PostgreSQL nodes
+    /// under Patroni with synchronous replication, two replicas of each
+    /// service), with the settings `start` gives the single services.
+    pub async fn start_cluster(bin_dir: &Path) -> anyhow::Result<Self> {
+        let options = Options {
+            seed_demo: true,
+            service_env: vec![
+                ("DB_POOL_SIZE".into(), "16".into()),
+                ("LOGIN_FAILURES_PER_CLIENT".into(), "1000000".into()),
+            ],
+        };
+        let cluster = Replicated::start(bin_dir, &PathBuf::from("target/bench/cluster-logs"), &options).await?;
+        let signer = TokenSigner::from_private_pem(&std::fs::read_to_string(&cluster.private_key)?)?;
+        let first = |kind: Kind| cluster.urls(kind).remove(0);
+        Ok(Self {
+            auth: first(Kind::Auth),
+            courses: first(Kind::Courses),
+            grades: first(Kind::Grades),
+            signer,
+            children: Vec::new(),
+            cluster: Some(cluster),
+            _dir: tempfile::tempdir()?,
+        })
+    }
+
     /// CPU time course-service has used so far, in seconds (user and
     /// system, every thread), from `/proc`.
     pub fn course_service_cpu_seconds(&self) -> f64 {
-        let Some(child) = self.children.get(1) else {
+        let pid = match &self.cluster {
+            Some(cluster) => cluster.pid(Kind::Courses, "app1"),
+            None => self.children.get(1).map(|c| c.id() as i32),
+        };
+        let Some(pid) = pid else {
             return 0.0;
         };
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
         // The fields after the command name, which is in parentheses.
         let fields: Vec<&str> = stat
             .rsplit_once(')')

@@ -12,7 +12,7 @@ pub enum Mode {
 }
 
 const BRIDGE: &str = "enrchaos0";
-const SUBNET: &str = "10.231.7";
+pub const SUBNET: &str = "10.231.7";
 
 /// One host: an address, and in namespace mode a namespace and a link.
 #[derive(Debug, Clone)]

@@ -4,28 +4,20 @@
 //! writes it to `target/chaos/report.md`, and exits non-zero if a check
 //! failed.
 
-mod cluster;
-mod database_faults;
-mod durability;
-mod faults;
-mod hosts;
-mod pg_server;
-mod probes;
-mod report;
-mod sabotage;
-mod selftest;
-mod slow_clients;
-mod sqlite_disk;
-
 use std::path::PathBuf;
 use std::process::Command;
 
-use cluster::{Cluster, Storage, AUTH, COURSES, GRADES, NODES, STATIC};
-use database_faults::{DATABASE, STANDBY};
-use hosts::Hosts;
-use probes::{sign_in, Session};
-use report::Row;
-use sabotage::Sabotage;
+use enroll_chaos::{
+    database_faults, durability, faults, hosts, pg_server, probes, replicated, report, selftest, slow_clients,
+    sqlite_disk,
+};
+
+use enroll_chaos::cluster::{Cluster, Storage, AUTH, COURSES, GRADES, NODES, STATIC};
+use enroll_chaos::database_faults::{DATABASE, STANDBY};
+use enroll_chaos::hosts::Hosts;
+use enroll_chaos::probes::{sign_in, Session};
+use enroll_chaos::report::Row;
+use enroll_chaos::sabotage::Sabotage;
 use service_common::demo;
 
 fn postgres_base() -> String {
@@ -107,6 +99,52 @@ fn finish(mode: hosts::Mode, rows: &[Row], what_failed: &str) -> anyhow::Result<
     Ok(())
 }
 
+/// `make cluster`: the replicated deployment for people, until Ctrl-C.
+async fn serve_cluster(bin_dir: &std::path::Path) -> anyhow::Result<()> {
+    use replicated::topology::{Options, Replicated, WEB};
+    println!(
+        "starting the replicated deployment: three etcd members and three PostgreSQL nodes under Patroni, \
+         two replicas of each service, the static node (about a minute)..."
+    );
+    let options = Options {
+        seed_demo: true,
+        service_env: Vec::new(),
+    };
+    let logs = std::env::current_dir()?.join("target/cluster/logs");
+    let cluster = Replicated::start(bin_dir, &logs, &options).await?;
+    let patroni_yml = cluster.run_dir.join("db1/etc/patroni.yml");
+    println!(
+        "\nThe app: http://{}:8080  (demo users as in `make run`)\n",
+        cluster.host(WEB).ip
+    );
+    println!("Hosts (network namespaces enrchaos-<host>):\n{}", cluster.describe());
+    println!("Logs:    {}", logs.display());
+    println!("Members: patronictl -c {} list", patroni_yml.display());
+    println!(
+        "Kill the primary: kill -9 $(head -1 {}/<host>/patroni-state/postgresql/postmaster.pid)",
+        cluster.run_dir.display()
+    );
+    println!("\nCtrl-C stops and removes it all.\n");
+    let mut primary = cluster.leader().await;
+    println!("primary: {}", primary.as_deref().unwrap_or("none"));
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => break,
+            _ = tick.tick() => {
+                let now = cluster.leader().await;
+                if now != primary {
+                    println!("primary: {}", now.as_deref().unwrap_or("none (failing over)"));
+                    primary = now;
+                }
+            }
+        }
+    }
+    println!("stopping...");
+    drop(cluster);
+    Ok(())
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // The slow-clients check holds thousands of connections open.
@@ -114,14 +152,24 @@ async fn main() -> anyhow::Result<()> {
     let bin_dir = std::env::var_os("CHAOS_BIN_DIR").map_or_else(|| PathBuf::from("target/release"), PathBuf::from);
     let out = PathBuf::from("target/chaos");
     let mut rows: Vec<Row> = Vec::new();
+    if std::env::args().nth(1).as_deref() == Some("cluster") {
+        return serve_cluster(&bin_dir).await;
+    }
 
     // `CHAOS_ONLY=database` runs the database faults alone, `CHAOS_ONLY=matrix`
     // the fault matrix alone, `CHAOS_ONLY=slow-clients` the slow clients
-    // alone (for working on them); `CHAOS_ONLY=self-test` the suite's
+    // alone (for working on them); `CHAOS_ONLY=cluster` the replicated
+    // deployment alone; `CHAOS_ONLY=self-test` the suite's
     // self-test.
     let only = std::env::var("CHAOS_ONLY").unwrap_or_default();
     if only == "self-test" {
         return self_test(&bin_dir, &out).await;
+    }
+    if only == "cluster" {
+        let rows = replicated::faults::replicated_faults(&bin_dir, &out.join("logs-cluster")).await?;
+        let table = report::markdown("The replicated deployment alone.", &rows);
+        println!("\n{table}");
+        return finish(hosts::Mode::Namespaces, &rows, "cluster checks failed");
     }
     if only == "slow-clients" {
         let hosts = Hosts::create(&NODES);
@@ -205,6 +253,17 @@ async fn main() -> anyhow::Result<()> {
         println!("database faults on a PostgreSQL server of the suite's own...");
         let hosts = Hosts::create(&[AUTH, COURSES, GRADES, STATIC, DATABASE, STANDBY]);
         rows.extend(database_faults::database_faults(&hosts, &bin_dir, &out.join("logs-database")).await?);
+        drop(hosts);
+
+        if mode == hosts::Mode::Namespaces {
+            println!("the replicated deployment: three etcd, three PostgreSQL under Patroni, two replicas of each service...");
+            rows.extend(replicated::faults::replicated_faults(&bin_dir, &out.join("logs-cluster")).await?);
+        } else {
+            rows.push(Row::skipped(
+                "cluster",
+                "the replicated deployment needs network namespaces (run as root)",
+            ));
+        }
     }
 
     let table = report::markdown(&header, &rows);

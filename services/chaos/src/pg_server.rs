@@ -22,7 +22,7 @@ pub struct PgServer {
     _dir: tempfile::TempDir,
 }
 
-fn postgres_bin() -> anyhow::Result<PathBuf> {
+pub(crate) fn postgres_bin() -> anyhow::Result<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
         .context("PostgreSQL server binaries (/usr/lib/postgresql)")?
         .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
@@ -56,9 +56,41 @@ fn as_server_user(host: Option<&Host>, program: &Path) -> Command {
     }
 }
 
-fn alive(pid: i32) -> bool {
+pub(crate) fn alive(pid: i32) -> bool {
     Path::new(&format!("/proc/{pid}")).exists()
         && !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| s.contains(") Z "))
+}
+
+/// The pid in the lock file of the data directory `data`, if it runs.
+pub(crate) fn postmaster_of(data: &Path) -> Option<i32> {
+    std::fs::read_to_string(data.join("postmaster.pid"))
+        .ok()?
+        .lines()
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// `postmaster` and every process it started (its backends, found in
+/// `/proc` by their parent).
+pub(crate) fn with_children(postmaster: i32) -> Vec<i32> {
+    let mut pids = vec![postmaster];
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for entry in entries.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
+                continue;
+            };
+            let parent = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.to_owned()))
+                .and_then(|rest| rest.split_whitespace().nth(1).and_then(|p| p.parse::<i32>().ok()));
+            if parent == Some(postmaster) {
+                pids.push(pid);
+            }
+        }
+    }
+    pids
 }
 
 impl PgServer {
@@ -166,36 +198,12 @@ impl PgServer {
 
     /// The postmaster's pid, from its lock file.
     pub fn postmaster(&self) -> Option<i32> {
-        std::fs::read_to_string(self.data.join("postmaster.pid"))
-            .ok()?
-            .lines()
-            .next()?
-            .trim()
-            .parse()
-            .ok()
+        postmaster_of(&self.data)
     }
 
     /// The postmaster and every process it started.
     fn processes(&self) -> Vec<i32> {
-        let Some(postmaster) = self.postmaster() else {
-            return Vec::new();
-        };
-        let mut pids = vec![postmaster];
-        if let Ok(entries) = std::fs::read_dir("/proc") {
-            for entry in entries.flatten() {
-                let Ok(pid) = entry.file_name().to_string_lossy().parse::<i32>() else {
-                    continue;
-                };
-                let parent = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-                    .ok()
-                    .and_then(|stat| stat.rsplit_once(')').map(|(_, rest)| rest.to_owned()))
-                    .and_then(|rest| rest.split_whitespace().nth(1).and_then(|p| p.parse::<i32>().ok()));
-                if parent == Some(postmaster) {
-                    pids.push(pid);
-                }
-            }
-        }
-        pids
+        self.postmaster().map_or_else(Vec::new, with_children)
     }
 
     fn signal_all(&self, signal: i32) {

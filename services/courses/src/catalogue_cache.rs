@@ -8,6 +8,10 @@
 //! by up to the time-to-live (writes through this process clear it at
 //! once); enrollment itself always checks the database, so a stale count
 //! can never overbook.
+//!
+//! The last catalogue read is also kept past its time-to-live, for when the
+//! database is away (a failover takes seconds): the catalogue then stays
+//! readable, its `X-Seats-As-Of` saying how old its counts are.
 
 use std::future::Future;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -30,6 +34,8 @@ pub struct CatalogueCache {
     /// Bumped by every write, so that a load that raced a write is not kept.
     generation: AtomicU64,
     current: RwLock<Option<Cached>>,
+    /// The last catalogue read, whatever writes came since.
+    last_read: RwLock<Option<Arc<PreparedBody>>>,
     /// One reload at a time: when the entry expires under load, one request
     /// reads the database and the others wait for its result.
     reloading: tokio::sync::Mutex<()>,
@@ -42,6 +48,7 @@ impl CatalogueCache {
             ttl,
             generation: AtomicU64::new(0),
             current: RwLock::new(None),
+            last_read: RwLock::new(None),
             reloading: tokio::sync::Mutex::new(()),
         }
     }
@@ -52,6 +59,11 @@ impl CatalogueCache {
         if let Ok(mut current) = self.current.write() {
             *current = None;
         }
+    }
+
+    /// The last catalogue read, however old: for when the database is away.
+    pub fn last_read(&self) -> Option<Arc<PreparedBody>> {
+        self.last_read.read().ok()?.clone()
     }
 
     fn fresh(&self) -> Option<Arc<PreparedBody>> {
@@ -84,6 +96,9 @@ impl CatalogueCache {
         let loaded_at = Instant::now();
         let as_of = Utc::now().timestamp_millis();
         let body = Arc::new(PreparedBody::prepare(load().await?, as_of).await);
+        if let Ok(mut last_read) = self.last_read.write() {
+            *last_read = Some(body.clone());
+        }
         if self.generation.load(Ordering::SeqCst) == generation {
             if let Ok(mut current) = self.current.write() {
                 *current = Some(Cached {

@@ -346,3 +346,54 @@ async fn bad_ids_and_tokens_get_clear_errors(backend: Backend) {
     let (status, _) = status_and_body(app.client.get(app.service.at("/courses")).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// While the database is away (a failover takes seconds), the catalogue
+/// this replica read last is still served, its `X-Seats-As-Of` saying when
+/// it was read; writes still answer 503, nothing pretends to succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_catalogue_read_last_is_served_while_the_database_is_away() {
+    if !testkit::postgres_available() {
+        return;
+    }
+    let app = TestCourses::spawn_with(Backend::Postgres, &["--catalogue-cache-ms=1"]).await;
+    let token = app.token(Uuid::new_v4(), "Reader", Role::Student);
+    let first = app.call(Method::GET, "/courses", &token, None).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let as_of = first.headers()["x-seats-as-of"].clone();
+    let catalogue: serde_json::Value = first.json().await.expect("the catalogue");
+    let course: Uuid = catalogue[0]["id"].as_str().expect("a course").parse().expect("an id");
+
+    app.db.set_reachable(false);
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    for _ in 0..3 {
+        let away = app.call(Method::GET, "/courses", &token, None).await;
+        assert_eq!(away.status(), StatusCode::OK);
+        assert_eq!(away.headers()["x-seats-as-of"], as_of);
+        assert_eq!(
+            away.json::<serde_json::Value>().await.expect("the catalogue"),
+            catalogue
+        );
+    }
+    let (status, body) = status_and_body(app.enroll(course, &token).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("database_unavailable"))
+    );
+
+    app.db.set_reachable(true);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let back = app.enroll(course, &token).await;
+        if back.status() == StatusCode::CREATED {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "still {}", back.status());
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let fresh = app.call(Method::GET, "/courses", &token, None).await;
+    assert_ne!(
+        fresh.headers()["x-seats-as-of"],
+        as_of,
+        "read again once the database is back"
+    );
+}

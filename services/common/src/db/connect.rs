@@ -6,7 +6,7 @@ use diesel::r2d2::{CustomizeConnection, Pool};
 use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
-use super::pool::{Tracked, TrackedManager};
+use super::pool::{DbPool, Tracked, TrackedManager};
 use super::url::{redacted, with_pg_defaults};
 use super::DbError;
 
@@ -32,8 +32,8 @@ impl Backend {
 /// A connection pool for one of the two backends.
 #[derive(Clone)]
 pub enum Database {
-    Postgres(Pool<TrackedManager<PgConnection>>),
-    Sqlite(Pool<TrackedManager<SqliteConnection>>),
+    Postgres(DbPool<PgConnection>),
+    Sqlite(DbPool<SqliteConnection>),
 }
 
 impl std::fmt::Debug for Database {
@@ -114,15 +114,17 @@ pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Da
             // next replica in without waiting for this connection to close.
             let _ = conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
             migrated?;
+            // Room for connections left waiting on a stopped server past
+            // their deadline (see `TrackedManager::permits`).
             let pool = Pool::builder()
-                .max_size(options.pool_size)
+                .max_size(options.pool_size * 3)
                 .min_idle(Some(1))
                 .connection_timeout(options.checkout_timeout)
                 // Checkout costs no round trip unless a lost connection was
                 // seen since this one was last checked (see `pool`).
                 .test_on_check_out(true)
                 .build_unchecked(TrackedManager::new(&url));
-            Ok(Database::Postgres(pool))
+            Ok(Database::Postgres(DbPool::new(pool, options.pool_size)))
         }
         Backend::Sqlite => {
             let path = sqlite_path(&options.url).to_owned();
@@ -149,7 +151,7 @@ pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Da
                 .connection_customizer(Box::new(SqlitePragmas))
                 .build(TrackedManager::new(&path))
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            Ok(Database::Sqlite(pool))
+            Ok(Database::Sqlite(DbPool::new(pool, options.pool_size)))
         }
     }
 }
@@ -203,8 +205,8 @@ impl Database {
         }
         let db = self.clone();
         let answered = tokio::task::spawn_blocking(move || match db {
-            Database::Postgres(pool) => probe(&pool, "SELECT 1", within),
-            Database::Sqlite(pool) => probe(&pool, "SELECT count(*) FROM __diesel_schema_migrations", within),
+            Database::Postgres(pooled) => probe(&pooled.pool, "SELECT 1", within),
+            Database::Sqlite(pooled) => probe(&pooled.pool, "SELECT count(*) FROM __diesel_schema_migrations", within),
         })
         .await
         .unwrap_or(false);

@@ -21,6 +21,15 @@ impl DbError {
             DbError::Query(DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _))
         )
     }
+
+    /// Whether the database is away (answered 503), not the query at fault.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            DbError::Unavailable(_) => true,
+            DbError::Query(DieselError::DatabaseError(kind, info)) => is_outage(kind, info.message()),
+            DbError::Query(_) => false,
+        }
+    }
 }
 
 /// Whether a database error is the database being away or unable to take

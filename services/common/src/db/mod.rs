@@ -14,7 +14,7 @@ mod url;
 
 pub use connect::{connect, sqlite_file, Backend, Database, DbOptions};
 pub use error::DbError;
-pub use pool::{Tracked, TrackedManager};
+pub use pool::{DbPool, Tracked, TrackedManager};
 pub use url::redacted;
 
 /// Runs `$body` on a pooled connection, off the async runtime, and yields
@@ -83,25 +83,28 @@ pub const PG_DEADLINE: Option<std::time::Duration> = Some(std::time::Duration::f
 /// connection in time, or a deadline passed, is reported as
 /// [`DbError::Unavailable`]; a connection whose work failed is checked, and
 /// dropped if it is dead (see [`pool`]).
-pub async fn run_blocking<C, T, E, F>(
-    pool: diesel::r2d2::Pool<TrackedManager<C>>,
-    deadline: Option<std::time::Duration>,
-    work: F,
-) -> Result<T, E>
+pub async fn run_blocking<C, T, E, F>(pooled: DbPool<C>, deadline: Option<std::time::Duration>, work: F) -> Result<T, E>
 where
     C: diesel::r2d2::R2D2Connection + Send + 'static,
     F: FnOnce(&mut C) -> Result<T, E> + Send + 'static,
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    let task = tokio::task::spawn_blocking(move || {
-        let mut tracked = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
-        let outcome = work(&mut tracked.conn);
-        if outcome.is_err() {
-            tracked.check_after_failure();
-        }
-        outcome
-    });
+    let DbPool { pool, permits } = pooled;
+    let task = async move {
+        // Held while this request waits; given back if the deadline passes
+        // first, even though the thread may go on waiting (see `permits`).
+        let _permit = permits.acquire_owned().await;
+        tokio::task::spawn_blocking(move || {
+            let mut tracked = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+            let outcome = work(&mut tracked.conn);
+            if outcome.is_err() {
+                tracked.check_after_failure();
+            }
+            outcome
+        })
+        .await
+    };
     let finished = match deadline {
         Some(deadline) => tokio::time::timeout(deadline, task)
             .await

@@ -17,7 +17,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use diesel::r2d2::{ConnectionManager, ManageConnection, R2D2Connection};
+use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, R2D2Connection};
 
 /// A pooled connection and the epoch it was last known good in.
 pub struct Tracked<C> {
@@ -39,6 +39,37 @@ impl<C: R2D2Connection + 'static> TrackedManager<C> {
         Self {
             inner: ConnectionManager::new(url),
             epoch: Arc::new(AtomicU64::new(0)),
+        }
+    }
+}
+
+/// A pool, and one permit per connection its users may work on at once.
+///
+/// A request that passes its deadline gives its permit back while its
+/// thread may still wait on a server that stopped answering (SIGSTOP, a
+/// hung machine: no TCP timeout ends that wait). The PostgreSQL pool is
+/// built with room for such connections beyond the permits, so new
+/// connections reach a new primary instead of every slot waiting on the
+/// old one until it moves again.
+pub struct DbPool<C: R2D2Connection + 'static> {
+    pub(crate) pool: Pool<TrackedManager<C>>,
+    pub(crate) permits: Arc<tokio::sync::Semaphore>,
+}
+
+impl<C: R2D2Connection + 'static> DbPool<C> {
+    pub(crate) fn new(pool: Pool<TrackedManager<C>>, permits: u32) -> Self {
+        Self {
+            pool,
+            permits: Arc::new(tokio::sync::Semaphore::new(permits as usize)),
+        }
+    }
+}
+
+impl<C: R2D2Connection + 'static> Clone for DbPool<C> {
+    fn clone(&self) -> Self {
+        Self {
+            pool: self.pool.clone(),
+            permits: Arc::clone(&self.permits),
         }
     }
 }

@@ -20,15 +20,25 @@ use crate::store;
 /// the same list for every signed-in user, and a refresh then revalidates
 /// with `If-None-Match` by itself. `X-Seats-As-Of` says when its rows were
 /// read: an open tab asks `GET /courses/seats` for what changed since.
+/// While the database is away, the last catalogue this replica read is
+/// served (its `X-Seats-As-Of` says how old it is).
 pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request: HeaderMap) -> Result<Response> {
-    let body = state
+    let loaded = state
         .catalogue
         .get_or_load(|| async {
             let rows = store::list_courses(&state.db).await?;
             let courses: Vec<Course> = rows.iter().map(|r| r.to_course()).collect();
             Ok::<_, Error>(Bytes::from(serde_json::to_vec(&courses)?))
         })
-        .await?;
+        .await;
+    let body = match (loaded, state.catalogue.last_read()) {
+        (Ok(body), _) => body,
+        (Err(Error::Db(away)), Some(last)) if away.is_outage() => {
+            tracing::warn!(error = %away, as_of = last.as_of, "database away: serving the last catalogue read");
+            last
+        }
+        (Err(e), _) => return Err(e),
+    };
     // A 304 carries the 200's caching headers: a browser merges them into
     // the copy it keeps.
     let caching = [

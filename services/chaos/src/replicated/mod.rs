@@ -1,0 +1,5 @@
+//! The replicated deployment (`make cluster`) and its faults in `make chaos`.
+
+pub mod deployment;
+pub mod faults;
+pub mod topology;
