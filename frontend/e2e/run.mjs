@@ -14,6 +14,7 @@ import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
 import { Cluster } from './cluster.mjs';
+import { replicatedSteps } from './replicated.mjs';
 import { slowNetworkSteps } from './slow_network.mjs';
 
 // `--figures-only`: sign in and measure, for `make bench`; no fault steps.
@@ -547,6 +548,8 @@ async function main() {
     cluster, step, newPage, login, api, panel, expectPanelState, screenshot, assertNoPageErrors, PASSWORD,
   };
   await slowNetworkSteps(helpers, figures, { figuresOnly });
+  // The replicated deployment of `make cluster`, on hosts of its own.
+  if (!figuresOnly) await replicatedSteps(helpers, repo);
 
   writeFileSync(join(out, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
   if (figuresOnly) {

@@ -45,6 +45,11 @@ pub struct Loader<T: 'static> {
     /// Bumped by every load, so an older answer never overwrites a newer one.
     generation: StoredValue<u64>,
     failures: StoredValue<u32>,
+    /// Whether a failed refresh leaves the data on screen (see
+    /// [`keep_on_failure`](Self::keep_on_failure)).
+    keep: StoredValue<bool>,
+    /// Whether the data on screen is older than a refresh that failed.
+    stale: RwSignal<bool>,
 }
 
 impl<T> Clone for Loader<T> {
@@ -68,6 +73,8 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
             fetch: StoredValue::new_local(fetch),
             generation: StoredValue::new(0),
             failures: StoredValue::new(0),
+            keep: StoredValue::new(false),
+            stale: RwSignal::new(false),
         };
         loader.reload();
         loader
@@ -75,6 +82,19 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
 
     pub fn state(&self) -> ReadSignal<LoadState<T>> {
         self.state.read_only()
+    }
+
+    /// A refresh that fails while its service is away (a database failover
+    /// takes seconds) leaves the data on screen, marked stale, and is
+    /// retried with backoff; only a first load that fails shows the error.
+    pub fn keep_on_failure(self) -> Self {
+        self.keep.set_value(true);
+        self
+    }
+
+    /// Whether the data on screen is from before a refresh that failed.
+    pub fn stale(&self) -> ReadSignal<bool> {
+        self.stale.read_only()
     }
 
     /// Loads again now. What is on screen stays until the answer comes.
@@ -96,6 +116,7 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
             match result {
                 Ok(data) => {
                     self.failures.try_update_value(|f| *f = 0);
+                    self.stale.try_set(false);
                     self.state.try_set(LoadState::Ready(data));
                 }
                 Err(error) => {
@@ -107,7 +128,12 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
                         })
                         .unwrap_or(1);
                     let transient = is_transient(&error);
-                    self.state.try_set(LoadState::Failed(error));
+                    let shown = self.state.try_with_untracked(|s| matches!(s, LoadState::Ready(_))) == Some(true);
+                    if transient && shown && self.keep.try_get_value() == Some(true) {
+                        self.stale.try_set(true);
+                    } else {
+                        self.state.try_set(LoadState::Failed(error));
+                    }
                     if transient {
                         set_timeout(
                             move || {

@@ -61,8 +61,10 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
             }
         })
         .refresh_every(FULL_REFRESH_EVERY)
+        .keep_on_failure()
     };
     let state = loader.state();
+    let stale = loader.stale();
     // Seat updates start from the catalogue the panel accepted (a load
     // overtaken by a newer one never gets here).
     Effect::new(move |_| {
@@ -111,6 +113,11 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
             .collect_view();
         view! {
             {feedback_line("catalogue-message", feedback)}
+            <Show when=move || stale.get()>
+                <p class="muted" data-testid="catalogue-stale">
+                    "The course service could not refresh this list just now; it shows the catalogue as last loaded and tries again."
+                </p>
+            </Show>
             <div class="table-scroll">
                 <table class="table catalogue">
                     <thead>

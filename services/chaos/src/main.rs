@@ -111,7 +111,15 @@ async fn serve_cluster(bin_dir: &std::path::Path) -> anyhow::Result<()> {
         service_env: Vec::new(),
     };
     let logs = std::env::current_dir()?.join("target/cluster/logs");
-    let cluster = Replicated::start(bin_dir, &logs, &options).await?;
+    // A stop asked for while it starts drops what has started (the
+    // deployment's Drop kills every process it started).
+    let cluster = tokio::select! {
+        started = Replicated::start(bin_dir, &logs, &options) => started?,
+        () = stop_asked() => {
+            println!("stopped while starting");
+            return Ok(());
+        }
+    };
     let patroni_yml = cluster.run_dir.join("db1/etc/patroni.yml");
     println!(
         "\nThe app: http://{}:8080  (demo users as in `make run`)\n",
@@ -124,13 +132,27 @@ async fn serve_cluster(bin_dir: &std::path::Path) -> anyhow::Result<()> {
         "Kill the primary: kill -9 $(head -1 {}/<host>/patroni-state/postgresql/postmaster.pid)",
         cluster.run_dir.display()
     );
+    println!("Commands (type them here): {CLUSTER_COMMANDS}");
     println!("\nCtrl-C stops and removes it all.\n");
+    let mut cluster = cluster;
     let mut primary = cluster.leader().await;
     println!("primary: {}", primary.as_deref().unwrap_or("none"));
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
+    let mut commands = tokio::io::AsyncBufReadExt::lines(tokio::io::BufReader::new(tokio::io::stdin()));
+    let mut reading = true;
     loop {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => break,
+            () = stop_asked() => break,
+            line = commands.next_line(), if reading => match line {
+                Ok(Some(line)) => {
+                    if line.trim() == "quit" {
+                        break;
+                    }
+                    println!("{}", cluster_command(&mut cluster, line.trim()).await);
+                }
+                // No terminal (stdin closed): Ctrl-C alone stops it.
+                _ => reading = false,
+            },
             _ = tick.tick() => {
                 let now = cluster.leader().await;
                 if now != primary {
@@ -143,6 +165,78 @@ async fn serve_cluster(bin_dir: &std::path::Path) -> anyhow::Result<()> {
     println!("stopping...");
     drop(cluster);
     Ok(())
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stop_asked() {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+const CLUSTER_COMMANDS: &str = "status | kill-primary | kill <node> <host> | start <node> <host> | \
+                                cut <host> | reconnect <host> | quit  \
+                                (nodes: etcd patroni auth courses grades static)";
+
+/// One command of `make cluster`'s prompt; the answer starts `ok:` or
+/// `error:` (the browser tests drive the cluster through these).
+async fn cluster_command(cluster: &mut replicated::topology::Replicated, line: &str) -> String {
+    use replicated::topology::Kind;
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let node = |words: &[&str]| -> Result<(Kind, String), String> {
+        let kind = words.get(1).and_then(|k| Kind::named(k)).ok_or("no such node kind")?;
+        let host = words
+            .get(2)
+            .copied()
+            .filter(|h| cluster.has_host(h))
+            .ok_or("no such host")?;
+        Ok((kind, host.to_owned()))
+    };
+    let done = match words.first().copied() {
+        None => return String::new(),
+        Some("status") => {
+            let members: Vec<String> = cluster
+                .members()
+                .await
+                .iter()
+                .map(|m| format!("{} {} {}", m.name, m.role, m.state))
+                .collect();
+            Ok(members.join("; "))
+        }
+        Some("kill-primary") => match cluster.leader().await {
+            Some(primary) => {
+                cluster.kill_postgres(&primary);
+                Ok(format!("PostgreSQL on {primary} killed (kill -9)"))
+            }
+            None => Err("no primary right now".to_owned()),
+        },
+        Some("kill") => node(&words).map(|(kind, host)| {
+            cluster.kill_process(kind, &host);
+            format!("{} on {host} killed (kill -9)", kind.name())
+        }),
+        Some("start") => node(&words).and_then(|(kind, host)| {
+            cluster
+                .start_process(kind, &host)
+                .map(|()| format!("{} on {host} started", kind.name()))
+                .map_err(|e| e.to_string())
+        }),
+        Some(verb @ ("cut" | "reconnect")) => match words.get(1).copied().filter(|h| cluster.has_host(h)) {
+            Some(host) => {
+                let link = cluster.host(host);
+                let result = if verb == "cut" { link.cut() } else { link.reconnect() };
+                result.map(|()| format!("{host} {verb}")).map_err(|e| e.to_string())
+            }
+            None => Err("no such host".to_owned()),
+        },
+        Some(_) => Err(format!("commands: {CLUSTER_COMMANDS}")),
+    };
+    match done {
+        Ok(what) => format!("ok: {what}"),
+        Err(why) => format!("error: {why}"),
+    }
 }
 
 #[tokio::main]

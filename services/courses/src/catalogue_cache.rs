@@ -14,7 +14,7 @@
 //! readable, its `X-Seats-As-Of` saying how old its counts are.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -36,6 +36,10 @@ pub struct CatalogueCache {
     current: RwLock<Option<Cached>>,
     /// The last catalogue read, whatever writes came since.
     last_read: RwLock<Option<Arc<PreparedBody>>>,
+    /// Set when a load found the database away, cleared by the next load
+    /// that succeeds: meanwhile a request that would queue behind a load in
+    /// progress (each may wait its full deadline) gets the last read at once.
+    away: AtomicBool,
     /// One reload at a time: when the entry expires under load, one request
     /// reads the database and the others wait for its result.
     reloading: tokio::sync::Mutex<()>,
@@ -49,6 +53,7 @@ impl CatalogueCache {
             generation: AtomicU64::new(0),
             current: RwLock::new(None),
             last_read: RwLock::new(None),
+            away: AtomicBool::new(false),
             reloading: tokio::sync::Mutex::new(()),
         }
     }
@@ -64,6 +69,18 @@ impl CatalogueCache {
     /// The last catalogue read, however old: for when the database is away.
     pub fn last_read(&self) -> Option<Arc<PreparedBody>> {
         self.last_read.read().ok()?.clone()
+    }
+
+    /// A load found the database away (see `away`).
+    pub fn note_database_away(&self) {
+        self.away.store(true, Ordering::SeqCst);
+    }
+
+    fn keep_read(&self, body: &Arc<PreparedBody>) {
+        self.away.store(false, Ordering::SeqCst);
+        if let Ok(mut last_read) = self.last_read.write() {
+            *last_read = Some(body.clone());
+        }
     }
 
     fn fresh(&self) -> Option<Arc<PreparedBody>> {
@@ -83,12 +100,20 @@ impl CatalogueCache {
     {
         if self.ttl.is_zero() {
             let as_of = Utc::now().timestamp_millis();
-            return Ok(Arc::new(PreparedBody::prepare(load().await?, as_of).await));
+            let body = Arc::new(PreparedBody::prepare(load().await?, as_of).await);
+            self.keep_read(&body);
+            return Ok(body);
         }
         if let Some(body) = self.fresh() {
             return Ok(body);
         }
-        let _reloading = self.reloading.lock().await;
+        let _reloading = match self.reloading.try_lock() {
+            Ok(free) => free,
+            Err(_) => match self.last_read().filter(|_| self.away.load(Ordering::SeqCst)) {
+                Some(last) => return Ok(last),
+                None => self.reloading.lock().await,
+            },
+        };
         if let Some(body) = self.fresh() {
             return Ok(body);
         }
@@ -96,9 +121,7 @@ impl CatalogueCache {
         let loaded_at = Instant::now();
         let as_of = Utc::now().timestamp_millis();
         let body = Arc::new(PreparedBody::prepare(load().await?, as_of).await);
-        if let Ok(mut last_read) = self.last_read.write() {
-            *last_read = Some(body.clone());
-        }
+        self.keep_read(&body);
         if self.generation.load(Ordering::SeqCst) == generation {
             if let Ok(mut current) = self.current.write() {
                 *current = Some(Cached {

@@ -82,7 +82,7 @@ impl Fault {
         }
     }
 
-    /// Applies the fault and heals it; a note on what happened.
+    /// Applies the fault and heals it; the primary it began with.
     async fn run(self, cluster: &mut Replicated) -> anyhow::Result<String> {
         let primary = cluster
             .leader()
@@ -130,8 +130,7 @@ impl Fault {
                 cluster.restart_host(&primary)?;
             }
         }
-        let after = cluster.leader().await.unwrap_or_else(|| "none".into());
-        Ok(format!("primary {primary} before, {after} after"))
+        Ok(primary)
     }
 }
 
@@ -231,15 +230,17 @@ pub async fn replicated_faults(bin_dir: &std::path::Path, logs: &std::path::Path
     for fault in Fault::ALL.into_iter().filter(|f| f.name().contains(chosen.as_str())) {
         println!("  {}...", fault.name());
         let began = mix.epoch.elapsed();
-        let note = fault.run(&mut cluster).await?;
+        let before = fault.run(&mut cluster).await?;
         let whole = cluster.wait_whole(Duration::from_secs(120)).await?;
+        // Asked once the deployment is whole: a member just back from a
+        // partition reports its own stale view for a moment.
+        let after = cluster.leader().await.unwrap_or_else(|| "none".into());
         tokio::time::sleep(SETTLE).await;
-        periods.push((
-            fault,
-            began,
-            mix.epoch.elapsed(),
-            format!("{note}; whole again {} after the heal", ms(whole)),
-        ));
+        let note = format!(
+            "primary {before} before, {after} after; whole again {} after the heal",
+            ms(whole)
+        );
+        periods.push((fault, began, mix.epoch.elapsed(), note));
     }
     let journal = mix.finish().await;
     let mut rows = Vec::new();

@@ -45,6 +45,20 @@ impl Kind {
         }
     }
 
+    /// The kind a person names (`courses`, `etcd`, ...).
+    pub fn named(name: &str) -> Option<Self> {
+        [
+            Kind::Etcd,
+            Kind::Patroni,
+            Kind::Auth,
+            Kind::Courses,
+            Kind::Grades,
+            Kind::Static,
+        ]
+        .into_iter()
+        .find(|k| k.name() == name)
+    }
+
     fn unit(self) -> String {
         format!("enroll-{}.service", self.name())
     }
@@ -417,8 +431,13 @@ impl Replicated {
         self.process(kind, host).pid()
     }
 
+    /// Starts a process that is not running (one that runs is left alone).
     pub fn start_process(&mut self, kind: Kind, host: &str) -> anyhow::Result<()> {
-        self.find(kind, host).spawn()
+        let process = self.find(kind, host);
+        if process.running() {
+            return Ok(());
+        }
+        process.spawn()
     }
 
     pub fn kill_process(&mut self, kind: Kind, host: &str) {
@@ -436,6 +455,11 @@ impl Replicated {
 
     pub fn host(&self, name: &str) -> &Host {
         self.hosts.get(name)
+    }
+
+    /// Whether `host` is one of the deployment's hosts.
+    pub fn has_host(&self, name: &str) -> bool {
+        ALL_HOSTS.contains(&name)
     }
 
     pub async fn wait_serving(&self, kind: Kind, host: &str, within: Duration) -> anyhow::Result<Duration> {

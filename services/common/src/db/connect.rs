@@ -124,7 +124,7 @@ pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Da
                 // seen since this one was last checked (see `pool`).
                 .test_on_check_out(true)
                 .build_unchecked(TrackedManager::new(&url));
-            Ok(Database::Postgres(DbPool::new(pool, options.pool_size)))
+            Ok(Database::Postgres(DbPool::new(pool, Some(options.pool_size))))
         }
         Backend::Sqlite => {
             let path = sqlite_path(&options.url).to_owned();
@@ -151,7 +151,7 @@ pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Da
                 .connection_customizer(Box::new(SqlitePragmas))
                 .build(TrackedManager::new(&path))
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            Ok(Database::Sqlite(DbPool::new(pool, options.pool_size)))
+            Ok(Database::Sqlite(DbPool::new(pool, None)))
         }
     }
 }

@@ -94,7 +94,10 @@ where
     let task = async move {
         // Held while this request waits; given back if the deadline passes
         // first, even though the thread may go on waiting (see `permits`).
-        let _permit = permits.acquire_owned().await;
+        let _permit = match permits {
+            Some(permits) => Some(permits.acquire_owned().await),
+            None => None,
+        };
         tokio::task::spawn_blocking(move || {
             let mut tracked = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
             let outcome = work(&mut tracked.conn);

@@ -43,7 +43,8 @@ impl<C: R2D2Connection + 'static> TrackedManager<C> {
     }
 }
 
-/// A pool, and one permit per connection its users may work on at once.
+/// A pool, and on PostgreSQL one permit per connection its users may work
+/// on at once.
 ///
 /// A request that passes its deadline gives its permit back while its
 /// thread may still wait on a server that stopped answering (SIGSTOP, a
@@ -53,14 +54,16 @@ impl<C: R2D2Connection + 'static> TrackedManager<C> {
 /// old one until it moves again.
 pub struct DbPool<C: R2D2Connection + 'static> {
     pub(crate) pool: Pool<TrackedManager<C>>,
-    pub(crate) permits: Arc<tokio::sync::Semaphore>,
+    /// None on SQLite: its work has no deadline to give a permit back at, and
+    /// a full pool answers 503 at the checkout timeout as before.
+    pub(crate) permits: Option<Arc<tokio::sync::Semaphore>>,
 }
 
 impl<C: R2D2Connection + 'static> DbPool<C> {
-    pub(crate) fn new(pool: Pool<TrackedManager<C>>, permits: u32) -> Self {
+    pub(crate) fn new(pool: Pool<TrackedManager<C>>, permits: Option<u32>) -> Self {
         Self {
             pool,
-            permits: Arc::new(tokio::sync::Semaphore::new(permits as usize)),
+            permits: permits.map(|n| Arc::new(tokio::sync::Semaphore::new(n as usize))),
         }
     }
 }
@@ -69,7 +72,7 @@ impl<C: R2D2Connection + 'static> Clone for DbPool<C> {
     fn clone(&self) -> Self {
         Self {
             pool: self.pool.clone(),
-            permits: Arc::clone(&self.permits),
+            permits: self.permits.clone(),
         }
     }
 }

@@ -33,7 +33,11 @@ pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request
         .await;
     let body = match (loaded, state.catalogue.last_read()) {
         (Ok(body), _) => body,
-        (Err(Error::Db(away)), Some(last)) if away.is_outage() => {
+        (Err(Error::Db(away)), last) if away.is_outage() => {
+            state.catalogue.note_database_away();
+            let Some(last) = last else {
+                return Err(Error::Db(away));
+            };
             tracing::warn!(error = %away, as_of = last.as_of, "database away: serving the last catalogue read");
             last
         }
