@@ -237,7 +237,7 @@ fn open_tabs_notes(
 /// PostgreSQL and then on the replicated deployment, in the same run.
 async fn cluster_against_single(bin_dir: &std::path::Path, pg_base: &str) -> anyhow::Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let mut report = report::Report::new("cluster against one PostgreSQL", cores);
+    let mut report = report::Report::new("cluster", cores);
     let mut measured: Vec<Vec<load::Figures>> = Vec::new();
     for on_cluster in [false, true] {
         println!(
