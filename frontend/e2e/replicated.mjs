@@ -28,7 +28,13 @@ class ReplicatedDeployment {
       cwd: this.repo,
       stdio: ['pipe', 'pipe', 'inherit'],
     });
-    this.exited = new Promise((resolve) => this.child.on('exit', resolve));
+    this.exited = new Promise((resolve) => this.child.on('exit', (code) => {
+      this.exitCode = code;
+      for (const waiter of this.waiting.splice(0)) waiter();
+      resolve(code);
+    }));
+    // A write after it exited is reported by the check below, not as a crash.
+    this.child.stdin.on('error', () => {});
     createInterface({ input: this.child.stdout }).on('line', (line) => {
       this.lines.push(line);
       for (const waiter of this.waiting.splice(0)) waiter();
@@ -47,6 +53,7 @@ class ReplicatedDeployment {
         const found = match(this.lines.shift());
         if (found) return found;
       }
+      assert.equal(this.exitCode, undefined, `the cluster exited (${this.exitCode}); see its output above`);
       assert.ok(Date.now() < deadline, 'the cluster did not answer in time');
       await new Promise((resolve) => {
         this.waiting.push(resolve);
@@ -64,9 +71,10 @@ class ReplicatedDeployment {
     return answer;
   }
 
+  /** SIGTERM, which it answers at any time (also while starting) by removing every node and host. */
   async stop() {
-    if (!this.child) return;
-    this.child.stdin.write('quit\n');
+    if (!this.child || this.exitCode !== undefined) return;
+    this.child.kill('SIGTERM');
     const stopped = await Promise.race([this.exited, new Promise((r) => setTimeout(() => r('late'), 60_000))]);
     if (stopped === 'late') this.child.kill('SIGKILL');
   }

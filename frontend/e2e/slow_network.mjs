@@ -19,6 +19,13 @@ export const PRESETS = {
   'Slow 3G': { latency: 2000, downloadThroughput: (500 * 1024 * 0.8) / 8, uploadThroughput: (500 * 1024 * 0.8) / 8 },
 };
 
+// A downlink on which the catalogue surely takes seconds to arrive (about
+// 3 s for its 60 KB), so the "slow connection" notice must show. On Slow 3G
+// the compressed catalogue arrives in about 1 s, right at the notice's
+// threshold: shown or not there, both are right.
+const SLOW_DOWNLINK = { latency: 2000, downloadThroughput: 20 * 1024, uploadThroughput: (500 * 1024 * 0.8) / 8 };
+const CATALOGUE_LINKS = { ...PRESETS, 'a 20 KB/s downlink': SLOW_DOWNLINK };
+
 const CATALOGUE_SIZE = 2_000;
 const CSV_ROWS = 1_000;
 const BIG_COURSE = 'HALL-1000';
@@ -138,9 +145,9 @@ export async function slowNetworkSteps(h, figures, { figuresOnly }) {
   });
   if (students.length === 0) return;
 
-  for (const preset of Object.keys(PRESETS)) {
+  for (const [preset, conditions] of Object.entries(CATALOGUE_LINKS)) {
     await h.step(`${preset}: the ${CATALOGUE_SIZE}-course catalogue loads, and never reads as a service failure`, async () => {
-      const page = await throttledPage(h, preset);
+      const page = await throttledPage(h, preset, conditions);
       await signInSlowly(h, page, 'student2@example.edu');
       // What a signed-in student sees opening the app: navigation to the
       // catalogue on screen, on this link.
@@ -153,10 +160,10 @@ export async function slowNetworkSteps(h, figures, { figuresOnly }) {
       assert.equal(record.errors, 0, 'the catalogue panel showed an error while its answer was arriving');
       await h.expectPanelState(page, 'my-courses', 'ready', 30_000);
       assert.equal(record.stripDown, 0, 'the status strip called a slow course service down');
-      figures[`catalogue_${slug(preset).replace('-', '_')}_ms`] = shownMs;
+      if (preset in PRESETS) figures[`catalogue_${slug(preset).replace('-', '_')}_ms`] = shownMs;
       console.log(`  ${preset}: ${rows} courses on screen ${shownMs} ms after navigation`
         + ` (the "slow connection" notice ${record.slowSeen ? 'was shown' : 'was not needed'})`);
-      if (preset === 'Slow 3G') assert.ok(record.slowSeen, 'on Slow 3G the panel never said its answer was arriving');
+      if (conditions === SLOW_DOWNLINK) assert.ok(record.slowSeen, `on ${preset} the panel never said its answer was arriving`);
       await h.screenshot(page, `catalogue-${slug(preset)}`, { fullPage: false });
       h.assertNoPageErrors(page);
       await page.context().close();

@@ -111,11 +111,15 @@ async fn serve_cluster(bin_dir: &std::path::Path) -> anyhow::Result<()> {
         service_env: Vec::new(),
     };
     let logs = std::env::current_dir()?.join("target/cluster/logs");
-    // A stop asked for while it starts drops what has started (the
-    // deployment's Drop kills every process it started).
+    // One listener for the whole run, made before anything starts: a signal
+    // that came while no listener existed would be lost. A stop asked for
+    // while it starts drops what has started (the deployment's Drop kills
+    // every process it started).
+    let stop = stop_asked();
+    tokio::pin!(stop);
     let cluster = tokio::select! {
         started = Replicated::start(bin_dir, &logs, &options) => started?,
-        () = stop_asked() => {
+        () = &mut stop => {
             println!("stopped while starting");
             return Ok(());
         }
@@ -142,7 +146,7 @@ async fn serve_cluster(bin_dir: &std::path::Path) -> anyhow::Result<()> {
     let mut reading = true;
     loop {
         tokio::select! {
-            () = stop_asked() => break,
+            () = &mut stop => break,
             line = commands.next_line(), if reading => match line {
                 Ok(Some(line)) => {
                     if line.trim() == "quit" {
@@ -164,7 +168,10 @@ async fn serve_cluster(bin_dir: &std::path::Path) -> anyhow::Result<()> {
     }
     println!("stopping...");
     drop(cluster);
-    Ok(())
+    println!("stopped; every node and host removed");
+    // Now, not at the runtime's end: that would wait for the thread that
+    // reads the terminal, which no line may ever wake.
+    std::process::exit(0)
 }
 
 /// Ctrl-C or SIGTERM.
@@ -193,6 +200,9 @@ async fn cluster_command(cluster: &mut replicated::topology::Replicated, line: &
             .copied()
             .filter(|h| cluster.has_host(h))
             .ok_or("no such host")?;
+        if !cluster.has_process(kind, host) {
+            return Err(format!("{host} runs no {}", kind.name()));
+        }
         Ok((kind, host.to_owned()))
     };
     let done = match words.first().copied() {

@@ -462,6 +462,11 @@ impl Replicated {
         ALL_HOSTS.contains(&name)
     }
 
+    /// Whether `host` runs a process of this kind.
+    pub fn has_process(&self, kind: Kind, host: &str) -> bool {
+        self.processes.iter().any(|p| p.kind == kind && p.host.name == host)
+    }
+
     pub async fn wait_serving(&self, kind: Kind, host: &str, within: Duration) -> anyhow::Result<Duration> {
         let url = format!("{}{}", self.process(kind, host).url(), kind.health_path());
         let started = Instant::now();
