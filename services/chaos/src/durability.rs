@@ -202,6 +202,12 @@ pub async fn durability(cluster: &mut Cluster, backend: &str, sabotage: Sabotage
             while acknowledged(node) < *before + WRITES_PER_KILL && waited.elapsed() < Duration::from_secs(30) {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
+            // Between two requests no write is in flight for a moment: wait
+            // (briefly) for one that is, so that the kill lands under load.
+            let waited = Instant::now();
+            while log.in_flight.load(Ordering::SeqCst) == 0 && waited.elapsed() < Duration::from_secs(2) {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
             let now = acknowledged(node);
             let in_flight = log.in_flight.load(Ordering::SeqCst);
             cluster.node_mut(node).kill9();
