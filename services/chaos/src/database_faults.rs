@@ -338,7 +338,7 @@ pub(crate) fn start_mix(targets: &Targets, signer: &TokenSigner, big_course: Uui
     }
 }
 
-fn ms(d: Duration) -> String {
+pub(crate) fn ms(d: Duration) -> String {
     format!("{} ms", d.as_millis())
 }
 

@@ -12,7 +12,7 @@ use shared_types::Role;
 
 use super::topology::{Kind, Options, Replicated, APP_HOSTS, DB_HOSTS};
 use crate::database_faults::{
-    client, create_course, mint, start_mix, verify, Answer, Kind as Request, Targets, Written, RACE_SEATS,
+    client, create_course, mint, ms, start_mix, verify, Answer, Kind as Request, Targets, Written, RACE_SEATS,
 };
 use crate::report::Row;
 
@@ -132,10 +132,6 @@ impl Fault {
         }
         Ok(primary)
     }
-}
-
-fn ms(d: Duration) -> String {
-    format!("{} ms", d.as_millis())
 }
 
 /// The rows of one fault, from the answers completed in its window.
