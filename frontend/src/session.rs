@@ -5,6 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use shared_types::auth::{LoginResponse, User};
+use shared_types::Secret;
 
 const STORAGE_KEY: &str = "enroll.session";
 
@@ -13,7 +14,7 @@ const EXPIRY_MARGIN_MS: f64 = 5_000.0;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Session {
-    pub token: String,
+    pub token: Secret,
     pub user: User,
     /// Milliseconds since the epoch, browser clock.
     pub expires_at_ms: f64,

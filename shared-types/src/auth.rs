@@ -4,6 +4,8 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::Secret;
+
 /// Issuer every token carries and every verifier requires.
 pub const TOKEN_ISSUER: &str = "enroll-auth";
 /// Audience every token carries and every verifier requires.
@@ -94,7 +96,7 @@ impl Claims {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginRequest {
     pub email: String,
-    pub password: String,
+    pub password: Secret,
 }
 
 /// A user as the API shows it (never with a password hash).
@@ -117,7 +119,7 @@ pub struct User {
 /// Answer of `POST /auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct LoginResponse {
-    pub token: String,
+    pub token: Secret,
     pub token_type: String,
     pub expires_in: i64,
     pub user: User,
@@ -128,7 +130,7 @@ pub struct LoginResponse {
 pub struct CreateUserRequest {
     pub email: String,
     pub name: String,
-    pub password: String,
+    pub password: Secret,
     pub roles: Vec<String>,
 }
 
@@ -137,15 +139,15 @@ pub struct CreateUserRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ChangePasswordRequest {
     pub email: String,
-    pub current_password: String,
-    pub new_password: String,
+    pub current_password: Secret,
+    pub new_password: Secret,
 }
 
 /// Body of `POST /auth/users/{id}/password-reset` (admin): a temporary
 /// password the user must replace at the next sign-in.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PasswordResetRequest {
-    pub temporary_password: String,
+    pub temporary_password: Secret,
 }
 
 /// Body of `PATCH /auth/users/{id}` (admin).

@@ -10,8 +10,10 @@ pub mod error;
 pub mod grades;
 pub mod health;
 pub mod password;
+pub mod secret;
 pub mod values;
 
 pub use auth::{Claims, Role};
 pub use error::ErrorBody;
+pub use secret::Secret;
 pub use values::{Capacity, Email, Grade, ValueError};

@@ -112,7 +112,10 @@ impl Api {
                 message: "Please sign in.".into(),
             });
         };
-        let reply = self.client(service).send(method, path, Some(&token), &body).await?;
+        let reply = self
+            .client(service)
+            .send(method, path, Some(token.expose()), &body)
+            .await?;
         if reply.status == 401 {
             // Only the session that sent the token ends, not a newer one.
             let still_current = self
@@ -161,7 +164,7 @@ impl Api {
     pub async fn login(&self, email: &str, password: &str, on_queue: impl Fn(u32)) -> Result<LoginResponse, ApiError> {
         let body = serde_json::to_string(&LoginRequest {
             email: email.to_owned(),
-            password: password.to_owned(),
+            password: password.into(),
         })
         .map_err(|_| ApiError::BadAnswer(Service::Auth))?;
         let started = js_sys::Date::now();
@@ -193,7 +196,7 @@ impl Api {
             let auth = self.auth.clone();
             leptos::task::spawn_local(async move {
                 let _ = auth
-                    .send(Method::POST, "/auth/logout", Some(&token), &Body::Empty)
+                    .send(Method::POST, "/auth/logout", Some(token.expose()), &Body::Empty)
                     .await;
             });
         }
@@ -224,7 +227,9 @@ impl Api {
 
     pub async fn reset_password(&self, user: Uuid, temporary_password: String) -> Result<User, ApiError> {
         let path = format!("/auth/users/{user}/password-reset");
-        let request = PasswordResetRequest { temporary_password };
+        let request = PasswordResetRequest {
+            temporary_password: temporary_password.into(),
+        };
         self.send_json(Service::Auth, Method::POST, &path, &request).await
     }
 

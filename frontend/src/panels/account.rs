@@ -66,15 +66,15 @@ pub fn PasswordChange(email: String, current: Option<String>) -> impl IntoView {
         ev.prevent_default();
         let request = ChangePasswordRequest {
             email: email.get_value(),
-            current_password: current.get_untracked(),
-            new_password: new.get_untracked(),
+            current_password: current.get_untracked().into(),
+            new_password: new.get_untracked().into(),
         };
-        if request.new_password != repeated.get_untracked() {
+        if request.new_password.expose() != repeated.get_untracked() {
             feedback.set(Some(Feedback::problem("The two new passwords differ.")));
             return;
         }
         // The server's own rule, so the form says at once what it would.
-        if let Err(weak) = shared_types::password::check_new_password(&request.new_password, &request.email) {
+        if let Err(weak) = shared_types::password::check_new_password(request.new_password.expose(), &request.email) {
             feedback.set(Some(Feedback::problem(weak.message)));
             return;
         }

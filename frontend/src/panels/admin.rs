@@ -183,7 +183,7 @@ fn NewUserForm(feedback: RwSignal<Option<Feedback>>, on_created: impl Fn() + Sen
         let request = CreateUserRequest {
             email: email.get_untracked().trim().to_owned(),
             name: name.get_untracked().trim().to_owned(),
-            password: password.get_untracked(),
+            password: password.get_untracked().into(),
             roles: roles
                 .iter()
                 .filter(|(_, on)| on.get_untracked())
@@ -191,7 +191,7 @@ fn NewUserForm(feedback: RwSignal<Option<Feedback>>, on_created: impl Fn() + Sen
                 .collect(),
         };
         // The server's own rule, so the form says at once what it would.
-        if let Err(weak) = shared_types::password::check_new_password(&request.password, &request.email) {
+        if let Err(weak) = shared_types::password::check_new_password(request.password.expose(), &request.email) {
             feedback.set(Some(Feedback::problem(weak.message)));
             return;
         }

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use axum::http::HeaderMap;
-use shared_types::Email;
+use shared_types::{Email, Secret};
 
 use crate::error::{Error, Result};
 use crate::models::UserRow;
@@ -30,7 +30,7 @@ pub async fn verify_credentials(
     peer: IpAddr,
     headers: &HeaderMap,
     email: &str,
-    password: String,
+    password: Secret,
 ) -> Result<UserRow> {
     // A string that is not an email cannot name an account; refusing it
     // early reveals nothing.

@@ -3,7 +3,7 @@
 
 use shared_types::auth::CreateUserRequest;
 use shared_types::values::line_text;
-use shared_types::{Email, Role, ValueError};
+use shared_types::{Email, Role, Secret, ValueError};
 use uuid::Uuid;
 
 /// Everything needed to create a user, each value checked.
@@ -12,7 +12,7 @@ pub struct NewUserValues {
     pub id: Uuid,
     pub email: Email,
     pub name: String,
-    pub password: String,
+    pub password: Secret,
     pub roles: Vec<Role>,
 }
 
@@ -41,7 +41,7 @@ impl NewUserValues {
     pub fn parse(request: &CreateUserRequest) -> Result<Self, ValueError> {
         let email = Email::parse(&request.email)?;
         let name = line_text("name", &request.name, 100)?;
-        shared_types::password::check_new_password(&request.password, email.as_str())?;
+        shared_types::password::check_new_password(request.password.expose(), email.as_str())?;
         Ok(Self {
             id: Uuid::new_v4(),
             email,

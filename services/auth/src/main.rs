@@ -31,7 +31,7 @@ async fn main() -> anyhow::Result<()> {
             let values = NewUserValues::parse(&CreateUserRequest {
                 email,
                 name,
-                password,
+                password: password.into(),
                 roles,
             })?;
             let user = auth_service::create_user_offline(&cli.serve, values).await?;

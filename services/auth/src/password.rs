@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use pbkdf2::password_hash::phc::PasswordHash;
 use pbkdf2::password_hash::{PasswordHasher as _, PasswordVerifier as _};
 use pbkdf2::{Algorithm, Params, Pbkdf2};
+use shared_types::Secret;
 use tokio::sync::oneshot;
 
 /// OWASP Password Storage Cheat Sheet (2023): PBKDF2-HMAC-SHA256 with at
@@ -225,7 +226,7 @@ impl PasswordHasher {
         };
         let started = Instant::now();
         let random = uuid::Uuid::new_v4().to_string();
-        hasher.decoy = hasher.hash(random).await?;
+        hasher.decoy = hasher.hash(random.into()).await?;
         hasher.queue.lock().mean_hash_seconds = started.elapsed().as_secs_f64();
         Ok(Arc::new(hasher))
     }
@@ -265,11 +266,13 @@ impl PasswordHasher {
 
     /// Hashes `password` with a fresh random salt into a PHC string
     /// (`$pbkdf2-sha256$i=600000,l=32$<salt>$<hash>`).
-    pub async fn hash(&self, password: String) -> anyhow::Result<String> {
+    pub async fn hash(&self, password: Secret) -> anyhow::Result<String> {
         let pbkdf2 = self.pbkdf2;
         let ticket = self.queue.reserve_always();
         self.run(ticket, Lane::Normal, move || {
-            pbkdf2.hash_password(password.as_bytes()).map(|h| h.to_string())
+            pbkdf2
+                .hash_password(password.expose().as_bytes())
+                .map(|h| h.to_string())
         })
         .await?
         .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
@@ -282,7 +285,7 @@ impl PasswordHasher {
         &self,
         ticket: Ticket,
         lane: Lane,
-        password: String,
+        password: Secret,
         stored: Option<String>,
     ) -> Result<bool, HasherBusy> {
         let pbkdf2 = self.pbkdf2;
@@ -291,7 +294,7 @@ impl PasswordHasher {
         let matches = self
             .run(ticket, lane, move || {
                 PasswordHash::new(&phc)
-                    .map(|hash| pbkdf2.verify_password(password.as_bytes(), &hash).is_ok())
+                    .map(|hash| pbkdf2.verify_password(password.expose().as_bytes(), &hash).is_ok())
                     .unwrap_or(false)
             })
             .await?;

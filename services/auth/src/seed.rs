@@ -24,7 +24,7 @@ pub async fn seed_demo_users(state: &AppState) -> Result<()> {
                 id: demo.id,
                 email: Email::parse(demo.email)?,
                 name: demo.name.to_owned(),
-                password: DEMO_PASSWORD.to_owned(),
+                password: DEMO_PASSWORD.into(),
                 roles: demo.roles.to_vec(),
             };
             create_account(&state.db, &state.hasher, values).await

@@ -33,7 +33,7 @@ pub fn start(state: &AppState, user: &UserRow) -> Result<LoginResponse> {
     claims.session_epoch = session_epoch;
     let token = state.signer.sign(&claims)?;
     Ok(LoginResponse {
-        token,
+        token: token.into(),
         token_type: "Bearer".into(),
         expires_in: TOKEN_TTL_SECONDS,
         user,

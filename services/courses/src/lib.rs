@@ -8,6 +8,7 @@ pub mod cli;
 mod catalogue_cache;
 mod domain;
 mod error;
+mod full_courses;
 mod models;
 mod prepared_body;
 mod routes;
@@ -58,6 +59,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
         verifier,
         catalogue: Arc::new(CatalogueCache::new(Duration::from_millis(args.catalogue_cache_ms))),
         seat_feed: Arc::default(),
+        full_courses: Arc::default(),
     };
     let plumbing = Plumbing {
         db: database,

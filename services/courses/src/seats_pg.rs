@@ -9,83 +9,143 @@
 //! statement as a whole, so the seat taken in the same statement is given
 //! back with it. `synchronous_commit` is untouched: the 201 still leaves
 //! only after the commit is durable.
+//!
+//! Both statements are prepared once per connection and reused (diesel
+//! caches a statement whose type names it; its `sql_query` is parsed and
+//! planned again on every call, which was most of PostgreSQL's work per
+//! enrollment).
 
 use chrono::NaiveDateTime;
-use diesel::sql_types::{BigInt, Text, Timestamp};
-use diesel::{PgConnection, RunQueryDsl};
+use diesel::pg::Pg;
+use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
+use diesel::sql_types::{Text, Timestamp, Untyped};
+use diesel::{PgConnection, QueryResult, RunQueryDsl};
 
 use crate::error::{Error, Result};
 use crate::models::EnrollmentRow;
 
-/// Takes the seat and inserts the enrollment; when no seat was taken, the
-/// same statement says why (the sub-selects see the rows as they were
-/// before it, which is what the refusal is about).
-const ENROLL: &str = "\
-    WITH seat AS ( \
-        UPDATE courses SET enrolled = enrolled + 1, seats_changed_at = $6 \
-        WHERE id = $1 AND enrolled < capacity AND teacher_id <> $2 \
-        RETURNING id \
-    ), inserted AS ( \
-        INSERT INTO enrollments (course_id, student_id, student_name, student_email, enrolled_at) \
-        SELECT id, $2, $3, $4, $5 FROM seat \
-        RETURNING 1 \
-    ) \
-    SELECT (SELECT count(*) FROM inserted) AS inserted, \
-           (SELECT count(*) FROM courses WHERE id = $1) AS course_exists, \
-           (SELECT count(*) FROM courses WHERE id = $1 AND teacher_id = $2) AS own, \
-           (SELECT count(*) FROM enrollments WHERE course_id = $1 AND student_id = $2) AS already";
-
-#[derive(diesel::QueryableByName)]
-struct Taken {
-    #[diesel(sql_type = BigInt)]
-    inserted: i64,
-    #[diesel(sql_type = BigInt)]
-    course_exists: i64,
-    #[diesel(sql_type = BigInt)]
-    own: i64,
-    #[diesel(sql_type = BigInt)]
-    already: i64,
+/// Takes the seat and inserts the enrollment; when no seat was taken, says
+/// why. The reasons are looked up only then (a `CASE` evaluates its
+/// sub-selects lazily), and see the rows as they were before the
+/// statement, which is what the refusal is about.
+struct TakeSeat<'a> {
+    row: &'a EnrollmentRow,
+    /// Stamped on a connection already held, just before the statement
+    /// (not when the request came in): see `routes::seats`.
+    stamped_at: NaiveDateTime,
 }
 
-const DROP: &str = "\
-    WITH gone AS ( \
-        DELETE FROM enrollments WHERE course_id = $1 AND student_id = $2 \
-        RETURNING course_id \
-    ) \
-    UPDATE courses SET enrolled = enrolled - 1, seats_changed_at = $3 WHERE id IN (SELECT course_id FROM gone)";
+impl QueryFragment<Pg> for TakeSeat<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let (course, student) = (&self.row.course_id, &self.row.student_id);
+        out.push_sql("WITH seat AS (UPDATE courses SET enrolled = enrolled + 1, seats_changed_at = ");
+        out.push_bind_param::<Timestamp, _>(&self.stamped_at)?;
+        out.push_sql(" WHERE id = ");
+        out.push_bind_param::<Text, _>(course)?;
+        out.push_sql(" AND enrolled < capacity AND teacher_id <> ");
+        out.push_bind_param::<Text, _>(student)?;
+        out.push_sql(
+            " RETURNING id), inserted AS (INSERT INTO enrollments \
+             (course_id, student_id, student_name, student_email, enrolled_at) SELECT id, ",
+        );
+        out.push_bind_param::<Text, _>(student)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.row.student_name)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.row.student_email)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Timestamp, _>(&self.row.enrolled_at)?;
+        out.push_sql(
+            " FROM seat RETURNING 1) SELECT CASE \
+             WHEN EXISTS (SELECT 1 FROM inserted) THEN 'taken' \
+             WHEN NOT EXISTS (SELECT 1 FROM courses WHERE id = ",
+        );
+        out.push_bind_param::<Text, _>(course)?;
+        out.push_sql(") THEN 'not_found' WHEN EXISTS (SELECT 1 FROM courses WHERE id = ");
+        out.push_bind_param::<Text, _>(course)?;
+        out.push_sql(" AND teacher_id = ");
+        out.push_bind_param::<Text, _>(student)?;
+        out.push_sql(") THEN 'own' WHEN EXISTS (SELECT 1 FROM enrollments WHERE course_id = ");
+        out.push_bind_param::<Text, _>(course)?;
+        out.push_sql(" AND student_id = ");
+        out.push_bind_param::<Text, _>(student)?;
+        out.push_sql(") THEN 'already' ELSE 'full' END AS outcome");
+        Ok(())
+    }
+}
+
+/// Removes the enrollment and gives its seat back, if there was one.
+struct GiveBackSeat<'a> {
+    course_id: &'a str,
+    student_id: &'a str,
+    stamped_at: NaiveDateTime,
+}
+
+impl QueryFragment<Pg> for GiveBackSeat<'_> {
+    fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        out.push_sql("WITH gone AS (DELETE FROM enrollments WHERE course_id = ");
+        out.push_bind_param::<Text, _>(self.course_id)?;
+        out.push_sql(" AND student_id = ");
+        out.push_bind_param::<Text, _>(self.student_id)?;
+        out.push_sql(" RETURNING course_id) UPDATE courses SET enrolled = enrolled - 1, seats_changed_at = ");
+        out.push_bind_param::<Timestamp, _>(&self.stamped_at)?;
+        out.push_sql(" WHERE id IN (SELECT course_id FROM gone)");
+        Ok(())
+    }
+}
+
+/// Each statement's type is its key in diesel's per-connection cache of
+/// prepared statements: its text never changes, only the values bound.
+macro_rules! prepared_once {
+    ($statement:ident) => {
+        impl QueryId for $statement<'_> {
+            type QueryId = $statement<'static>;
+            const HAS_STATIC_QUERY_ID: bool = true;
+        }
+
+        impl Query for $statement<'_> {
+            type SqlType = Untyped;
+        }
+
+        impl RunQueryDsl<PgConnection> for $statement<'_> {}
+    };
+}
+
+prepared_once!(TakeSeat);
+prepared_once!(GiveBackSeat);
+
+#[derive(diesel::QueryableByName)]
+struct Outcome {
+    #[diesel(sql_type = Text)]
+    outcome: String,
+}
 
 /// Takes a seat, or says why not: [`Error::CourseNotFound`],
 /// [`Error::OwnCourse`], [`Error::AlreadyEnrolled`] or [`Error::CourseFull`].
 pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
-    let taken: Taken = diesel::sql_query(ENROLL)
-        .bind::<Text, _>(&row.course_id)
-        .bind::<Text, _>(&row.student_id)
-        .bind::<Text, _>(&row.student_name)
-        .bind::<Text, _>(&row.student_email)
-        .bind::<Timestamp, NaiveDateTime>(row.enrolled_at)
-        // Stamped on a connection already held, just before the statement
-        // (not when the request came in): see `routes::seats`.
-        .bind::<Timestamp, NaiveDateTime>(chrono::Utc::now().naive_utc())
-        .get_result(conn)
-        .map_err(|e| match Error::from(e) {
-            Error::Db(db) if db.is_unique_violation() => Error::AlreadyEnrolled,
-            other => other,
-        })?;
-    match taken {
-        Taken { inserted: 1, .. } => Ok(()),
-        Taken { course_exists: 0, .. } => Err(Error::CourseNotFound),
-        Taken { own, .. } if own > 0 => Err(Error::OwnCourse),
-        Taken { already, .. } if already > 0 => Err(Error::AlreadyEnrolled),
+    let statement = TakeSeat {
+        row,
+        stamped_at: chrono::Utc::now().naive_utc(),
+    };
+    let Outcome { outcome } = statement.get_result(conn).map_err(|e| match Error::from(e) {
+        Error::Db(db) if db.is_unique_violation() => Error::AlreadyEnrolled,
+        other => other,
+    })?;
+    match outcome.as_str() {
+        "taken" => Ok(()),
+        "not_found" => Err(Error::CourseNotFound),
+        "own" => Err(Error::OwnCourse),
+        "already" => Err(Error::AlreadyEnrolled),
         _ => Err(Error::CourseFull),
     }
 }
 
 /// Whether there was an enrollment to drop (its seat is given back).
 pub fn give_back_seat(conn: &mut PgConnection, course_id: &str, student_id: &str) -> Result<bool> {
-    let updated = diesel::sql_query(DROP)
-        .bind::<Text, _>(course_id)
-        .bind::<Text, _>(student_id)
-        .bind::<Timestamp, NaiveDateTime>(chrono::Utc::now().naive_utc())
-        .execute(conn)?;
-    Ok(updated == 1)
+    let statement = GiveBackSeat {
+        course_id,
+        student_id,
+        stamped_at: chrono::Utc::now().naive_utc(),
+    };
+    Ok(statement.execute(conn)? == 1)
 }

@@ -5,6 +5,7 @@ use service_common::auth::TokenVerifier;
 use service_common::db::Database;
 
 use crate::catalogue_cache::CatalogueCache;
+use crate::full_courses::FullCourses;
 use crate::seat_feed::SeatFeed;
 
 /// What every handler of course-service can reach.
@@ -14,4 +15,5 @@ pub struct AppState {
     pub verifier: Arc<TokenVerifier>,
     pub catalogue: Arc<CatalogueCache>,
     pub seat_feed: Arc<SeatFeed>,
+    pub full_courses: Arc<FullCourses>,
 }

@@ -16,6 +16,7 @@ on_both_backends!(
     two_hundred_students_race_for_thirty_seats,
     one_student_clicks_enroll_fifty_times,
     drops_and_enrollments_racing_for_the_last_seat_never_overbook,
+    a_seat_freed_through_another_replica_is_not_lost,
 );
 
 async fn new_course(app: &TestCourses, code: &str, capacity: i64) -> Uuid {
@@ -176,4 +177,48 @@ async fn drops_and_enrollments_racing_for_the_last_seat_never_overbook(backend: 
         "SELECT CAST(COUNT(*) AS TEXT) AS value FROM enrollments WHERE course_id = '{course}'"
     ));
     assert_eq!(counted, [left.to_string()]);
+}
+
+/// A replica refuses a course it has just seen full without asking the
+/// database; a seat given back through another replica must still be
+/// taken through this one, soon (the hint is trusted for half a second).
+async fn a_seat_freed_through_another_replica_is_not_lost(backend: Backend) {
+    let app = TestCourses::spawn(backend).await;
+    let other = app.replica().await;
+    let course = new_course(&app, "FREED1", 1).await;
+    let holder = app.token(Uuid::new_v4(), "Holding Student", Role::Student);
+    let waiting = app.token(Uuid::new_v4(), "Waiting Student", Role::Student);
+    let (status, _) = status_and_body(app.enroll(course, &holder).await).await;
+    assert_eq!(status, StatusCode::CREATED);
+    // This replica now knows the course is full.
+    let (status, body) = status_and_body(app.enroll(course, &waiting).await).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::CONFLICT, Some("course_full"))
+    );
+
+    let dropped = app
+        .client
+        .delete(other.at(&format!("/courses/{course}/enrollment")))
+        .bearer_auth(&holder)
+        .send()
+        .await
+        .expect("request sent");
+    assert_eq!(dropped.status(), StatusCode::NO_CONTENT);
+
+    let mut refused = 0;
+    loop {
+        let (status, body) = status_and_body(app.enroll(course, &waiting).await).await;
+        match (status, body["error"].as_str()) {
+            (StatusCode::CREATED, _) => break,
+            (StatusCode::CONFLICT, Some("course_full")) => refused += 1,
+            other => panic!("unexpected answer {other:?}: {body}"),
+        }
+        assert!(refused < 40, "the freed seat was refused for 2 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let counted = app.db.select_text(&format!(
+        "SELECT CAST(COUNT(*) AS TEXT) AS value FROM enrollments WHERE course_id = '{course}'"
+    ));
+    assert_eq!(counted, ["1"]);
 }

@@ -34,7 +34,7 @@ pub async fn change_password(
     if request.new_password == request.current_password {
         return Err(Error::PasswordUnchanged);
     }
-    shared_types::password::check_new_password(&request.new_password, &user.email)?;
+    shared_types::password::check_new_password(request.new_password.expose(), &user.email)?;
     let password_hash = state.hasher.hash(request.new_password).await?;
     let id = user.to_user().id;
     let change = AccountChange {

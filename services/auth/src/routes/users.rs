@@ -51,7 +51,7 @@ pub async fn reset_password(
     Json(request): Json<PasswordResetRequest>,
 ) -> Result<Json<User>> {
     let user = store::find_by_id(&state.db, id).await?.ok_or(Error::UserNotFound)?;
-    shared_types::password::check_new_password(&request.temporary_password, &user.email)?;
+    shared_types::password::check_new_password(request.temporary_password.expose(), &user.email)?;
     let password_hash = state.hasher.hash(request.temporary_password).await?;
     let change = AccountChange {
         user: id,

@@ -62,9 +62,11 @@ pub async fn registration_rush_on(
     let created: Arc<Mutex<Vec<(Uuid, Uuid, Instant)>>> = Arc::default();
     let last_created: Arc<Mutex<Option<Instant>>> = Arc::default();
     let full = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let refused: Arc<Mutex<HashSet<Uuid>>> = Arc::default();
     let (students, courses_url) = (Arc::clone(&data.students), nodes.courses.clone());
     let (created_log, full_count, plan) = (Arc::clone(&created), Arc::clone(&full), Arc::clone(&attempts));
     let last_created_log = Arc::clone(&last_created);
+    let refused_log = Arc::clone(&refused);
     let started = Instant::now();
     let figures = load::run(
         &format!(
@@ -84,6 +86,7 @@ pub async fn registration_rush_on(
             );
             let (created_log, full_count) = (Arc::clone(&created_log), Arc::clone(&full_count));
             let last_created_log = Arc::clone(&last_created_log);
+            let refused_log = Arc::clone(&refused_log);
             Box::pin(async move {
                 let Ok(response) = http.post(url).bearer_auth(token).send().await else {
                     return false;
@@ -97,6 +100,7 @@ pub async fn registration_rush_on(
                     }
                     StatusCode::CONFLICT => {
                         full_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        refused_log.lock().expect("the log").insert(course);
                         true
                     }
                     _ => false,
@@ -111,7 +115,8 @@ pub async fn registration_rush_on(
         .expect("the clock")
         .map_or(0.0, |last| last.duration_since(started).as_secs_f64());
     let pairs: Vec<(Uuid, Uuid)> = created.iter().map(|(course, student, _)| (*course, *student)).collect();
-    let violations = check(nodes, data, courses, &pairs).await?;
+    let refused = refused.lock().expect("the log").clone();
+    let violations = check(nodes, data, courses, &pairs, &refused).await?;
     Ok(RushOutcome {
         figures,
         enrolled: created.len(),
@@ -122,12 +127,15 @@ pub async fn registration_rush_on(
     })
 }
 
-/// No course over capacity, no duplicate, every 201 present, nothing else.
+/// No course over capacity, no duplicate, every 201 present, nothing else;
+/// and no course that refused a student (nobody drops in the rush) left
+/// with a seat free.
 async fn check(
     nodes: &Nodes,
     data: &Dataset,
     courses: &[Course],
     created: &[(Uuid, Uuid)],
+    refused: &HashSet<Uuid>,
 ) -> anyhow::Result<Vec<String>> {
     let http = load::client();
     let mut violations = Vec::new();
@@ -146,6 +154,14 @@ async fn check(
         if roster.len() > crate::dataset::SEATS as usize {
             violations.push(format!(
                 "course {} holds {} students for {} seats",
+                course.id,
+                roster.len(),
+                crate::dataset::SEATS
+            ));
+        }
+        if refused.contains(&course.id) && roster.len() < crate::dataset::SEATS as usize {
+            violations.push(format!(
+                "course {} refused a student with {} of {} seats taken",
                 course.id,
                 roster.len(),
                 crate::dataset::SEATS

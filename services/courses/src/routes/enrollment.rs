@@ -1,3 +1,5 @@
+use std::time::Instant;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use service_common::auth::Student;
@@ -6,12 +8,14 @@ use shared_types::courses::{Enrollment, MyEnrollment};
 use uuid::Uuid;
 
 use crate::domain::EnrollingStudent;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::models::uuid_of;
 use crate::state::AppState;
 use crate::store;
 
-/// `POST /courses/{id}/enrollment` (student): takes a seat.
+/// `POST /courses/{id}/enrollment` (student): takes a seat. A course this
+/// replica has just seen full is refused without asking the database
+/// (see `full_courses`).
 pub async fn enroll(
     State(state): State<AppState>,
     Student(claims): Student,
@@ -22,7 +26,18 @@ pub async fn enroll(
         name: claims.name,
         email: claims.email,
     };
-    let row = store::enroll(&state.db, course_id, student).await?;
+    if state.full_courses.is_full(course_id) {
+        return Err(Error::CourseFull);
+    }
+    let asked_at = Instant::now();
+    let row = match store::enroll(&state.db, course_id, student).await {
+        Ok(row) => row,
+        Err(Error::CourseFull) => {
+            state.full_courses.found_full(course_id, asked_at);
+            return Err(Error::CourseFull);
+        }
+        Err(other) => return Err(other),
+    };
     state.catalogue.invalidate();
     Ok((
         StatusCode::CREATED,
@@ -41,6 +56,7 @@ pub async fn drop_course(
     Path(course_id): Path<Uuid>,
 ) -> Result<StatusCode> {
     store::drop_enrollment(&state.db, course_id, claims.sub).await?;
+    state.full_courses.seat_freed(course_id);
     state.catalogue.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }
