@@ -5,8 +5,7 @@
 
 use serde::Deserialize;
 
-use crate::api::client::REQUEST_BUDGET_MS;
-use crate::api::Service;
+use crate::service::{Service, REQUEST_BUDGET_MS};
 
 /// Each service's replicas, in the order the client tries them.
 #[derive(Debug, Clone, PartialEq, Deserialize)]

@@ -7,6 +7,7 @@ mod config;
 mod loader;
 mod panel;
 mod panels;
+mod service;
 mod session;
 mod status;
 

@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 
-use crate::api::{kilobytes, Api, ApiError, Service};
+use crate::api::{kilobytes, Api, ApiError};
 use crate::loader::{LoadState, Loader};
+use crate::service::Service;
 
 /// A panel around `loader`'s data from `service`. The content is rebuilt
 /// only when the data changes, so a refresh that brings nothing new leaves

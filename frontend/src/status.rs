@@ -5,7 +5,8 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::{Api, Service};
+use crate::api::Api;
+use crate::service::Service;
 
 const POLL_EVERY: Duration = Duration::from_secs(5);
 

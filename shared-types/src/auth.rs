@@ -90,6 +90,12 @@ impl Claims {
     pub fn has_role(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }
+
+    /// The one rule for reading a course's roster, grades and their
+    /// history: its teacher (still holding the role), or an admin.
+    pub fn is_teacher_or_admin_of(&self, course_teacher: Uuid) -> bool {
+        (self.has_role(Role::Teacher) && self.sub == course_teacher) || self.has_role(Role::Admin)
+    }
 }
 
 /// Body of `POST /auth/login`.

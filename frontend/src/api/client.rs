@@ -2,7 +2,7 @@
 //!
 //! Every call has one deadline for reaching a service and its first byte,
 //! for all its attempts, so a hung replica can never hold a panel longer
-//! than [`REQUEST_BUDGET_MS`] (plus the link's own round trips); a slow
+//! than [`REQUEST_BUDGET_MS`](crate::service::REQUEST_BUDGET_MS) (plus the link's own round trips); a slow
 //! answer is another matter (see [`super::transfer`]). A replica that does
 //! not answer (network error, timeout) or answers 5xx is left for the next
 //! one in the list, and the client starts from the last replica that
@@ -15,14 +15,9 @@ use gloo_net::http::{Headers, Method};
 use leptos::prelude::*;
 use shared_types::ErrorBody;
 
-use super::error::{ApiError, Service};
+use super::error::ApiError;
 use super::transfer::{self, Outcome, Outgoing};
-
-/// The longest a panel waits to reach a service and its first byte,
-/// failover included, beyond what the link itself adds (see
-/// [`transfer::link_allowance_ms`]). Once an answer flows it may take as
-/// long as it keeps flowing.
-pub const REQUEST_BUDGET_MS: f64 = 3_000.0;
+use crate::service::{Service, REQUEST_BUDGET_MS};
 
 /// What a call sends after its headers.
 pub enum Body {

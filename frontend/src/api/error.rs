@@ -2,35 +2,7 @@
 
 use std::fmt;
 
-/// The three services the app talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Service {
-    Auth,
-    Courses,
-    Grades,
-}
-
-impl Service {
-    pub const ALL: [Service; 3] = [Service::Auth, Service::Courses, Service::Grades];
-
-    /// The name a person reads: "the grade service is unavailable".
-    pub fn label(self) -> &'static str {
-        match self {
-            Service::Auth => "auth service",
-            Service::Courses => "course service",
-            Service::Grades => "grade service",
-        }
-    }
-
-    /// The key of this service in `/config.json` and in test ids.
-    pub fn key(self) -> &'static str {
-        match self {
-            Service::Auth => "auth",
-            Service::Courses => "courses",
-            Service::Grades => "grades",
-        }
-    }
-}
+use crate::service::Service;
 
 /// A failed call.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -23,9 +23,10 @@ use uuid::Uuid;
 
 pub use client::ServiceClient;
 use client::{Body, Reply};
-pub use error::{kilobytes, ApiError, Service};
+pub use error::{kilobytes, ApiError};
 
 use crate::config::Config;
+use crate::service::Service;
 use crate::session::Session;
 
 /// How long the sign-in form keeps waiting out a busy queue before it

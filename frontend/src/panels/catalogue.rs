@@ -10,9 +10,10 @@ use uuid::Uuid;
 
 use super::live_seats::LiveSeats;
 use super::{reload_on_enrollment_change, EnrollmentChanges};
-use crate::api::{Api, Service};
+use crate::api::Api;
 use crate::loader::{LoadState, Loader};
 use crate::panel::{feedback_line, panel, Feedback};
+use crate::service::Service;
 
 #[derive(Debug, Clone)]
 struct CatalogueView {

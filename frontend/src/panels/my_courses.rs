@@ -6,9 +6,10 @@ use shared_types::courses::MyEnrollment;
 use uuid::Uuid;
 
 use super::{reload_on_enrollment_change, EnrollmentChanges};
-use crate::api::{Api, Service};
+use crate::api::Api;
 use crate::loader::Loader;
 use crate::panel::{feedback_line, panel, Feedback};
+use crate::service::Service;
 
 #[component]
 pub fn MyCourses() -> impl IntoView {

@@ -5,9 +5,10 @@ use std::time::Duration;
 use leptos::prelude::*;
 use shared_types::grades::MyGrade;
 
-use crate::api::{Api, Service};
+use crate::api::Api;
 use crate::loader::Loader;
 use crate::panel::panel;
+use crate::service::Service;
 
 #[component]
 pub fn MyGrades() -> impl IntoView {

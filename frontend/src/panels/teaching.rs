@@ -12,9 +12,10 @@ use shared_types::Grade;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
-use crate::api::{Api, ApiError, ClassGrades, Service};
+use crate::api::{Api, ApiError, ClassGrades};
 use crate::loader::Loader;
 use crate::panel::{panel, panel_error};
+use crate::service::Service;
 
 #[component]
 pub fn Teaching() -> impl IntoView {

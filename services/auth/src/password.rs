@@ -251,7 +251,10 @@ impl PasswordHasher {
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, HasherBusy> {
         let (reply, answer) = oneshot::channel();
+        // The request's span goes with the hash to its thread.
+        let span = tracing::Span::current();
         let job: Job = Box::new(move || {
+            let _entered = span.enter();
             // The caller gave up (its connection closed): do not spend a
             // hash on nobody.
             if reply.is_closed() {

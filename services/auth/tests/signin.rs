@@ -86,7 +86,11 @@ async fn a_campus_burst_of_distinct_students_all_sign_in(backend: Backend) {
                         let wait = retry_after(&response);
                         let (_, body) = status_and_body(response).await;
                         assert_eq!(body["error"], "auth_busy", "{email}: {body}");
-                        assert!((1..=30).contains(&wait), "{email}: Retry-After {wait}");
+                        // A promise of when a place frees, at the measured hashing
+                        // rate: 200 students on a machine whose two cores also run
+                        // the other backend's copy of this test can be told 30 s
+                        // and more; anything past two minutes is no promise.
+                        assert!((1..=120).contains(&wait), "{email}: Retry-After {wait}");
                         busy += 1;
                         assert!(busy < 40, "{email} was turned away {busy} times");
                         tokio::time::sleep(Duration::from_secs(wait)).await;

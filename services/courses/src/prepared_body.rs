@@ -32,7 +32,8 @@ impl PreparedBody {
     /// spend.
     pub async fn prepare(json: Bytes, as_of: i64) -> Self {
         let source = json.clone();
-        let made = tokio::task::spawn_blocking(move || Self::made_now(source, as_of)).await;
+        let span = tracing::Span::current();
+        let made = tokio::task::spawn_blocking(move || span.in_scope(|| Self::made_now(source, as_of))).await;
         made.unwrap_or_else(|_| Self::made_now(json, as_of))
     }
 

@@ -51,6 +51,9 @@ impl CoursesClient {
         Ok(Self { http, bases })
     }
 
+    /// In a span of its own, inside the request's: a line logged here says
+    /// which call to course-service, for which request.
+    #[tracing::instrument(name = "courses_call", skip(self, token))]
     async fn get_json<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, CoursesError> {
         let mut last_failure = String::new();
         for base in &self.bases {

@@ -6,6 +6,8 @@
 
 pub mod cli;
 
+mod access;
+
 mod courses_client;
 mod error;
 mod models;

@@ -1,5 +1,5 @@
 use axum::extract::State;
-use service_common::auth::CurrentUser;
+use service_common::auth::Caller;
 use service_common::extract::Json;
 use shared_types::auth::User;
 
@@ -8,7 +8,7 @@ use crate::state::AppState;
 use crate::store;
 
 /// `GET /auth/me`: the signed-in user, as stored now.
-pub async fn me(State(state): State<AppState>, CurrentUser(claims): CurrentUser) -> Result<Json<User>> {
+pub async fn me(State(state): State<AppState>, Caller { claims, .. }: Caller) -> Result<Json<User>> {
     let user = store::find_by_id(&state.db, claims.sub)
         .await?
         .ok_or(Error::UserNotFound)?;

@@ -1,7 +1,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use service_common::auth::CurrentUser;
+use service_common::auth::Caller;
 use service_common::extract::{Json, Query};
 use shared_types::auth::RevocationList;
 
@@ -22,7 +22,7 @@ pub struct LogoutQuery {
 /// its pull interval.
 pub async fn logout(
     State(state): State<AppState>,
-    CurrentUser(claims): CurrentUser,
+    Caller { claims, .. }: Caller,
     Query(query): Query<LogoutQuery>,
 ) -> Result<StatusCode> {
     if query.everywhere {

@@ -1,7 +1,7 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
-use service_common::auth::Admin;
+use service_common::auth::{Admin, Caller};
 use service_common::extract::{Json, Path, Query};
 use shared_types::auth::{CreateUserRequest, PasswordResetRequest, UpdateUserRequest, User};
 use shared_types::Role;
@@ -16,7 +16,7 @@ use crate::store::{self, AccountChange};
 /// `POST /auth/users` (admin): creates a user.
 pub async fn create_user(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    Admin(Caller { claims: admin, .. }): Admin,
     Json(request): Json<CreateUserRequest>,
 ) -> Result<(StatusCode, Json<User>)> {
     let values = NewUserValues::parse(&request)?;
@@ -46,7 +46,7 @@ pub async fn list_users(
 /// session of theirs.
 pub async fn reset_password(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    Admin(Caller { claims: admin, .. }): Admin,
     Path(id): Path<uuid::Uuid>,
     Json(request): Json<PasswordResetRequest>,
 ) -> Result<Json<User>> {
@@ -71,7 +71,7 @@ pub async fn reset_password(
 /// cannot lock everyone out.
 pub async fn update_user(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    Admin(Caller { claims: admin, .. }): Admin,
     Path(id): Path<uuid::Uuid>,
     Json(request): Json<UpdateUserRequest>,
 ) -> Result<Json<User>> {

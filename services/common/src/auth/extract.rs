@@ -6,38 +6,52 @@ use std::sync::Arc;
 use axum::extract::{FromRef, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use shared_types::{Claims, Role};
+use shared_types::{Claims, Role, Secret};
 
 use super::verifier::{TokenError, TokenVerifier};
 use crate::ApiError;
 
-/// Any caller with a valid token.
-#[derive(Debug, Clone)]
-pub struct CurrentUser(pub Claims);
-
 /// A caller holding the `student` role.
 #[derive(Debug, Clone)]
-pub struct Student(pub Claims);
+pub struct Student(pub Caller);
 
 /// A caller holding the `teacher` role.
 #[derive(Debug, Clone)]
-pub struct Teacher(pub Claims);
+pub struct Teacher(pub Caller);
 
 /// A caller holding the `admin` role.
 #[derive(Debug, Clone)]
-pub struct Admin(pub Claims);
+pub struct Admin(pub Caller);
 
-/// The caller's raw bearer token, for forwarding to another service on the
-/// caller's behalf. It proves nothing by itself: take it beside a verifying
-/// extractor (`CurrentUser`, `Teacher`, ...).
+/// Any caller with a valid token: who they are, and the token itself, to
+/// forward to another service on their behalf (which then applies its own
+/// rules to the same person). The role extractors above hold one.
 #[derive(Debug, Clone)]
-pub struct BearerToken(pub String);
+pub struct Caller {
+    pub claims: Claims,
+    pub token: Secret,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
+impl Caller {
+    pub fn has_role(&self, role: Role) -> bool {
+        self.claims.has_role(role)
+    }
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Arc<TokenVerifier>: FromRef<S>,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        bearer_token(parts).map(|t| BearerToken(t.to_owned()))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let token = bearer_token(parts)?;
+        let claims = verified(token, &Arc::<TokenVerifier>::from_ref(state))?;
+        Ok(Caller {
+            claims,
+            token: token.into(),
+        })
     }
 }
 
@@ -60,37 +74,28 @@ fn bearer_token(parts: &Parts) -> Result<&str, ApiError> {
     Ok(token.trim())
 }
 
-impl<S> FromRequestParts<S> for CurrentUser
-where
-    S: Send + Sync,
-    Arc<TokenVerifier>: FromRef<S>,
-{
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let token = bearer_token(parts)?;
-        let verifier = Arc::<TokenVerifier>::from_ref(state);
-        verifier.verify(token).map(CurrentUser).map_err(|err| {
-            tracing::debug!(%err, "token refused");
-            match err {
-                TokenError::Expired => ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "token_expired",
-                    "Your session has expired; sign in again.",
-                ),
-                TokenError::Revoked => ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "session_ended",
-                    "This session was ended (signed out, password changed or account disabled); sign in again.",
-                ),
-                _ => ApiError::new(
-                    axum::http::StatusCode::UNAUTHORIZED,
-                    "invalid_token",
-                    "The token is not valid; sign in again.",
-                ),
-            }
-        })
-    }
+/// The token's claims, or the 401 that says why not.
+fn verified(token: &str, verifier: &TokenVerifier) -> Result<Claims, ApiError> {
+    verifier.verify(token).map_err(|err| {
+        tracing::debug!(%err, "token refused");
+        match err {
+            TokenError::Expired => ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "token_expired",
+                "Your session has expired; sign in again.",
+            ),
+            TokenError::Revoked => ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "session_ended",
+                "This session was ended (signed out, password changed or account disabled); sign in again.",
+            ),
+            _ => ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_token",
+                "The token is not valid; sign in again.",
+            ),
+        }
+    })
 }
 
 macro_rules! role_extractor {
@@ -103,9 +108,9 @@ macro_rules! role_extractor {
             type Rejection = ApiError;
 
             async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-                let CurrentUser(claims) = CurrentUser::from_request_parts(parts, state).await?;
-                if claims.has_role($role) {
-                    Ok($name(claims))
+                let caller = Caller::from_request_parts(parts, state).await?;
+                if caller.has_role($role) {
+                    Ok($name(caller))
                 } else {
                     Err(ApiError::forbidden(concat!("Only ", $who, " may do this.")))
                 }

@@ -9,7 +9,7 @@ mod revocations;
 mod signer;
 mod verifier;
 
-pub use extract::{Admin, BearerToken, CurrentUser, Student, Teacher};
+pub use extract::{Admin, Caller, Student, Teacher};
 pub use keys::{generate_key_pair, key_id, load_public_keys, public_key_of, Jwk, JwkSet, KeyPair, PublicKey};
 pub use revocation_feed::spawn_revocation_feed;
 pub use revocations::Revocations;

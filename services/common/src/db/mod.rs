@@ -98,7 +98,11 @@ where
             Some(permits) => Some(permits.acquire_owned().await),
             None => None,
         };
+        // The request's span goes with the work, so a database error logged
+        // on the blocking thread still names its request.
+        let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
+            let _entered = span.enter();
             let mut tracked = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
             let outcome = work(&mut tracked.conn);
             if outcome.is_err() {

@@ -2,7 +2,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use service_common::auth::{Admin, CurrentUser};
+use service_common::auth::{Admin, Caller};
 use service_common::conditional::unchanged_for;
 use service_common::extract::{Json, Path};
 use shared_types::courses::{Course, CreateCourseRequest, SEATS_AS_OF_HEADER};
@@ -22,7 +22,7 @@ use crate::store;
 /// read: an open tab asks `GET /courses/seats` for what changed since.
 /// While the database is away, the last catalogue this replica read is
 /// served (its `X-Seats-As-Of` says how old it is).
-pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request: HeaderMap) -> Result<Response> {
+pub async fn list_courses(State(state): State<AppState>, _: Caller, request: HeaderMap) -> Result<Response> {
     let loaded = state
         .catalogue
         .get_or_load(|| async {
@@ -60,14 +60,14 @@ pub async fn list_courses(State(state): State<AppState>, _: CurrentUser, request
 }
 
 /// `GET /courses/{id}`.
-pub async fn get_course(State(state): State<AppState>, _: CurrentUser, Path(id): Path<Uuid>) -> Result<Json<Course>> {
+pub async fn get_course(State(state): State<AppState>, _: Caller, Path(id): Path<Uuid>) -> Result<Json<Course>> {
     Ok(Json(store::find_course(&state.db, id).await?.to_course()))
 }
 
 /// `POST /courses` (admin).
 pub async fn create_course(
     State(state): State<AppState>,
-    Admin(admin): Admin,
+    Admin(Caller { claims: admin, .. }): Admin,
     Json(request): Json<CreateCourseRequest>,
 ) -> Result<(StatusCode, Json<Course>)> {
     let course = NewCourse::parse(&request)?;

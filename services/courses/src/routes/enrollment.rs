@@ -2,7 +2,7 @@ use std::time::Instant;
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use service_common::auth::Student;
+use service_common::auth::{Caller, Student};
 use service_common::extract::{Json, Path};
 use shared_types::courses::{Enrollment, MyEnrollment};
 use uuid::Uuid;
@@ -18,7 +18,7 @@ use crate::store;
 /// (see `full_courses`).
 pub async fn enroll(
     State(state): State<AppState>,
-    Student(claims): Student,
+    Student(Caller { claims, .. }): Student,
     Path(course_id): Path<Uuid>,
 ) -> Result<(StatusCode, Json<Enrollment>)> {
     let student = EnrollingStudent {
@@ -52,7 +52,7 @@ pub async fn enroll(
 /// `DELETE /courses/{id}/enrollment` (student): gives the seat back.
 pub async fn drop_course(
     State(state): State<AppState>,
-    Student(claims): Student,
+    Student(Caller { claims, .. }): Student,
     Path(course_id): Path<Uuid>,
 ) -> Result<StatusCode> {
     store::drop_enrollment(&state.db, course_id, claims.sub).await?;
@@ -64,7 +64,7 @@ pub async fn drop_course(
 /// `GET /enrollments/me` (student): the student's courses.
 pub async fn my_enrollments(
     State(state): State<AppState>,
-    Student(claims): Student,
+    Student(Caller { claims, .. }): Student,
 ) -> Result<Json<Vec<MyEnrollment>>> {
     let rows = store::enrollments_of(&state.db, claims.sub).await?;
     Ok(Json(

@@ -3,13 +3,13 @@ use std::collections::HashMap;
 use axum::extract::State;
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
-use service_common::auth::{BearerToken, CurrentUser, Teacher};
+use service_common::auth::{Caller, Teacher};
 use service_common::extract::{Json, Path};
 use shared_types::grades::{GradeRecord, SetGradeRequest, StudentGrade, ROSTER_COMPLETE_HEADER};
-use shared_types::{Grade, Role};
+use shared_types::Grade;
 use uuid::Uuid;
 
-use super::access::{author_of, roster_for_reader, taught_course};
+use crate::access::{self, Reader};
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store::{self, GradeWrite};
@@ -24,16 +24,11 @@ use crate::store::{self, GradeWrite};
 /// grades of a course not recorded as theirs.
 pub async fn course_grades(
     State(state): State<AppState>,
-    CurrentUser(claims): CurrentUser,
-    BearerToken(token): BearerToken,
+    caller: Caller,
     Path(course_id): Path<Uuid>,
 ) -> Result<Response> {
-    let is_admin = claims.has_role(Role::Admin);
-    if !(claims.has_role(Role::Teacher) || is_admin) {
-        return Err(Error::NotTheTeacher);
-    }
-    match roster_for_reader(&state, &claims, &token, course_id).await {
-        Ok(roster) => {
+    match access::reader_of(&state, &caller, course_id).await? {
+        Reader::Confirmed { roster } => {
             let held = store::grades_of_course(&state.db, course_id, None).await?;
             let grades: HashMap<&str, Grade> = held.iter().map(|g| (g.student_id.as_str(), g.grade())).collect();
             let list: Vec<StudentGrade> = roster
@@ -46,9 +41,8 @@ pub async fn course_grades(
                 .collect();
             Ok(with_completeness(list, true))
         }
-        Err(Error::CoursesUnavailable(detail)) => {
-            let teacher_filter = (!is_admin).then_some(claims.sub);
-            let held = store::grades_of_course(&state.db, course_id, teacher_filter).await?;
+        Reader::Unconfirmed { detail, given_by } => {
+            let held = store::grades_of_course(&state.db, course_id, given_by).await?;
             if held.is_empty() {
                 return Err(Error::CoursesUnavailable(detail));
             }
@@ -62,7 +56,6 @@ pub async fn course_grades(
                 .collect();
             Ok(with_completeness(list, false))
         }
-        Err(other) => Err(other),
     }
 }
 
@@ -79,8 +72,7 @@ fn with_completeness(list: Vec<StudentGrade>, complete: bool) -> Response {
 /// teacher): sets one grade.
 pub async fn set_grade(
     State(state): State<AppState>,
-    Teacher(claims): Teacher,
-    BearerToken(token): BearerToken,
+    Teacher(caller): Teacher,
     Path((course_id, student_id)): Path<(Uuid, Uuid)>,
     Json(request): Json<SetGradeRequest>,
 ) -> Result<Json<GradeRecord>> {
@@ -89,10 +81,10 @@ pub async fn set_grade(
     let grade = Grade::from_json(&request.grade)?;
     // Course-service keeps a teacher off their own roster; this holds even
     // for an enrollment older than that rule.
-    if student_id == claims.sub {
+    if student_id == caller.claims.sub {
         return Err(Error::OwnGrade);
     }
-    let course = taught_course(&state, &claims, &token, course_id).await?;
+    let course = access::teacher_of(&state, &caller, course_id).await?;
     let entry = course
         .roster
         .iter()
@@ -103,8 +95,8 @@ pub async fn set_grade(
         student_name: entry.name.clone(),
         grade,
     };
-    let rows = store::write_grades(&state.db, &course.info, &[write], &author_of(&claims)).await?;
+    let rows = store::write_grades(&state.db, &course.info, &[write], &access::author_of(&caller)).await?;
     let row = rows.first().ok_or(Error::StudentNotEnrolled)?;
-    tracing::info!(teacher = %claims.sub, course = %course_id, student = %student_id, grade = %grade, "grade set");
+    tracing::info!(teacher = %caller.claims.sub, course = %course_id, student = %student_id, grade = %grade, "grade set");
     Ok(Json(row.to_record()))
 }

@@ -1,6 +1,5 @@
 //! The routes of grade-service, one file per resource.
 
-mod access;
 mod course_grades;
 mod history;
 mod mine;

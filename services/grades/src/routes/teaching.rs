@@ -1,5 +1,5 @@
 use axum::extract::State;
-use service_common::auth::Teacher;
+use service_common::auth::{Caller, Teacher};
 use service_common::extract::Json;
 use shared_types::grades::GradeRecord;
 
@@ -11,7 +11,7 @@ use crate::store;
 /// courses, as recorded with each grade (no call to course-service).
 pub async fn teaching_grades(
     State(state): State<AppState>,
-    Teacher(claims): Teacher,
+    Teacher(Caller { claims, .. }): Teacher,
 ) -> Result<Json<Vec<GradeRecord>>> {
     let rows = store::grades_of_teacher(&state.db, claims.sub).await?;
     Ok(Json(rows.iter().map(|r| r.to_record()).collect()))

@@ -1,12 +1,12 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
-use service_common::auth::{BearerToken, Teacher};
+use service_common::auth::Teacher;
 use service_common::extract::{Json, Path};
 use shared_types::grades::UploadReport;
 use uuid::Uuid;
 
-use super::access::{author_of, taught_course};
+use crate::access;
 use crate::error::{Error, Result};
 use crate::state::AppState;
 use crate::store;
@@ -17,8 +17,7 @@ use crate::upload::{check_rows, parse_csv, parse_json};
 /// nothing is written and the 422 answer reports each row.
 pub async fn upload_grades(
     State(state): State<AppState>,
-    Teacher(claims): Teacher,
-    BearerToken(token): BearerToken,
+    Teacher(caller): Teacher,
     Path(course_id): Path<Uuid>,
     headers: HeaderMap,
     body: Bytes,
@@ -35,12 +34,12 @@ pub async fn upload_grades(
     } else {
         return Err(Error::UnsupportedMediaType);
     };
-    let course = taught_course(&state, &claims, &token, course_id).await?;
+    let course = access::teacher_of(&state, &caller, course_id).await?;
     let (writes, report) = check_rows(&rows, &course.roster)?;
-    if writes.iter().any(|w| w.student_id == claims.sub) {
+    if writes.iter().any(|w| w.student_id == caller.claims.sub) {
         return Err(Error::OwnGrade);
     }
-    store::write_grades(&state.db, &course.info, &writes, &author_of(&claims)).await?;
-    tracing::info!(teacher = %claims.sub, course = %course_id, rows = writes.len(), "grades uploaded");
+    store::write_grades(&state.db, &course.info, &writes, &access::author_of(&caller)).await?;
+    tracing::info!(teacher = %caller.claims.sub, course = %course_id, rows = writes.len(), "grades uploaded");
     Ok(Json(report))
 }
