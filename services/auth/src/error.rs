@@ -1,7 +1,6 @@
 //! The errors of auth-service, mapped once to the JSON error body.
 
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use service_common::db::DbError;
 use service_common::ApiError;
 use shared_types::ValueError;
@@ -36,6 +35,15 @@ pub enum Error {
     Db(#[from] DbError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+impl service_common::db::HoldsDbError for Error {
+    fn db_error(&self) -> Option<&DbError> {
+        match self {
+            Error::Db(db) => Some(db),
+            _ => None,
+        }
+    }
 }
 
 impl From<diesel::result::Error> for Error {
@@ -99,10 +107,6 @@ impl From<Error> for ApiError {
     }
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        ApiError::from(self).into_response()
-    }
-}
+service_common::answer_errors_as_json!(Error);
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
-use service_common::db::Database;
+use service_common::db::{Database, DuplicateMeans};
 use service_common::{db_run, db_write};
 use shared_types::{Email, Role};
 use uuid::Uuid;
@@ -75,10 +75,7 @@ pub async fn insert(db: &Database, user: NewUser) -> Result<UserRow> {
         .values(&row)
         .execute(conn)
         .map_err(Error::from))
-    .map_err(|e| match e {
-        Error::Db(db) if db.is_unique_violation() => Error::EmailTaken,
-        other => other,
-    })?;
+    .duplicate_means(Error::EmailTaken)?;
     Ok(stored)
 }
 

@@ -107,3 +107,17 @@ impl std::fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// Answers a service's own error type with the JSON error body, through its
+/// one `From<Error> for ApiError` mapping:
+/// `service_common::answer_errors_as_json!(Error);`
+#[macro_export]
+macro_rules! answer_errors_as_json {
+    ($error:ty) => {
+        impl ::axum::response::IntoResponse for $error {
+            fn into_response(self) -> ::axum::response::Response {
+                ::axum::response::IntoResponse::into_response($crate::ApiError::from(self))
+            }
+        }
+    };
+}

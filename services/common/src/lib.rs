@@ -1,6 +1,7 @@
 //! The shared server library: everything two services would otherwise write
 //! twice. A service adds only its own routes and tables.
 
+pub mod assembly;
 pub mod auth;
 pub mod conditional;
 pub mod config;

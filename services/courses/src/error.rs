@@ -1,6 +1,5 @@
 //! The errors of course-service, mapped once to the JSON error body.
 
-use axum::response::{IntoResponse, Response};
 use service_common::db::DbError;
 use service_common::ApiError;
 use shared_types::ValueError;
@@ -29,6 +28,15 @@ pub enum Error {
     Db(#[from] DbError),
     #[error("serializing an answer: {0}")]
     Serialize(#[from] serde_json::Error),
+}
+
+impl service_common::db::HoldsDbError for Error {
+    fn db_error(&self) -> Option<&DbError> {
+        match self {
+            Error::Db(db) => Some(db),
+            _ => None,
+        }
+    }
 }
 
 impl From<diesel::result::Error> for Error {
@@ -64,10 +72,6 @@ impl From<Error> for ApiError {
     }
 }
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        ApiError::from(self).into_response()
-    }
-}
+service_common::answer_errors_as_json!(Error);
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -20,6 +20,7 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Text, Timestamp, Untyped};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
+use service_common::db::DuplicateMeans;
 
 use crate::error::{Error, Result};
 use crate::models::EnrollmentRow;
@@ -127,10 +128,10 @@ pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
         row,
         stamped_at: chrono::Utc::now().naive_utc(),
     };
-    let Outcome { outcome } = statement.get_result(conn).map_err(|e| match Error::from(e) {
-        Error::Db(db) if db.is_unique_violation() => Error::AlreadyEnrolled,
-        other => other,
-    })?;
+    let Outcome { outcome } = statement
+        .get_result(conn)
+        .map_err(Error::from)
+        .duplicate_means(Error::AlreadyEnrolled)?;
     match outcome.as_str() {
         "taken" => Ok(()),
         "not_found" => Err(Error::CourseNotFound),

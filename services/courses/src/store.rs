@@ -16,7 +16,7 @@
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use service_common::db::{self, Database};
+use service_common::db::{self, Database, DuplicateMeans};
 use service_common::{db_run, db_write};
 use shared_types::courses::SeatCount;
 use uuid::Uuid;
@@ -103,10 +103,7 @@ pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow
         .values(&row)
         .execute(conn)
         .map_err(Error::from))
-    .map_err(|e| match e {
-        Error::Db(db) if db.is_unique_violation() => Error::CodeTaken,
-        other => other,
-    })?;
+    .duplicate_means(Error::CodeTaken)?;
     Ok(stored)
 }
 
@@ -170,10 +167,8 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
         diesel::insert_into(enrollments::table)
             .values(&row)
             .execute(conn)
-            .map_err(|e| match Error::from(e) {
-                Error::Db(db) if db.is_unique_violation() => Error::AlreadyEnrolled,
-                other => other,
-            })
+            .map_err(Error::from)
+            .duplicate_means(Error::AlreadyEnrolled)
     })?;
     Ok(stored)
 }

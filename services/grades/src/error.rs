@@ -38,6 +38,15 @@ pub enum Error {
     Db(#[from] DbError),
 }
 
+impl service_common::db::HoldsDbError for Error {
+    fn db_error(&self) -> Option<&DbError> {
+        match self {
+            Error::Db(db) => Some(db),
+            _ => None,
+        }
+    }
+}
+
 impl From<diesel::result::Error> for Error {
     fn from(err: diesel::result::Error) -> Self {
         Error::Db(DbError::Query(err))

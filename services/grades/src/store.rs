@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use diesel::prelude::*;
-use service_common::db::Database;
+use service_common::db::{Database, DuplicateMeans};
 use service_common::{db_run, db_write};
 use shared_types::Grade;
 use uuid::Uuid;
@@ -169,13 +169,15 @@ pub async fn write_grades(
                 diesel::insert_into(grades::table)
                     .values(chunk)
                     .execute(conn)
-                    .map_err(conflict_on_duplicate)?;
+                    .map_err(Error::from)
+                    .duplicate_means(Error::WriteConflict)?;
             }
             for chunk in plan.changes.chunks(INSERT_CHUNK) {
                 diesel::insert_into(grade_changes::table)
                     .values(chunk)
                     .execute(conn)
-                    .map_err(conflict_on_duplicate)?;
+                    .map_err(Error::from)
+                    .duplicate_means(Error::WriteConflict)?;
             }
             Ok(plan.result)
         });
@@ -185,13 +187,6 @@ pub async fn write_grades(
             }
             other => return other,
         }
-    }
-}
-
-fn conflict_on_duplicate(err: diesel::result::Error) -> Error {
-    match Error::from(err) {
-        Error::Db(db) if db.is_unique_violation() => Error::WriteConflict,
-        other => other,
     }
 }
 

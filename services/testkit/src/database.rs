@@ -11,8 +11,9 @@ pub enum Backend {
     Postgres,
 }
 
-/// The PostgreSQL server tests create their databases on.
-fn postgres_base() -> String {
+/// The PostgreSQL server tests create their databases on: the one
+/// variable, `TEST_POSTGRES_URL`, for every service's tests.
+pub fn postgres_base() -> String {
     std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
 }
 

@@ -6,7 +6,7 @@ mod database;
 mod keys;
 mod running;
 
-pub use database::{postgres_available, Backend, TestDb};
+pub use database::{postgres_available, postgres_base, Backend, TestDb};
 pub use keys::TestKeys;
 pub use running::{ClosedPort, RunningService};
 

@@ -13,6 +13,28 @@ pub enum DbError {
     Query(#[from] DieselError),
 }
 
+/// A service's error type, one of whose variants is a [`DbError`].
+pub trait HoldsDbError: Sized {
+    fn db_error(&self) -> Option<&DbError>;
+}
+
+/// Says what a duplicate means in the domain ("that email is taken"),
+/// once, instead of a match on the database error at each insert.
+pub trait DuplicateMeans<T, E> {
+    /// `duplicate` in place of a unique-constraint violation; any other
+    /// error is kept.
+    fn duplicate_means(self, duplicate: E) -> Result<T, E>;
+}
+
+impl<T, E: HoldsDbError> DuplicateMeans<T, E> for Result<T, E> {
+    fn duplicate_means(self, duplicate: E) -> Result<T, E> {
+        self.map_err(|err| match err.db_error() {
+            Some(db) if db.is_unique_violation() => duplicate,
+            _ => err,
+        })
+    }
+}
+
 impl DbError {
     /// Whether this is a violation of a unique constraint (a duplicate).
     pub fn is_unique_violation(&self) -> bool {

@@ -13,7 +13,7 @@ mod pool;
 mod url;
 
 pub use connect::{connect, sqlite_file, Backend, Database, DbOptions};
-pub use error::DbError;
+pub use error::{DbError, DuplicateMeans, HoldsDbError};
 pub use pool::{DbPool, Tracked, TrackedManager};
 pub use url::redacted;
 

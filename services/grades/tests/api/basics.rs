@@ -1,12 +1,10 @@
 //! grade-service against SQLite and PostgreSQL, talking to a real
 //! course-service: every status of its routes.
 
-mod support;
-
+use crate::support::TestGrades;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo;
-use support::TestGrades;
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 use uuid::Uuid;

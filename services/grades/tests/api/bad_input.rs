@@ -1,12 +1,10 @@
 //! Bad grade uploads: each gets a client error with the JSON error body,
 //! never a 500, and nothing of it is written.
 
-mod support;
-
+use crate::support::TestGrades;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use service_common::demo;
-use support::TestGrades;
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 use uuid::Uuid;

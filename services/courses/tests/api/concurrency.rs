@@ -1,13 +1,11 @@
 //! Capacity and the one-enrollment rule hold under concurrency, on SQLite
 //! and on PostgreSQL.
 
-mod support;
-
+use crate::support::TestCourses;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo;
 use shared_types::Role;
-use support::TestCourses;
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 use uuid::Uuid;

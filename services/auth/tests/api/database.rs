@@ -2,12 +2,10 @@
 //! 503 (never 500) and counted against nobody, normal again without a
 //! restart; several hosts in one URL; replicas migrating one database.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::TestAuth;
 use reqwest::StatusCode;
-use support::TestAuth;
 use testkit::status_and_body;
 use testkit::Backend;
 
@@ -55,7 +53,7 @@ async fn sign_in_survives_a_database_outage_without_counting_it() {
 
 /// The PostgreSQL server of the tests, as `host:port`, and its user part.
 fn pg_server() -> (String, String) {
-    let base = std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let base = testkit::postgres_base();
     let rest = base
         .trim_start_matches("postgresql://")
         .trim_start_matches("postgres://");

@@ -2,15 +2,13 @@
 //! the client accepts, tagged, and a 304 with no body for a client whose
 //! copy is current.
 
-mod support;
-
 use std::io::Read;
 
+use crate::support::TestCourses;
 use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, ETAG, IF_NONE_MATCH};
 use reqwest::{Method, StatusCode};
 use service_common::demo;
 use shared_types::Role;
-use support::TestCourses;
 use testkit::Backend;
 
 testkit::on_both_backends!(

@@ -1,13 +1,11 @@
 //! Bad bodies sent to `POST /courses` by an admin: each gets a client error
 //! with the JSON error body, never a 500, and no course is created.
 
-mod support;
-
+use crate::support::TestCourses;
 use reqwest::{Response, StatusCode};
 use serde_json::json;
 use service_common::demo;
 use shared_types::Role;
-use support::TestCourses;
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 

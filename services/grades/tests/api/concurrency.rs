@@ -7,14 +7,12 @@
 //! answered 409 `write_conflict`, which is allowed here, and then wrote
 //! nothing.
 
-mod support;
-
 use std::collections::HashMap;
 
+use crate::support::TestGrades;
 use reqwest::StatusCode;
 use serde_json::json;
 use service_common::demo;
-use support::TestGrades;
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 use uuid::Uuid;

@@ -2,13 +2,11 @@
 //! address is served, an attacker cannot lock a student out, guessing stays
 //! bounded, and a failure of ours is never counted against a user.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::TestAuth;
 use reqwest::{Response, StatusCode};
 use serde_json::json;
-use support::TestAuth;
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 

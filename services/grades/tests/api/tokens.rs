@@ -1,14 +1,12 @@
 //! Tokens as course-service and grade-service verify them: through a
 //! rotation of auth-service's signing key, and past their expiry.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{start_courses, start_grades, TestGrades};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo::{self, DemoUser};
-use support::{start_courses, start_grades, TestGrades};
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend, TestKeys};
 

@@ -1,14 +1,12 @@
 //! grade-service while course-service is stopped or hung, and failing
 //! over between several course-service addresses.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::{spawn_courses, spawn_grades, start_courses, TestGrades};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo;
-use support::{spawn_courses, spawn_grades, start_courses, TestGrades};
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend, ClosedPort, TestKeys};
 

@@ -1,13 +1,11 @@
 //! auth-service against SQLite and PostgreSQL: every status of its routes.
 
-mod support;
-
+use crate::support::TestAuth;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use shared_types::Role;
-use support::TestAuth;
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend, TestKeys};
 

@@ -2,14 +2,12 @@
 //! signing out (here and everywhere), an admin's reset and disabling, and
 //! the list of ended sessions every verifier pulls.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::TestAuth;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use service_common::demo;
-use support::TestAuth;
 use testkit::status_and_body;
 use testkit::Backend;
 

@@ -1,14 +1,12 @@
 //! `GET /courses/seats`: the seat counts that changed since a moment the
 //! client holds, from any replica.
 
-mod support;
-
+use crate::support::TestCourses;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 use service_common::demo;
 use shared_types::courses::SeatChanges;
 use shared_types::Role;
-use support::TestCourses;
 use testkit::{status_and_body, Backend, RunningService};
 use uuid::Uuid;
 

@@ -1,5 +1,3 @@
-#![allow(dead_code)] // Each test file uses its own part of the support code.
-
 //! Starts the real course-service on port 0 with a temporary database.
 
 use clap::Parser;

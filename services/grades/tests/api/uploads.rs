@@ -1,11 +1,9 @@
 //! Bulk uploads: all or nothing, with a report per row.
 
-mod support;
-
+use crate::support::TestGrades;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo;
-use support::TestGrades;
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 use uuid::Uuid;

@@ -3,12 +3,10 @@
 //! request are disconnected, and past the connection cap a client is told
 //! 503, not left hanging.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::TestCourses;
 use reqwest::StatusCode;
-use support::TestCourses;
 use testkit::status_and_body;
 use testkit::Backend;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

@@ -1,12 +1,10 @@
 //! course-service against SQLite and PostgreSQL: every status of its routes.
 
-mod support;
-
+use crate::support::TestCourses;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use service_common::demo;
 use shared_types::Role;
-use support::TestCourses;
 use testkit::status_and_body;
 use testkit::{on_both_backends, Backend};
 use uuid::Uuid;

@@ -1,14 +1,12 @@
 //! A session ended at auth is refused by the other services, which check
 //! tokens locally: within 10 s, and still while auth is down.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
+use crate::support::TestAuth;
 use clap::Parser;
 use reqwest::StatusCode;
 use service_common::demo;
-use support::TestAuth;
 use testkit::{Backend, RunningService, TestDb};
 
 testkit::on_both_backends!(a_session_ended_at_auth_is_refused_by_course_service_within_10_s_and_while_auth_is_down);

@@ -1,5 +1,3 @@
-#![allow(dead_code)] // Each test file uses its own part of the support code.
-
 //! Starts the real grade-service on port 0, talking to a real
 //! course-service, each with its own temporary database.
 

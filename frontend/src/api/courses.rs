@@ -1,0 +1,65 @@
+//! course-service: the catalogue, seats, enrollments, teaching.
+
+use shared_types::courses::{Course, CreateCourseRequest, Enrollment, MyEnrollment, SeatChanges, SEATS_AS_OF_HEADER};
+use uuid::Uuid;
+
+use gloo_net::http::Method;
+
+use super::client::Body;
+use super::{Api, ApiError};
+use crate::service::Service;
+
+impl Api {
+    /// The catalogue, and when its seat counts were read (the service's
+    /// clock, milliseconds), where seat updates start from.
+    pub async fn catalogue(&self) -> Result<(Vec<Course>, Option<i64>), ApiError> {
+        let reply = self
+            .authorized(Service::Courses, Method::GET, "/courses", Body::Empty)
+            .await?;
+        let as_of = reply
+            .headers
+            .get(SEATS_AS_OF_HEADER)
+            .and_then(|v| v.trim().parse().ok());
+        Ok((self.courses.decode(&reply)?, as_of))
+    }
+
+    /// The seat counts that changed since `since` (an earlier `as_of`).
+    /// Sent without the token: a simple request, with no CORS preflight
+    /// before each poll.
+    pub async fn seat_changes(&self, since: i64) -> Result<SeatChanges, ApiError> {
+        let path = format!("/courses/seats?since={since}");
+        let reply = self.courses.send(Method::GET, &path, None, &Body::Empty).await?;
+        if !reply.is_success() {
+            return Err(reply.into_error(Service::Courses));
+        }
+        self.courses.decode(&reply)
+    }
+
+    pub async fn create_course(&self, request: &CreateCourseRequest) -> Result<Course, ApiError> {
+        self.send_json(Service::Courses, Method::POST, "/courses", request)
+            .await
+    }
+
+    pub async fn enroll(&self, course_id: Uuid) -> Result<Enrollment, ApiError> {
+        let path = format!("/courses/{course_id}/enrollment");
+        let reply = self
+            .authorized(Service::Courses, Method::POST, &path, Body::Empty)
+            .await?;
+        self.courses.decode(&reply)
+    }
+
+    pub async fn drop_course(&self, course_id: Uuid) -> Result<(), ApiError> {
+        let path = format!("/courses/{course_id}/enrollment");
+        self.authorized(Service::Courses, Method::DELETE, &path, Body::Empty)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn my_enrollments(&self) -> Result<Vec<MyEnrollment>, ApiError> {
+        self.get_json(Service::Courses, "/enrollments/me").await
+    }
+
+    pub async fn teaching(&self) -> Result<Vec<Course>, ApiError> {
+        self.get_json(Service::Courses, "/teaching").await
+    }
+}

@@ -1,0 +1,10 @@
+//! auth-service's tests, one binary: the real service on port 0 with a
+//! temporary database (SQLite, and PostgreSQL when it is reachable), over
+//! HTTP.
+
+mod accounts;
+mod basics;
+mod database;
+mod ended_sessions_everywhere;
+mod signin;
+mod support;

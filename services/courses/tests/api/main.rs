@@ -1,0 +1,11 @@
+//! course-service's tests, one binary: the real service on port 0 with a
+//! temporary database (SQLite, and PostgreSQL when it is reachable), over
+//! HTTP.
+
+mod bad_input;
+mod basics;
+mod concurrency;
+mod connections;
+mod seats;
+mod support;
+mod transfer;

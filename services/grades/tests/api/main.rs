@@ -1,0 +1,11 @@
+//! grade-service's tests, one binary: the real service on port 0 with a
+//! temporary database (SQLite, and PostgreSQL when it is reachable), over
+//! HTTP.
+
+mod bad_input;
+mod basics;
+mod concurrency;
+mod outages;
+mod support;
+mod tokens;
+mod uploads;
