@@ -6,6 +6,7 @@
 //! duplicated, and no answer may have been a 500.
 
 use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -123,6 +124,14 @@ pub async fn durability(cluster: &mut Cluster, backend: &str, sabotage: Sabotage
     )
     .await?;
 
+    // The self-test's lost disk cache takes the database back to here, at
+    // rest: every enrollment of the run is then lost, whenever SQLite last
+    // copied its log into the file.
+    let at_rest = match sabotage {
+        Sabotage::LoseWal => cluster.sqlite_file(COURSES).map(|file| DiskImage::of(&file)),
+        _ => None,
+    };
+
     let log = Arc::new(Log::default());
     let stop = Arc::new(AtomicBool::new(false));
     // Bounded, so that enrollments wait for grading to keep up: both
@@ -211,8 +220,8 @@ pub async fn durability(cluster: &mut Cluster, backend: &str, sabotage: Sabotage
             let now = acknowledged(node);
             let in_flight = log.in_flight.load(Ordering::SeqCst);
             cluster.node_mut(node).kill9();
-            if sabotage == Sabotage::LoseWal && *node == COURSES {
-                lose_the_wal(cluster, COURSES);
+            if let (Some(image), COURSES) = (&at_rest, *node) {
+                image.restore();
             }
             kills.push(Kill {
                 node,
@@ -277,14 +286,39 @@ pub async fn durability(cluster: &mut Cluster, backend: &str, sabotage: Sabotage
     Ok(rows)
 }
 
-/// The self-test's lost disk cache: what SQLite had acknowledged but not
-/// yet copied into the database file is gone.
-fn lose_the_wal(cluster: &Cluster, service: &str) {
-    if let Some(file) = cluster.sqlite_file(service) {
-        for suffix in ["-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+/// The self-test's lost disk cache: a database's files as they were at one
+/// moment, put back after a kill. Throwing the write-ahead log away alone
+/// lost nothing when SQLite had just copied it into the file (one run in
+/// many: "0 of 329 lost").
+struct DiskImage {
+    file: PathBuf,
+    database: Vec<u8>,
+    log: Option<Vec<u8>>,
+}
+
+impl DiskImage {
+    /// Taken while nothing is written, so the file and its log agree.
+    fn of(file: &Path) -> Self {
+        Self {
+            file: file.to_owned(),
+            database: std::fs::read(file).unwrap_or_default(),
+            log: std::fs::read(wal_of(file)).ok(),
         }
     }
+
+    fn restore(&self) {
+        let _ = std::fs::write(&self.file, &self.database);
+        let _ = match &self.log {
+            Some(log) => std::fs::write(wal_of(&self.file), log),
+            None => std::fs::remove_file(wal_of(&self.file)),
+        };
+        // The shared-memory index is rebuilt from the log at the next open.
+        let _ = std::fs::remove_file(format!("{}-shm", self.file.display()));
+    }
+}
+
+fn wal_of(file: &Path) -> PathBuf {
+    PathBuf::from(format!("{}-wal", file.display()))
 }
 
 #[allow(clippy::too_many_arguments)]

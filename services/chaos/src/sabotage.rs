@@ -23,8 +23,9 @@ pub enum Sabotage {
     /// Once healed, a node keeps stalling (stopped half of every 200 ms)
     /// while the latency after the heal is measured.
     SlowerAfterHeal(&'static str),
-    /// SQLite's write-ahead log thrown away at each kill of course-service:
-    /// a disk that loses writes it had acknowledged.
+    /// course-service's SQLite files put back, at each kill, as they were
+    /// before the run's writes: a disk that loses writes it had
+    /// acknowledged.
     LoseWal,
 }
 

@@ -10,8 +10,8 @@
 //! refuse a seat that has just been freed. A seat freed through this
 //! replica clears the hint at once (and a refusal that began before that
 //! drop does not set it again); a seat freed through another replica is
-//! seen when the hint expires, [`TRUSTED_FOR`] after the database last said
-//! the course was full. So a freed seat is never lost, and is refused as
+//! seen when the hint expires, [`TRUSTED_FOR`] after the last request the
+//! database refused as full was sent. So a freed seat is never lost, and is refused as
 //! full for at most that long: shorter than the catalogue's own staleness.
 //!
 //! A student who already holds a seat in a full course and asks again is
@@ -62,18 +62,21 @@ impl FullCourses {
     }
 
     /// The database refused a seat as full to a request that `asked_at`;
-    /// ignored when a seat was freed through this replica since.
+    /// ignored when a seat was freed through this replica since. The hint
+    /// is trusted from `asked_at` (the database's answer is at least that
+    /// recent), and a slow answer never pushes a newer one's time back.
     pub fn found_full(&self, course: Uuid, asked_at: Instant) {
         let mut seen = self.seen();
-        if let Some(Seen::Freed(freed_at)) = seen.get(&course) {
-            if *freed_at >= asked_at {
-                return;
-            }
+        match seen.get(&course) {
+            Some(Seen::Freed(freed_at)) if *freed_at >= asked_at => return,
+            Some(Seen::Full(since)) if *since >= asked_at => return,
+            _ => {}
         }
-        seen.insert(course, Seen::Full(Instant::now()));
+        seen.insert(course, Seen::Full(asked_at));
     }
 
-    /// A seat of the course was given back through this replica.
+    /// A seat of the course may have been given back through this replica
+    /// (a drop that answered an error may still have committed).
     pub fn seat_freed(&self, course: Uuid) {
         self.seen().insert(course, Seen::Freed(Instant::now()));
     }
@@ -98,6 +101,17 @@ mod tests {
         assert!(hint.is_full(course));
         assert!(!hint.is_full(Uuid::new_v4()));
         std::thread::sleep(Duration::from_millis(60));
+        assert!(!hint.is_full(course));
+    }
+
+    #[test]
+    fn the_hint_is_trusted_from_when_the_database_was_asked() {
+        let hint = FullCourses::new(Duration::from_millis(50));
+        let course = Uuid::new_v4();
+        let asked_at = Instant::now();
+        // An answer that took longer than the hint is trusted for.
+        std::thread::sleep(Duration::from_millis(60));
+        hint.found_full(course, asked_at);
         assert!(!hint.is_full(course));
     }
 

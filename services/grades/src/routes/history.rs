@@ -27,7 +27,7 @@ pub async fn course_history(
     Path(course_id): Path<Uuid>,
     Query(query): Query<HistoryQuery>,
 ) -> Result<Json<Vec<GradeChange>>> {
-    access::reader_of(&state, &caller, course_id).await?;
+    access::history_reader(&state, &caller, course_id).await?;
     let rows = store::history(&state.db, course_id, query.student_id).await?;
     Ok(Json(rows.iter().map(|r| r.to_change()).collect()))
 }
