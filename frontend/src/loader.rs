@@ -12,14 +12,14 @@ use std::time::Duration;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::api::ApiError;
+use crate::api::CallError;
 
 /// What a panel shows.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LoadState<T> {
     Loading,
     Ready(T),
-    Failed(ApiError),
+    Failed(CallError),
 }
 
 impl<T> LoadState<T> {
@@ -33,7 +33,7 @@ impl<T> LoadState<T> {
     }
 }
 
-type Fetch<T> = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<T, ApiError>>>>>;
+type Fetch<T> = Rc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<T, CallError>>>>>;
 
 /// First retry after this long, doubling up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_millis(1_000);
@@ -65,7 +65,7 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
     pub fn new<F, Fut>(fetch: F) -> Self
     where
         F: Fn() -> Fut + 'static,
-        Fut: Future<Output = Result<T, ApiError>> + 'static,
+        Fut: Future<Output = Result<T, CallError>> + 'static,
     {
         let fetch: Fetch<T> = Rc::new(move || Box::pin(fetch()));
         let loader = Self {
@@ -167,10 +167,10 @@ impl<T: Clone + Send + Sync + 'static> Loader<T> {
 }
 
 /// Worth retrying by itself: the service is away or failed, not the request.
-fn is_transient(error: &ApiError) -> bool {
+fn is_transient(error: &CallError) -> bool {
     match error {
-        ApiError::Unavailable(_) | ApiError::BadAnswer(_) | ApiError::Stalled { .. } => true,
-        ApiError::Rejected { status, .. } => *status >= 500 || *status == 429,
+        CallError::Unavailable(_) | CallError::BadAnswer(_) | CallError::Stalled { .. } => true,
+        CallError::Rejected { status, .. } => *status >= 500 || *status == 429,
     }
 }
 

@@ -5,7 +5,6 @@ mod api;
 mod app;
 mod config;
 mod loader;
-mod panel;
 mod panels;
 mod service;
 mod session;

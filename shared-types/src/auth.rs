@@ -18,6 +18,7 @@ pub const CLOCK_LEEWAY_SECONDS: i64 = 60;
 
 /// What a user may do. A user holds one or more roles.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Student,
@@ -100,6 +101,7 @@ impl Claims {
 
 /// Body of `POST /auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: Secret,
@@ -107,6 +109,7 @@ pub struct LoginRequest {
 
 /// A user as the API shows it (never with a password hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub email: String,
@@ -124,6 +127,7 @@ pub struct User {
 
 /// Answer of `POST /auth/login`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginResponse {
     pub token: Secret,
     pub token_type: String,
@@ -133,6 +137,7 @@ pub struct LoginResponse {
 
 /// Body of `POST /auth/users`. Values are checked by the service (422).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateUserRequest {
     pub email: String,
     pub name: String,
@@ -143,6 +148,7 @@ pub struct CreateUserRequest {
 /// Body of `POST /auth/password`: the current password proves who asks, so
 /// no token is needed (a user whose password was reset has none).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePasswordRequest {
     pub email: String,
     pub current_password: Secret,
@@ -152,12 +158,14 @@ pub struct ChangePasswordRequest {
 /// Body of `POST /auth/users/{id}/password-reset` (admin): a temporary
 /// password the user must replace at the next sign-in.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordResetRequest {
     pub temporary_password: Secret,
 }
 
 /// Body of `PATCH /auth/users/{id}` (admin).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateUserRequest {
     #[serde(default)]
     pub disabled: Option<bool>,
@@ -171,6 +179,7 @@ pub struct UpdateUserRequest {
 /// way the entry matters only until `expires_at` (Unix seconds), when every
 /// token it could refuse has expired on its own.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revocation {
     pub user_id: Uuid,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -187,6 +196,7 @@ pub struct Revocation {
 /// when the newest of them was made (0 for none), so that an unchanged
 /// list is the same body, and a 304 to `If-None-Match`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RevocationList {
     pub as_of: i64,
     pub revocations: Vec<Revocation>,

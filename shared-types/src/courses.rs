@@ -4,6 +4,7 @@ use uuid::Uuid;
 
 /// A course of the catalogue with its live seat count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Course {
     pub id: Uuid,
     pub code: String,
@@ -29,6 +30,7 @@ pub const SEATS_AS_OF_HEADER: &str = "x-seats-as-of";
 
 /// One course's seats, as `GET /courses/seats` reports them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatCount {
     pub id: Uuid,
     pub capacity: i32,
@@ -39,6 +41,7 @@ pub struct SeatCount {
 /// changed since `since` (every course without it). Courses changed just
 /// before `since` may be repeated; the counts are absolute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SeatChanges {
     /// The moment this answer is current at, in milliseconds since
     /// 1970-01-01 UTC: the `since` of the next call.
@@ -48,6 +51,7 @@ pub struct SeatChanges {
 
 /// Body of `POST /courses`. Values are checked by the service (422).
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateCourseRequest {
     pub code: String,
     pub title: String,
@@ -60,6 +64,7 @@ pub struct CreateCourseRequest {
 
 /// Answer of `POST /courses/{id}/enrollment`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Enrollment {
     pub course_id: Uuid,
     pub student_id: Uuid,
@@ -68,6 +73,7 @@ pub struct Enrollment {
 
 /// One course of `GET /enrollments/me`: the course and when the student joined.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MyEnrollment {
     #[serde(flatten)]
     pub course: Course,
@@ -76,6 +82,7 @@ pub struct MyEnrollment {
 
 /// One row of `GET /courses/{id}/roster`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RosterEntry {
     pub student_id: Uuid,
     pub name: String,

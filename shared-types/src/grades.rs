@@ -6,6 +6,7 @@ use crate::values::Grade;
 
 /// One row of `GET /grades/me`: served from grade-service's own database.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MyGrade {
     pub course_id: Uuid,
     pub course_code: String,
@@ -16,6 +17,7 @@ pub struct MyGrade {
 
 /// One row of `GET /grades/courses/{course_id}`: `grade` is `None` until set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StudentGrade {
     pub student_id: Uuid,
     pub student_name: String,
@@ -32,12 +34,15 @@ pub const ROSTER_COMPLETE_HEADER: &str = "x-roster-complete";
 /// The grade is taken as any JSON value so that a wrong type is reported as
 /// `invalid_grade` (422) like any other value off the scale.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SetGradeRequest {
+    #[cfg_attr(feature = "openapi", schema(value_type = Grade))]
     pub grade: serde_json::Value,
 }
 
 /// A grade as stored, with what is needed to show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GradeRecord {
     pub course_id: Uuid,
     pub course_code: String,
@@ -51,13 +56,16 @@ pub struct GradeRecord {
 
 /// One row of a bulk upload, as JSON.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GradeUploadRow {
     pub student_id: String,
+    #[cfg_attr(feature = "openapi", schema(value_type = Grade))]
     pub grade: serde_json::Value,
 }
 
 /// The outcome of one row of a bulk upload.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowReport {
     /// 1-based row number (the CSV header is not counted).
     pub row: usize,
@@ -74,6 +82,7 @@ pub struct RowReport {
 /// body is this report with `error` (`invalid_rows`) and `message` set, so
 /// it is also a valid error body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UploadReport {
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub error: Option<String>,
@@ -86,6 +95,7 @@ pub struct UploadReport {
 
 /// One entry of a grade's change history.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GradeChange {
     pub course_id: Uuid,
     pub student_id: Uuid,

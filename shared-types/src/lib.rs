@@ -9,6 +9,8 @@ pub mod courses;
 pub mod error;
 pub mod grades;
 pub mod health;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod password;
 pub mod secret;
 pub mod values;

@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use super::client::Body;
 use super::client::Reply;
-use super::{Api, ApiError};
+use super::{Api, CallError};
 use crate::service::Service;
 
 /// How long the sign-in form keeps waiting out a busy queue before it
@@ -34,12 +34,12 @@ impl Api {
     /// morning) is waited out here: the attempt is repeated after the
     /// server's `Retry-After`, and `on_queue` hears how long, so a person
     /// never has to press twice.
-    pub async fn login(&self, email: &str, password: &str, on_queue: impl Fn(u32)) -> Result<LoginResponse, ApiError> {
+    pub async fn login(&self, email: &str, password: &str, on_queue: impl Fn(u32)) -> Result<LoginResponse, CallError> {
         let body = serde_json::to_string(&LoginRequest {
             email: email.to_owned(),
             password: password.into(),
         })
-        .map_err(|_| ApiError::BadAnswer(Service::Auth))?;
+        .map_err(|_| CallError::BadAnswer(Service::Auth))?;
         let started = js_sys::Date::now();
         loop {
             let reply = self
@@ -77,7 +77,7 @@ impl Api {
 
     /// Ends every session of the signed-in user, on every device; this
     /// one ends only once auth has done it.
-    pub async fn sign_out_everywhere(&self) -> Result<(), ApiError> {
+    pub async fn sign_out_everywhere(&self) -> Result<(), CallError> {
         self.authorized(Service::Auth, Method::POST, "/auth/logout?everywhere=true", Body::Empty)
             .await?;
         self.end_session(Some("You are signed out on every device."));
@@ -86,8 +86,8 @@ impl Api {
 
     /// Changes a password (no token needed: the current password proves
     /// who asks); the answer is a new session, every older one has ended.
-    pub async fn change_password(&self, request: &ChangePasswordRequest) -> Result<LoginResponse, ApiError> {
-        let body = serde_json::to_string(request).map_err(|_| ApiError::BadAnswer(Service::Auth))?;
+    pub async fn change_password(&self, request: &ChangePasswordRequest) -> Result<LoginResponse, CallError> {
+        let body = serde_json::to_string(request).map_err(|_| CallError::BadAnswer(Service::Auth))?;
         let reply = self
             .auth
             .send(Method::POST, "/auth/password", None, &Body::Json(body))
@@ -98,7 +98,7 @@ impl Api {
         self.auth.decode(&reply)
     }
 
-    pub async fn reset_password(&self, user: Uuid, temporary_password: String) -> Result<User, ApiError> {
+    pub async fn reset_password(&self, user: Uuid, temporary_password: String) -> Result<User, CallError> {
         let path = format!("/auth/users/{user}/password-reset");
         let request = PasswordResetRequest {
             temporary_password: temporary_password.into(),
@@ -106,7 +106,7 @@ impl Api {
         self.send_json(Service::Auth, Method::POST, &path, &request).await
     }
 
-    pub async fn set_disabled(&self, user: Uuid, disabled: bool) -> Result<User, ApiError> {
+    pub async fn set_disabled(&self, user: Uuid, disabled: bool) -> Result<User, CallError> {
         let path = format!("/auth/users/{user}");
         let request = UpdateUserRequest {
             disabled: Some(disabled),
@@ -114,7 +114,7 @@ impl Api {
         self.send_json(Service::Auth, Method::PATCH, &path, &request).await
     }
 
-    pub async fn users(&self, role: Option<Role>) -> Result<Vec<User>, ApiError> {
+    pub async fn users(&self, role: Option<Role>) -> Result<Vec<User>, CallError> {
         let path = match role {
             Some(role) => format!("/auth/users?role={role}"),
             None => "/auth/users".to_owned(),
@@ -122,7 +122,7 @@ impl Api {
         self.get_json(Service::Auth, &path).await
     }
 
-    pub async fn create_user(&self, request: &CreateUserRequest) -> Result<User, ApiError> {
+    pub async fn create_user(&self, request: &CreateUserRequest) -> Result<User, CallError> {
         self.send_json(Service::Auth, Method::POST, "/auth/users", request)
             .await
     }

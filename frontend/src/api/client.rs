@@ -15,7 +15,7 @@ use gloo_net::http::{Headers, Method};
 use leptos::prelude::*;
 use shared_types::ErrorBody;
 
-use super::error::ApiError;
+use super::error::CallError;
 use super::transfer::{self, Outcome, Outgoing};
 use crate::service::{Service, REQUEST_BUDGET_MS};
 
@@ -39,14 +39,14 @@ impl Reply {
     }
 
     /// The answer as an error, from the JSON error body every service sends.
-    pub fn into_error(self, service: Service) -> ApiError {
+    pub fn into_error(self, service: Service) -> CallError {
         match serde_json::from_str::<ErrorBody>(&self.text) {
-            Ok(body) => ApiError::Rejected {
+            Ok(body) => CallError::Rejected {
                 status: self.status,
                 code: body.error,
                 message: body.message,
             },
-            Err(_) => ApiError::Rejected {
+            Err(_) => CallError::Rejected {
                 status: self.status,
                 code: format!("http_{}", self.status),
                 message: format!("The {} answered with status {}.", service.label(), self.status),
@@ -87,7 +87,7 @@ impl ServiceClient {
     /// Any answer that is not a 5xx is returned as it is, errors included;
     /// `Err` means no replica gave a usable answer in time, or an answer
     /// stopped arriving.
-    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: &Body) -> Result<Reply, ApiError> {
+    pub async fn send(&self, method: Method, path: &str, token: Option<&str>, body: &Body) -> Result<Reply, CallError> {
         let started = js_sys::Date::now();
         let count = self.bases.len();
         let first = self.preferred.load(Ordering::Relaxed) % count.max(1);
@@ -125,7 +125,7 @@ impl ServiceClient {
                 // The replica is up and was answering: another replica
                 // would start the whole transfer again on the same link.
                 Outcome::Stalled { received } => {
-                    return Err(ApiError::Stalled {
+                    return Err(CallError::Stalled {
                         service: self.service,
                         received,
                     })
@@ -139,7 +139,7 @@ impl ServiceClient {
             // A 5xx with our JSON error body is a real answer, such as grade
             // upload's 503 `courses_unavailable`: report what it says.
             Some(reply) if serde_json::from_str::<ErrorBody>(&reply.text).is_ok() => Ok(reply),
-            _ => Err(ApiError::Unavailable(self.service)),
+            _ => Err(CallError::Unavailable(self.service)),
         }
     }
 
@@ -149,8 +149,8 @@ impl ServiceClient {
     }
 
     /// Reads a successful answer as JSON.
-    pub fn decode<T: serde::de::DeserializeOwned>(&self, reply: &Reply) -> Result<T, ApiError> {
-        serde_json::from_str(&reply.text).map_err(|_| ApiError::BadAnswer(self.service))
+    pub fn decode<T: serde::de::DeserializeOwned>(&self, reply: &Reply) -> Result<T, CallError> {
+        serde_json::from_str(&reply.text).map_err(|_| CallError::BadAnswer(self.service))
     }
 }
 

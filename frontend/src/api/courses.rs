@@ -6,13 +6,13 @@ use uuid::Uuid;
 use gloo_net::http::Method;
 
 use super::client::Body;
-use super::{Api, ApiError};
+use super::{Api, CallError};
 use crate::service::Service;
 
 impl Api {
     /// The catalogue, and when its seat counts were read (the service's
     /// clock, milliseconds), where seat updates start from.
-    pub async fn catalogue(&self) -> Result<(Vec<Course>, Option<i64>), ApiError> {
+    pub async fn catalogue(&self) -> Result<(Vec<Course>, Option<i64>), CallError> {
         let reply = self
             .authorized(Service::Courses, Method::GET, "/courses", Body::Empty)
             .await?;
@@ -26,7 +26,7 @@ impl Api {
     /// The seat counts that changed since `since` (an earlier `as_of`).
     /// Sent without the token: a simple request, with no CORS preflight
     /// before each poll.
-    pub async fn seat_changes(&self, since: i64) -> Result<SeatChanges, ApiError> {
+    pub async fn seat_changes(&self, since: i64) -> Result<SeatChanges, CallError> {
         let path = format!("/courses/seats?since={since}");
         let reply = self.courses.send(Method::GET, &path, None, &Body::Empty).await?;
         if !reply.is_success() {
@@ -35,12 +35,12 @@ impl Api {
         self.courses.decode(&reply)
     }
 
-    pub async fn create_course(&self, request: &CreateCourseRequest) -> Result<Course, ApiError> {
+    pub async fn create_course(&self, request: &CreateCourseRequest) -> Result<Course, CallError> {
         self.send_json(Service::Courses, Method::POST, "/courses", request)
             .await
     }
 
-    pub async fn enroll(&self, course_id: Uuid) -> Result<Enrollment, ApiError> {
+    pub async fn enroll(&self, course_id: Uuid) -> Result<Enrollment, CallError> {
         let path = format!("/courses/{course_id}/enrollment");
         let reply = self
             .authorized(Service::Courses, Method::POST, &path, Body::Empty)
@@ -48,18 +48,18 @@ impl Api {
         self.courses.decode(&reply)
     }
 
-    pub async fn drop_course(&self, course_id: Uuid) -> Result<(), ApiError> {
+    pub async fn drop_course(&self, course_id: Uuid) -> Result<(), CallError> {
         let path = format!("/courses/{course_id}/enrollment");
         self.authorized(Service::Courses, Method::DELETE, &path, Body::Empty)
             .await?;
         Ok(())
     }
 
-    pub async fn my_enrollments(&self) -> Result<Vec<MyEnrollment>, ApiError> {
+    pub async fn my_enrollments(&self) -> Result<Vec<MyEnrollment>, CallError> {
         self.get_json(Service::Courses, "/enrollments/me").await
     }
 
-    pub async fn teaching(&self) -> Result<Vec<Course>, ApiError> {
+    pub async fn teaching(&self) -> Result<Vec<Course>, CallError> {
         self.get_json(Service::Courses, "/teaching").await
     }
 }

@@ -6,7 +6,7 @@ use crate::service::Service;
 
 /// A failed call.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ApiError {
+pub enum CallError {
     /// No replica of the service answered within the request budget.
     Unavailable(Service),
     /// The service answered with an error body.
@@ -18,13 +18,13 @@ pub enum ApiError {
     Stalled { service: Service, received: u64 },
 }
 
-impl fmt::Display for ApiError {
+impl fmt::Display for CallError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApiError::Unavailable(service) => write!(f, "The {} is unavailable.", service.label()),
-            ApiError::Rejected { message, .. } => f.write_str(message),
-            ApiError::BadAnswer(service) => write!(f, "The {} sent an answer this page cannot read.", service.label()),
-            ApiError::Stalled { service, received } => write!(
+            CallError::Unavailable(service) => write!(f, "The {} is unavailable.", service.label()),
+            CallError::Rejected { message, .. } => f.write_str(message),
+            CallError::BadAnswer(service) => write!(f, "The {} sent an answer this page cannot read.", service.label()),
+            CallError::Stalled { service, received } => write!(
                 f,
                 "The connection stopped delivering the {}'s answer ({} received); trying again.",
                 service.label(),

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use gloo_net::http::Method;
 
 use super::client::Body;
-use super::{Api, ApiError};
+use super::{Api, CallError};
 use crate::service::Service;
 
 /// The grades of one class, and whether the roster behind them is complete.
@@ -20,11 +20,11 @@ pub struct ClassGrades {
 }
 
 impl Api {
-    pub async fn my_grades(&self) -> Result<Vec<MyGrade>, ApiError> {
+    pub async fn my_grades(&self) -> Result<Vec<MyGrade>, CallError> {
         self.get_json(Service::Grades, "/grades/me").await
     }
 
-    pub async fn class_grades(&self, course_id: Uuid) -> Result<ClassGrades, ApiError> {
+    pub async fn class_grades(&self, course_id: Uuid) -> Result<ClassGrades, CallError> {
         let path = format!("/grades/courses/{course_id}");
         let reply = self
             .authorized(Service::Grades, Method::GET, &path, Body::Empty)
@@ -37,7 +37,7 @@ impl Api {
         })
     }
 
-    pub async fn set_grade(&self, course_id: Uuid, student_id: Uuid, grade: Grade) -> Result<GradeRecord, ApiError> {
+    pub async fn set_grade(&self, course_id: Uuid, student_id: Uuid, grade: Grade) -> Result<GradeRecord, CallError> {
         let path = format!("/grades/courses/{course_id}/students/{student_id}");
         let body = serde_json::json!({ "grade": grade.as_f64() });
         self.send_json(Service::Grades, Method::PUT, &path, &body).await
@@ -46,7 +46,7 @@ impl Api {
     /// Uploads a class's grades as CSV. A 422 that carries a per-row report
     /// is an `Ok`: the report says which rows were wrong and that nothing
     /// was written.
-    pub async fn upload_csv(&self, course_id: Uuid, csv: String) -> Result<UploadReport, ApiError> {
+    pub async fn upload_csv(&self, course_id: Uuid, csv: String) -> Result<UploadReport, CallError> {
         let path = format!("/grades/courses/{course_id}");
         let reply = self
             .send_authorized(Service::Grades, Method::POST, &path, Body::Csv(csv))

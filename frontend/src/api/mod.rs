@@ -19,7 +19,7 @@ use serde::Serialize;
 
 pub use client::ServiceClient;
 use client::{Body, Reply};
-pub use error::{kilobytes, ApiError};
+pub use error::{kilobytes, CallError};
 pub use grades::ClassGrades;
 
 use crate::config::Config;
@@ -79,9 +79,9 @@ impl Api {
         method: Method,
         path: &str,
         body: Body,
-    ) -> Result<Reply, ApiError> {
+    ) -> Result<Reply, CallError> {
         let Some(token) = self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) else {
-            return Err(ApiError::Rejected {
+            return Err(CallError::Rejected {
                 status: 401,
                 code: "not_signed_in".into(),
                 message: "Please sign in.".into(),
@@ -104,7 +104,7 @@ impl Api {
     }
 
     /// Like [`Self::send_authorized`], with every non-2xx answer as an error.
-    async fn authorized(&self, service: Service, method: Method, path: &str, body: Body) -> Result<Reply, ApiError> {
+    async fn authorized(&self, service: Service, method: Method, path: &str, body: Body) -> Result<Reply, CallError> {
         let reply = self.send_authorized(service, method, path, body).await?;
         if reply.is_success() {
             Ok(reply)
@@ -113,7 +113,7 @@ impl Api {
         }
     }
 
-    async fn get_json<T: DeserializeOwned>(&self, service: Service, path: &str) -> Result<T, ApiError> {
+    async fn get_json<T: DeserializeOwned>(&self, service: Service, path: &str) -> Result<T, CallError> {
         let reply = self.authorized(service, Method::GET, path, Body::Empty).await?;
         self.client(service).decode(&reply)
     }
@@ -124,8 +124,8 @@ impl Api {
         method: Method,
         path: &str,
         body: &B,
-    ) -> Result<T, ApiError> {
-        let json = serde_json::to_string(body).map_err(|_| ApiError::BadAnswer(service))?;
+    ) -> Result<T, CallError> {
+        let json = serde_json::to_string(body).map_err(|_| CallError::BadAnswer(service))?;
         let reply = self.authorized(service, method, path, Body::Json(json)).await?;
         self.client(service).decode(&reply)
     }

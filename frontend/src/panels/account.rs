@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared_types::auth::ChangePasswordRequest;
 
+use super::frame::{feedback_line, Feedback};
 use crate::api::Api;
-use crate::panel::{feedback_line, Feedback};
 use crate::session::Session;
 
 /// "Your account": for every signed-in user. Needs auth alone, and only

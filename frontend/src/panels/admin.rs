@@ -8,10 +8,10 @@ use shared_types::courses::CreateCourseRequest;
 use shared_types::Role;
 use uuid::Uuid;
 
+use super::frame::{feedback_line, panel, Feedback};
 use super::EnrollmentChanges;
 use crate::api::Api;
 use crate::loader::Loader;
-use crate::panel::{feedback_line, panel, Feedback};
 use crate::service::Service;
 
 /// The users, and a form to create one.

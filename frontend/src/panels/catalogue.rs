@@ -8,11 +8,11 @@ use leptos::task::spawn_local;
 use shared_types::courses::Course;
 use uuid::Uuid;
 
+use super::frame::{feedback_line, panel, Feedback};
 use super::live_seats::LiveSeats;
 use super::{reload_on_enrollment_change, EnrollmentChanges};
 use crate::api::Api;
 use crate::loader::{LoadState, Loader};
-use crate::panel::{feedback_line, panel, Feedback};
 use crate::service::Service;
 
 #[derive(Debug, Clone)]

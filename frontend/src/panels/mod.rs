@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod catalogue;
+mod frame;
 mod live_seats;
 pub mod my_courses;
 pub mod my_grades;

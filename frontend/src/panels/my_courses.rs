@@ -5,10 +5,10 @@ use leptos::task::spawn_local;
 use shared_types::courses::MyEnrollment;
 use uuid::Uuid;
 
+use super::frame::{feedback_line, panel, Feedback};
 use super::{reload_on_enrollment_change, EnrollmentChanges};
 use crate::api::Api;
 use crate::loader::Loader;
-use crate::panel::{feedback_line, panel, Feedback};
 use crate::service::Service;
 
 #[component]

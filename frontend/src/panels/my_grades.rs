@@ -5,9 +5,9 @@ use std::time::Duration;
 use leptos::prelude::*;
 use shared_types::grades::MyGrade;
 
+use super::frame::panel;
 use crate::api::Api;
 use crate::loader::Loader;
-use crate::panel::panel;
 use crate::service::Service;
 
 #[component]

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use super::account::PasswordChange;
-use crate::api::{Api, ApiError};
+use crate::api::{Api, CallError};
 use crate::session::Session;
 
 const AUTH_DOWN: &str = "Sign-in is unavailable: the auth service is not answering. \
@@ -44,13 +44,13 @@ pub fn SignIn() -> impl IntoView {
             queued.try_set(None);
             match result {
                 Ok(login) => api.start_session(Session::from_login(login)),
-                Err(ApiError::Rejected { code, .. }) if code == "password_change_required" => {
+                Err(CallError::Rejected { code, .. }) if code == "password_change_required" => {
                     must_change.try_set(Some((
                         email.get_untracked().trim().to_owned(),
                         password.get_untracked(),
                     )));
                 }
-                Err(ApiError::Unavailable(_)) => {
+                Err(CallError::Unavailable(_)) => {
                     error.try_set(Some(AUTH_DOWN.to_owned()));
                 }
                 Err(other) => {

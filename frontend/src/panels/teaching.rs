@@ -12,9 +12,9 @@ use shared_types::Grade;
 use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
-use crate::api::{Api, ApiError, ClassGrades};
+use super::frame::{panel, panel_error};
+use crate::api::{Api, CallError, ClassGrades};
 use crate::loader::Loader;
-use crate::panel::{panel, panel_error};
 use crate::service::Service;
 
 #[component]
@@ -199,7 +199,7 @@ fn CsvUpload(course_id: Uuid, code: String, on_written: impl Fn() + Send + Sync 
     let api = expect_context::<Api>();
     let text = RwSignal::new(String::new());
     let pending = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<Result<UploadReport, ApiError>>);
+    let outcome = RwSignal::new(None::<Result<UploadReport, CallError>>);
     let on_written = std::sync::Arc::new(on_written);
 
     let read_file = move |ev: leptos::ev::Event| {
@@ -220,7 +220,7 @@ fn CsvUpload(course_id: Uuid, code: String, on_written: impl Fn() + Send + Sync 
         ev.prevent_default();
         let csv = text.get_untracked();
         if csv.trim().is_empty() {
-            outcome.set(Some(Err(ApiError::Rejected {
+            outcome.set(Some(Err(CallError::Rejected {
                 status: 400,
                 code: "empty_upload".into(),
                 message: "Paste the CSV or choose a file first.".into(),
@@ -271,7 +271,7 @@ fn CsvUpload(course_id: Uuid, code: String, on_written: impl Fn() + Send + Sync 
     }
 }
 
-fn upload_outcome(outcome: Result<UploadReport, ApiError>) -> impl IntoView {
+fn upload_outcome(outcome: Result<UploadReport, CallError>) -> impl IntoView {
     let report = match outcome {
         Ok(report) => report,
         Err(error) => {

@@ -42,7 +42,8 @@ pub(crate) const SERVICE: Assembly = Assembly {
     name: "auth",
     default_port: DEFAULT_PORT,
     migrations: || MIGRATIONS,
-    openapi: include_str!("../openapi.json"),
+    title: "auth-service",
+    description: "Owns users, password hashes (PBKDF2-HMAC-SHA256, PHC strings) and the Ed25519 signing key. Issues the EdDSA-signed JWTs that course-service and grade-service verify locally with the public keys, so sessions outlive an auth outage. Authenticated routes take `Authorization: Bearer <jwt>`.",
 };
 /// How often sessions ended by other replicas are read from the database.
 const REVOCATION_READ_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);

@@ -89,8 +89,19 @@ async fn self_test(bin_dir: &std::path::Path, out: &std::path::Path) -> anyhow::
 
 /// Fails when a check failed, or was skipped where namespaces were there.
 fn finish(mode: hosts::Mode, rows: &[Row], what_failed: &str) -> anyhow::Result<()> {
-    let failed = rows.iter().filter(|r| !r.passed).count();
-    anyhow::ensure!(failed == 0, "{failed} {what_failed}");
+    let failed: Vec<String> = rows
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| format!("  {}: {} ({})", r.fault, r.check, r.figures))
+        .collect();
+    // Named here as well as in the table: a log cut to its last lines
+    // still says which promise broke.
+    anyhow::ensure!(
+        failed.is_empty(),
+        "{} {what_failed}:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
     let skipped = rows.iter().filter(|r| r.skipped).count();
     anyhow::ensure!(
         mode != hosts::Mode::Namespaces || skipped == 0,

@@ -6,13 +6,15 @@
 use std::sync::Arc;
 
 use anyhow::Context;
-use axum::Router;
+use axum::body::Bytes;
 use diesel_migrations::EmbeddedMigrations;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::auth::{load_public_keys, PublicKey, TokenVerifier};
 use crate::config::CommonArgs;
 use crate::db::{self, Database, DbOptions};
 use crate::http::{finish_router, Plumbing};
+use crate::openapi;
 use crate::server::{self, Server};
 
 /// What tells one service apart when it is assembled.
@@ -23,8 +25,10 @@ pub struct Assembly {
     /// The service's embedded migrations (a function: they cannot be
     /// copied out of a constant).
     pub migrations: fn() -> EmbeddedMigrations,
-    /// The service's OpenAPI document, served at `/openapi.json`.
-    pub openapi: &'static str,
+    /// The title of its OpenAPI document (`course-service`, ...).
+    pub title: &'static str,
+    /// What it owns and promises: its OpenAPI document's description.
+    pub description: &'static str,
 }
 
 impl Assembly {
@@ -58,12 +62,19 @@ impl Assembly {
     }
 
     /// The service's routes inside the shared ones and layers, on a bound
-    /// listener.
-    pub fn serve(&self, common: &CommonArgs, database: Database, routes: Router) -> anyhow::Result<Server> {
+    /// listener, with the OpenAPI document made from them.
+    pub fn serve(&self, common: &CommonArgs, database: Database, routes: OpenApiRouter) -> anyhow::Result<Server> {
+        let (routes, api) = routes.split_for_parts();
+        let about = openapi::About {
+            title: self.title,
+            description: self.description,
+            default_port: self.default_port,
+        };
+        let document = openapi::to_json(&openapi::document(api, &about));
         let plumbing = Plumbing {
             db: database,
             sqlite_file: db::sqlite_file(&common.database_url_or(self.name)),
-            openapi: self.openapi,
+            openapi: Bytes::from(document),
             cors_origins: common.cors_origins.clone(),
             max_body_bytes: common.max_body_bytes,
             request_timeout: common.request_timeout(),

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -26,18 +27,43 @@ pub struct Plumbing {
     pub db: Database,
     /// The SQLite file, whose disappearance makes the service not ready.
     pub sqlite_file: Option<PathBuf>,
-    /// The service's OpenAPI 3 document, served at `/openapi.json`.
-    pub openapi: &'static str,
+    /// The service's OpenAPI document, served at `/openapi.json`.
+    pub openapi: Bytes,
     pub cors_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
 }
 
-async fn healthz() -> Json<Health> {
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    summary = "Liveness",
+    description = "Anyone. 200 while the process runs; never touches the database.",
+    security(()),
+    responses(
+        (status = 200, response = crate::openapi::Healthy),
+        (status = 304, response = crate::openapi::NotModified),
+    )
+)]
+pub(crate) async fn healthz() -> Json<Health> {
     Json(Health { status: "ok".into() })
 }
 
-async fn readyz(State(plumbing): State<Plumbing>) -> Response {
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    summary = "Readiness",
+    description = "Anyone. 200 when this service's database answers, 503 otherwise.",
+    security(()),
+    responses(
+        (status = 200, response = crate::openapi::Healthy),
+        (status = 304, response = crate::openapi::NotModified),
+        (status = 503, description = "`database_unavailable`: the database does not answer (sent with `Retry-After: 1`).", body = shared_types::ErrorBody),
+    )
+)]
+pub(crate) async fn readyz(State(plumbing): State<Plumbing>) -> Response {
     if plumbing
         .db
         .is_ready(plumbing.sqlite_file.clone(), Duration::from_secs(2))
@@ -49,7 +75,19 @@ async fn readyz(State(plumbing): State<Plumbing>) -> Response {
     }
 }
 
-async fn openapi(State(plumbing): State<Plumbing>) -> Response {
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    operation_id = "openapi",
+    summary = "This OpenAPI document",
+    description = "Anyone. Generated from the service's handlers and wire types.",
+    security(()),
+    responses(
+        (status = 200, description = "The document.", content_type = "application/json"),
+        (status = 304, response = crate::openapi::NotModified),
+    )
+)]
+pub(crate) async fn openapi_document(State(plumbing): State<Plumbing>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], plumbing.openapi).into_response()
 }
 
@@ -161,7 +199,7 @@ pub fn finish_router(service_routes: Router, plumbing: Plumbing) -> Router {
     let shared = Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/openapi.json", get(openapi))
+        .route("/openapi.json", get(openapi_document))
         .with_state(plumbing.clone());
     service_routes
         .merge(shared)

@@ -11,6 +11,7 @@ pub mod encoding;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod openapi;
 pub mod server;
 pub mod telemetry;
 

@@ -35,7 +35,8 @@ const SERVICE: Assembly = Assembly {
     name: "courses",
     default_port: DEFAULT_PORT,
     migrations: || MIGRATIONS,
-    openapi: include_str!("../openapi.json"),
+    title: "course-service",
+    description: "Owns the course catalogue and enrollments (rosters). Seat capacity holds under any concurrency. Student names and emails are copied from the token at enrollment, so rosters need no call to auth-service. Every route but the shared ones needs `Authorization: Bearer <jwt>` issued by auth-service, verified locally (EdDSA).",
 };
 
 /// Opens the database (migrated), loads the public keys, seeds the demo

@@ -33,7 +33,8 @@ const SERVICE: Assembly = Assembly {
     name: "grades",
     default_port: DEFAULT_PORT,
     migrations: || MIGRATIONS,
-    openapi: include_str!("../openapi.json"),
+    title: "grade-service",
+    description: "Owns grades (4.0 scale: 4.0, 3.5, 3.0, 2.5, 2.0, 1.5, 1.0, 0.0 as JSON numbers) and their change history. Writes are checked with course-service (`--courses-url`, about 2 s timeout, forwarding the caller's token); when it is down they answer 503 `courses_unavailable` at once, while a student's own grades are still served from this service's database. Every route but the shared ones needs `Authorization: Bearer <jwt>` issued by auth-service, verified locally (EdDSA).",
 };
 
 /// Opens the database (migrated), loads the public keys, seeds the demo

@@ -4,6 +4,7 @@
 
 mod database;
 mod keys;
+pub mod openapi;
 mod running;
 
 pub use database::{postgres_available, postgres_base, Backend, TestDb};

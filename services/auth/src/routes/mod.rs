@@ -7,21 +7,21 @@ mod password;
 mod sessions;
 mod users;
 
-use axum::routing::{get, patch, post};
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/auth/login", post(login::login))
-        .route("/auth/logout", post(sessions::logout))
-        .route("/auth/password", post(password::change_password))
-        .route("/auth/revocations", get(sessions::revocations))
-        .route("/auth/me", get(me::me))
-        .route("/auth/users", post(users::create_user).get(users::list_users))
-        .route("/auth/users/{id}", patch(users::update_user))
-        .route("/auth/users/{id}/password-reset", post(users::reset_password))
-        .route("/auth/keys", get(keys::keys))
+pub fn router(state: AppState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(login::login))
+        .routes(routes!(sessions::logout))
+        .routes(routes!(password::change_password))
+        .routes(routes!(sessions::revocations))
+        .routes(routes!(me::me))
+        .routes(routes!(users::create_user, users::list_users))
+        .routes(routes!(users::update_user))
+        .routes(routes!(users::reset_password))
+        .routes(routes!(keys::keys))
         .with_state(state)
 }

@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use service_common::auth::Caller;
 use service_common::extract::{Json, Query};
+use service_common::openapi as api;
 use shared_types::auth::RevocationList;
 
 use crate::error::Result;
@@ -20,6 +21,20 @@ pub struct LogoutQuery {
 /// `POST /auth/logout[?everywhere=true]`: ends this session, or every
 /// session of the caller. Every service refuses the ended tokens within
 /// its pull interval.
+#[utoipa::path(
+    post,
+    path = "/auth/logout",
+    operation_id = "logout",
+    summary = "Sign out",
+    description = "Ends the caller's session (this token), or with `everywhere=true` every session of the caller. Every service refuses an ended token within a few seconds (it pulls `GET /auth/revocations`), with 401 `session_ended`.",
+    params(("everywhere" = Option<bool>, Query, description = "End every session of the caller, not only this one.")),
+    responses(
+        (status = 204, description = "Signed out."),
+        (status = 400, description = "`invalid_query`.", body = shared_types::ErrorBody),
+        (status = 401, response = api::Unauthorized),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn logout(
     State(state): State<AppState>,
     Caller { claims, .. }: Caller,
@@ -50,6 +65,21 @@ pub struct RevocationsQuery {
 /// `GET /auth/revocations?since=<unix seconds>` (anyone, like the keys):
 /// the ended sessions every verifier must refuse. It holds user and token
 /// ids only, nothing that signs anyone in.
+#[utoipa::path(
+    get,
+    path = "/auth/revocations",
+    operation_id = "listRevocations",
+    summary = "Ended sessions",
+    description = "What every service that checks tokens pulls every few seconds: the sessions ended (sign-out, password change or reset, disabled account) that can still refuse a token, at most the last hour's. Verifiers ask for the whole list each time (a cursor could skip a revocation committed late), with `If-None-Match`: an unchanged list is a 304. Holds user and token ids only.",
+    security(()),
+    params(("since" = Option<i64>, Query, description = "Unix seconds: only revocations made at or after it (default 0: all that still matter).")),
+    responses(
+        (status = 200, description = "The revocations.", body = shared_types::auth::RevocationList),
+        (status = 304, response = api::NotModified),
+        (status = 400, description = "`invalid_query`.", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn revocations(
     State(state): State<AppState>,
     Query(query): Query<RevocationsQuery>,

@@ -3,6 +3,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use service_common::auth::{Admin, Caller};
 use service_common::extract::{Json, Path, Query};
+use service_common::openapi as api;
 use shared_types::auth::{CreateUserRequest, PasswordResetRequest, UpdateUserRequest, User};
 use shared_types::Role;
 
@@ -14,6 +15,25 @@ use crate::state::AppState;
 use crate::store::{self, AccountChange};
 
 /// `POST /auth/users` (admin): creates a user.
+#[utoipa::path(
+    post,
+    path = "/auth/users",
+    operation_id = "createUser",
+    summary = "Create a user",
+    description = "Admin only.",
+    request_body = shared_types::auth::CreateUserRequest,
+    responses(
+        (status = 201, description = "The user was created.", body = shared_types::auth::User),
+        (status = 400, response = api::BadJson),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 409, description = "`email_taken`: a user with this email exists.", body = shared_types::ErrorBody),
+        (status = 413, response = api::PayloadTooLarge),
+        (status = 415, response = api::UnsupportedMediaType),
+        (status = 422, description = "`invalid_email`, `invalid_field` (name), `weak_password` or `unknown_role` (also for an empty list).", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn create_user(
     State(state): State<AppState>,
     Admin(Caller { claims: admin, .. }): Admin,
@@ -31,6 +51,23 @@ pub struct UsersQuery {
 }
 
 /// `GET /auth/users?role=student` (admin): the users, by name.
+#[utoipa::path(
+    get,
+    path = "/auth/users",
+    operation_id = "listUsers",
+    summary = "List users",
+    description = "Admin only. Users ordered by name, optionally only those holding one role.",
+    params(("role" = Option<String>, Query, description = "Only users with this role; absent or empty: all users.")),
+    responses(
+        (status = 200, description = "The users.", body = Vec<shared_types::auth::User>),
+        (status = 304, response = api::NotModified),
+        (status = 400, description = "Bad request: `invalid_query`.", body = shared_types::ErrorBody),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 422, description = "`unknown_role`: `role` is not student, teacher or admin.", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn list_users(
     State(state): State<AppState>,
     Admin(_): Admin,
@@ -44,6 +81,26 @@ pub async fn list_users(
 /// `POST /auth/users/{id}/password-reset` (admin): sets a temporary
 /// password the user must replace before signing in again, and ends every
 /// session of theirs.
+#[utoipa::path(
+    post,
+    path = "/auth/users/{id}/password-reset",
+    operation_id = "resetPassword",
+    summary = "Reset a user's password",
+    description = "Admin only. Sets a temporary password (the password rule applies) and ends every session of the user; signing in with it answers 403 `password_change_required` until the user chooses a new one with `POST /auth/password`.",
+    params(("id" = uuid::Uuid, Path, description = "The user's id.")),
+    request_body = shared_types::auth::PasswordResetRequest,
+    responses(
+        (status = 200, description = "The user, with `must_change_password`.", body = shared_types::auth::User),
+        (status = 400, description = "`malformed_json`, `invalid_body` or `invalid_path`.", body = shared_types::ErrorBody),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 404, description = "`user_not_found`.", body = shared_types::ErrorBody),
+        (status = 413, response = api::PayloadTooLarge),
+        (status = 415, response = api::UnsupportedMediaType),
+        (status = 422, description = "`weak_password`.", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn reset_password(
     State(state): State<AppState>,
     Admin(Caller { claims: admin, .. }): Admin,
@@ -69,6 +126,26 @@ pub async fn reset_password(
 /// every session of the user and refuses their sign-in; enabling lets them
 /// sign in again. An admin cannot disable themselves, so the last admin
 /// cannot lock everyone out.
+#[utoipa::path(
+    patch,
+    path = "/auth/users/{id}",
+    operation_id = "updateUser",
+    summary = "Disable or enable a user",
+    description = "Admin only. Disabling ends every session of the user and refuses their sign-in (403 `account_disabled`, told only to someone who gave the right password); enabling lets them sign in again.",
+    params(("id" = uuid::Uuid, Path, description = "The user's id.")),
+    request_body = shared_types::auth::UpdateUserRequest,
+    responses(
+        (status = 200, description = "The user as now stored.", body = shared_types::auth::User),
+        (status = 400, description = "`malformed_json`, `invalid_body` or `invalid_path`.", body = shared_types::ErrorBody),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 404, description = "`user_not_found`.", body = shared_types::ErrorBody),
+        (status = 409, description = "`cannot_disable_self`: another admin must do it.", body = shared_types::ErrorBody),
+        (status = 413, response = api::PayloadTooLarge),
+        (status = 415, response = api::UnsupportedMediaType),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn update_user(
     State(state): State<AppState>,
     Admin(Caller { claims: admin, .. }): Admin,

@@ -6,5 +6,6 @@ mod accounts;
 mod basics;
 mod database;
 mod ended_sessions_everywhere;
+mod openapi;
 mod signin;
 mod support;

@@ -87,7 +87,7 @@ pub fn load_public_keys(path: &Path) -> anyhow::Result<Vec<PublicKey>> {
 }
 
 /// One key of `GET /auth/keys` (RFC 8037 OKP key).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Jwk {
     pub kty: String,
     pub crv: String,
@@ -99,7 +99,7 @@ pub struct Jwk {
 }
 
 /// Body of `GET /auth/keys`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JwkSet {
     pub keys: Vec<Jwk>,
 }

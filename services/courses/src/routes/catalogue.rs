@@ -5,6 +5,7 @@ use axum::response::{IntoResponse, Response};
 use service_common::auth::{Admin, Caller};
 use service_common::conditional::unchanged_for;
 use service_common::extract::{Json, Path};
+use service_common::openapi as api;
 use shared_types::courses::{Course, CreateCourseRequest, SEATS_AS_OF_HEADER};
 use uuid::Uuid;
 
@@ -22,6 +23,19 @@ use crate::store;
 /// read: an open tab asks `GET /courses/seats` for what changed since.
 /// While the database is away, the last catalogue this replica read is
 /// served (its `X-Seats-As-Of` says how old it is).
+#[utoipa::path(
+    get,
+    path = "/courses",
+    operation_id = "listCourses",
+    summary = "The catalogue",
+    description = "Any valid token. Every course with live seat counts. Sent with `Cache-Control: private, no-cache` (a browser keeps it and revalidates each time), compressed once per version of the catalogue. `X-Seats-As-Of` says when its rows were read: the `since` of a tab's first `GET /courses/seats`.",
+    responses(
+        (status = 200, description = "The courses.", body = Vec<shared_types::courses::Course>, headers(("x-seats-as-of" = i64, description = "When the rows were read, in milliseconds since 1970-01-01 UTC."))),
+        (status = 304, response = api::NotModified),
+        (status = 401, response = api::Unauthorized),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn list_courses(State(state): State<AppState>, _: Caller, request: HeaderMap) -> Result<Response> {
     let loaded = state
         .catalogue
@@ -60,11 +74,46 @@ pub async fn list_courses(State(state): State<AppState>, _: Caller, request: Hea
 }
 
 /// `GET /courses/{id}`.
+#[utoipa::path(
+    get,
+    path = "/courses/{id}",
+    operation_id = "getCourse",
+    summary = "One course",
+    description = "Any valid token.",
+    params(("id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
+    responses(
+        (status = 200, description = "The course.", body = shared_types::courses::Course),
+        (status = 304, response = api::NotModified),
+        (status = 400, response = api::InvalidPath),
+        (status = 401, response = api::Unauthorized),
+        (status = 404, response = api::CourseNotFound),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn get_course(State(state): State<AppState>, _: Caller, Path(id): Path<Uuid>) -> Result<Json<Course>> {
     Ok(Json(store::find_course(&state.db, id).await?.to_course()))
 }
 
 /// `POST /courses` (admin).
+#[utoipa::path(
+    post,
+    path = "/courses",
+    operation_id = "createCourse",
+    summary = "Create a course",
+    description = "Admin only.",
+    request_body = shared_types::courses::CreateCourseRequest,
+    responses(
+        (status = 201, description = "The course was created.", body = shared_types::courses::Course),
+        (status = 400, response = api::BadJson),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 409, description = "`code_taken`: a course with this code exists.", body = shared_types::ErrorBody),
+        (status = 413, response = api::PayloadTooLarge),
+        (status = 415, response = api::UnsupportedMediaType),
+        (status = 422, description = "`invalid_code`, `invalid_capacity` or `invalid_field` (title, description, teacher_name).", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn create_course(
     State(state): State<AppState>,
     Admin(Caller { claims: admin, .. }): Admin,

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use service_common::auth::{Caller, Student};
 use service_common::extract::{Json, Path};
+use service_common::openapi as api;
 use shared_types::courses::{Enrollment, MyEnrollment};
 use uuid::Uuid;
 
@@ -16,6 +17,23 @@ use crate::store;
 /// `POST /courses/{id}/enrollment` (student): takes a seat. A course this
 /// replica has just seen full is refused without asking the database
 /// (see `full_courses`).
+#[utoipa::path(
+    post,
+    path = "/courses/{id}/enrollment",
+    operation_id = "enroll",
+    summary = "Enroll in a course",
+    description = "Students only; no body. Takes a seat: N parallel enrollments into a course with k free seats give exactly k 201s. The student's name and email are copied from the token.",
+    params(("id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
+    responses(
+        (status = 201, description = "Enrolled.", body = shared_types::courses::Enrollment),
+        (status = 400, response = api::InvalidPath),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 404, response = api::CourseNotFound),
+        (status = 409, description = "`already_enrolled` or `course_full`.", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn enroll(
     State(state): State<AppState>,
     Student(Caller { claims, .. }): Student,
@@ -50,6 +68,22 @@ pub async fn enroll(
 }
 
 /// `DELETE /courses/{id}/enrollment` (student): gives the seat back.
+#[utoipa::path(
+    delete,
+    path = "/courses/{id}/enrollment",
+    operation_id = "dropCourse",
+    summary = "Drop a course",
+    description = "Students only. Gives the seat back.",
+    params(("id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
+    responses(
+        (status = 204, description = "Dropped."),
+        (status = 400, response = api::InvalidPath),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 404, description = "`not_enrolled` (the caller holds no seat in it) or `course_not_found`.", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn drop_course(
     State(state): State<AppState>,
     Student(Caller { claims, .. }): Student,
@@ -65,6 +99,20 @@ pub async fn drop_course(
 }
 
 /// `GET /enrollments/me` (student): the student's courses.
+#[utoipa::path(
+    get,
+    path = "/enrollments/me",
+    operation_id = "myEnrollments",
+    summary = "The student's courses",
+    description = "Students only.",
+    responses(
+        (status = 200, description = "The courses the caller is enrolled in.", body = Vec<shared_types::courses::MyEnrollment>),
+        (status = 304, response = api::NotModified),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn my_enrollments(
     State(state): State<AppState>,
     Student(Caller { claims, .. }): Student,

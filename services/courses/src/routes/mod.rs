@@ -5,22 +5,19 @@ mod enrollment;
 mod roster;
 mod seats;
 
-use axum::routing::{get, post};
-use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/courses", get(catalogue::list_courses).post(catalogue::create_course))
-        .route("/courses/seats", get(seats::seat_changes))
-        .route("/courses/{id}", get(catalogue::get_course))
-        .route(
-            "/courses/{id}/enrollment",
-            post(enrollment::enroll).delete(enrollment::drop_course),
-        )
-        .route("/enrollments/me", get(enrollment::my_enrollments))
-        .route("/teaching", get(roster::teaching))
-        .route("/courses/{id}/roster", get(roster::roster))
+pub fn router(state: AppState) -> OpenApiRouter {
+    OpenApiRouter::new()
+        .routes(routes!(catalogue::list_courses, catalogue::create_course))
+        .routes(routes!(seats::seat_changes))
+        .routes(routes!(catalogue::get_course))
+        .routes(routes!(enrollment::enroll, enrollment::drop_course))
+        .routes(routes!(enrollment::my_enrollments))
+        .routes(routes!(roster::teaching))
+        .routes(routes!(roster::roster))
         .with_state(state)
 }

@@ -26,6 +26,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use service_common::extract::Query;
+use service_common::openapi as api;
 use shared_types::courses::SEATS_AS_OF_HEADER;
 
 use crate::error::{Error, Result};
@@ -49,6 +50,19 @@ pub struct SeatsQuery {
 
 /// `GET /courses/seats[?since=]`. The answer's `as_of` is also its
 /// `X-Seats-As-Of` header, so a client can read it without the body.
+#[utoipa::path(
+    get,
+    path = "/courses/seats",
+    operation_id = "seatChanges",
+    summary = "Seat counts that changed",
+    description = "No token needed: seat counts by course id say nothing without the catalogue, and a poll without a token is a simple request (no CORS preflight). The seat counts of the courses whose count changed since `since` (every course without it), so an open catalogue stays current for bytes in proportion to what changed. Pass each answer's `as_of` (also its `X-Seats-As-Of` header) as the next `since`; any replica answers it, and a moment a little ahead of its clock is taken as now. Courses changed in the 10 s before `since` are repeated (a change stamped before it committed is never missed); the counts are absolute. A course the caller has never seen means the catalogue itself changed.",
+    params(("since" = Option<i64>, Query, description = "The `as_of` of the caller's last answer, or the catalogue's `X-Seats-As-Of`: milliseconds since 1970-01-01 UTC.")),
+    responses(
+        (status = 200, description = "The changed counts.", body = shared_types::courses::SeatChanges),
+        (status = 400, description = "`since` is not a number of milliseconds since 1970, or is more than an hour ahead (`invalid_since`, `invalid_query`).", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
 pub async fn seat_changes(
     State(state): State<AppState>,
     Query(query): Query<SeatsQuery>,

@@ -6,6 +6,7 @@ mod bad_input;
 mod basics;
 mod concurrency;
 mod connections;
+mod openapi;
 mod seats;
 mod support;
 mod transfer;

@@ -5,10 +5,12 @@ use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 use service_common::auth::{Caller, Teacher};
 use service_common::extract::{Json, Path};
+use service_common::openapi as api;
 use shared_types::grades::{GradeRecord, SetGradeRequest, StudentGrade, ROSTER_COMPLETE_HEADER};
 use shared_types::Grade;
 use uuid::Uuid;
 
+use super::responses;
 use crate::access::{self, Reader};
 use crate::error::{Error, Result};
 use crate::state::AppState;
@@ -22,6 +24,23 @@ use crate::store::{self, GradeWrite};
 /// caller's course (an admin sees all), marked `X-Roster-Complete: false`;
 /// with nothing held, 503 `courses_unavailable`. It never shows a teacher
 /// grades of a course not recorded as theirs.
+#[utoipa::path(
+    get,
+    path = "/grades/courses/{course_id}",
+    operation_id = "courseGrades",
+    summary = "A course's grade sheet",
+    description = "That course's teacher, or an admin (checked with course-service using the caller's token). Every enrolled student, `grade` null where none is set yet. While course-service cannot be asked the answer fails closed: only grades already stored here for a course recorded as the caller's (an admin: all stored grades of the course), with `X-Roster-Complete: false`; with nothing stored, 503.",
+    params(("course_id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
+    responses(
+        (status = 200, description = "The grade sheet.", body = Vec<shared_types::grades::StudentGrade>, headers(("x-roster-complete" = String, description = "`true` normally; `false` when course-service could not be asked, so the list holds only the grades already stored here (and never grades of a course not recorded as the caller's)."))),
+        (status = 304, response = api::NotModified),
+        (status = 400, response = api::InvalidPath),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = responses::NotTheTeacher),
+        (status = 404, response = api::CourseNotFound),
+        (status = 503, description = "`courses_unavailable` (course-service down and nothing stored for this caller and course; sent with `Retry-After: 1`), `database_unavailable` or `timeout`.", body = shared_types::ErrorBody),
+    )
+)]
 pub async fn course_grades(
     State(state): State<AppState>,
     caller: Caller,
@@ -70,6 +89,27 @@ fn with_completeness(list: Vec<StudentGrade>, complete: bool) -> Response {
 
 /// `PUT /grades/courses/{course_id}/students/{student_id}` (that course's
 /// teacher): sets one grade.
+#[utoipa::path(
+    put,
+    path = "/grades/courses/{course_id}/students/{student_id}",
+    operation_id = "setGrade",
+    summary = "Set one grade",
+    description = "That course's teacher. The grade is checked first; then course-service is asked (with the caller's token, 2 s timeout) that the caller teaches the course and the student is enrolled. Course code, title and student name are stored with the grade; the change is kept in the history.",
+    params(("course_id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`."), ("student_id" = uuid::Uuid, Path, description = "The student's id. Not a UUID: 400 `invalid_path`.")),
+    request_body = shared_types::grades::SetGradeRequest,
+    responses(
+        (status = 200, description = "The grade as stored.", body = shared_types::grades::GradeRecord),
+        (status = 400, description = "Bad request: `malformed_json`, `invalid_body`, `invalid_path`.", body = shared_types::ErrorBody),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = responses::NotTheTeacher),
+        (status = 404, response = api::CourseNotFound),
+        (status = 409, response = responses::WriteConflict),
+        (status = 413, response = api::PayloadTooLarge),
+        (status = 415, response = api::UnsupportedMediaType),
+        (status = 422, description = "`invalid_grade` or `student_not_enrolled`.", body = shared_types::ErrorBody),
+        (status = 503, response = responses::CoursesUnavailable),
+    )
+)]
 pub async fn set_grade(
     State(state): State<AppState>,
     Teacher(caller): Teacher,

@@ -3,26 +3,22 @@
 mod course_grades;
 mod history;
 mod mine;
+mod responses;
 mod teaching;
 mod upload;
 
-use axum::routing::{get, put};
-use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/grades/me", get(mine::my_grades))
-        .route("/grades/teaching", get(teaching::teaching_grades))
-        .route(
-            "/grades/courses/{course_id}",
-            get(course_grades::course_grades).post(upload::upload_grades),
-        )
-        .route(
-            "/grades/courses/{course_id}/students/{student_id}",
-            put(course_grades::set_grade),
-        )
-        .route("/grades/courses/{course_id}/history", get(history::course_history))
+pub fn router(state: AppState) -> OpenApiRouter {
+    OpenApiRouter::with_openapi(responses::Grades::openapi())
+        .routes(routes!(mine::my_grades))
+        .routes(routes!(teaching::teaching_grades))
+        .routes(routes!(course_grades::course_grades, upload::upload_grades))
+        .routes(routes!(course_grades::set_grade))
+        .routes(routes!(history::course_history))
         .with_state(state)
 }

@@ -5,6 +5,7 @@
 mod bad_input;
 mod basics;
 mod concurrency;
+mod openapi;
 mod outages;
 mod support;
 mod tokens;

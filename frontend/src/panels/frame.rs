@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::{kilobytes, Api, ApiError};
+use crate::api::{kilobytes, Api, CallError};
 use crate::loader::{LoadState, Loader};
 use crate::service::Service;
 
@@ -56,12 +56,12 @@ fn loading_text(arriving: Option<u64>) -> String {
 }
 
 /// What a panel shows instead of its data when its service fails it.
-pub fn panel_error(error: ApiError, retry: impl Fn() + 'static) -> impl IntoView {
+pub fn panel_error(error: CallError, retry: impl Fn() + 'static) -> impl IntoView {
     let hint = match error {
-        ApiError::Unavailable(_) => {
+        CallError::Unavailable(_) => {
             "The rest of the page works without it. This panel comes back by itself when the service returns."
         }
-        ApiError::Stalled { .. } => "The service is up; the connection is too slow or was interrupted.",
+        CallError::Stalled { .. } => "The service is up; the connection is too slow or was interrupted.",
         _ => "",
     };
     view! {
@@ -90,7 +90,7 @@ impl Feedback {
         }
     }
 
-    pub fn error(error: &ApiError) -> Self {
+    pub fn error(error: &CallError) -> Self {
         Self {
             ok: false,
             text: error.to_string(),
