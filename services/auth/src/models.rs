@@ -1,5 +1,6 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use service_common::db::TextUuid;
 use shared_types::auth::{Revocation, User, CLOCK_LEEWAY_SECONDS, TOKEN_TTL_SECONDS};
 use shared_types::Claims;
 use shared_types::Role;
@@ -11,7 +12,8 @@ use crate::schema::{revocations, users};
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = users)]
 pub struct UserRow {
-    pub id: String,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub id: Uuid,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -43,7 +45,7 @@ impl UserRow {
     /// so an unparsable one is a corrupted row and shows as the nil id.
     pub fn to_user(&self) -> User {
         User {
-            id: Uuid::parse_str(&self.id).unwrap_or_default(),
+            id: self.id,
             email: self.email.clone(),
             name: self.name.clone(),
             roles: self.roles(),
@@ -57,8 +59,10 @@ impl UserRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = revocations)]
 pub struct RevocationRow {
-    pub id: String,
-    pub user_id: String,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub id: Uuid,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub user_id: Uuid,
     pub token_id: Option<String>,
     pub session_epoch: i64,
     pub revoked_at: NaiveDateTime,
@@ -81,8 +85,8 @@ impl RevocationRow {
     fn new(user: Uuid, token: Option<Uuid>, session_epoch: i64, token_expiry: i64) -> Self {
         let expires_at = DateTime::from_timestamp(token_expiry + CLOCK_LEEWAY_SECONDS, 0).unwrap_or_default();
         Self {
-            id: Uuid::new_v4().to_string(),
-            user_id: user.to_string(),
+            id: Uuid::new_v4(),
+            user_id: user,
             token_id: token.map(|t| t.to_string()),
             session_epoch,
             revoked_at: Utc::now().naive_utc(),
@@ -93,7 +97,7 @@ impl RevocationRow {
     /// The revocation as verifiers see it; `None` for a corrupted row.
     pub fn to_revocation(&self) -> Option<Revocation> {
         Some(Revocation {
-            user_id: Uuid::parse_str(&self.user_id).ok()?,
+            user_id: self.user_id,
             token_id: match &self.token_id {
                 Some(id) => Some(Uuid::parse_str(id).ok()?),
                 None => None,

@@ -60,7 +60,7 @@ pub async fn list(db: &Database, role: Option<Role>) -> Result<Vec<UserRow>> {
 /// Stores a user; a taken email is [`Error::EmailTaken`].
 pub async fn insert(db: &Database, user: NewUser) -> Result<UserRow> {
     let row = UserRow {
-        id: user.id.to_string(),
+        id: user.id,
         email: user.email.into_string(),
         name: user.name,
         password_hash: user.password_hash,
@@ -72,7 +72,7 @@ pub async fn insert(db: &Database, user: NewUser) -> Result<UserRow> {
     };
     let stored = row.clone();
     db_write!(db, |conn| diesel::insert_into(users::table)
-        .values(&row)
+        .values(row.clone())
         .execute(conn)
         .map_err(Error::from))
     .duplicate_means(Error::EmailTaken)?;
@@ -156,7 +156,9 @@ pub async fn change_account(db: &Database, change: AccountChange) -> Result<Opti
             .end_sessions
             .then(|| RevocationRow::all_sessions(change.user, user.session_epoch));
         if let Some(row) = &ended {
-            diesel::insert_into(revocations::table).values(row).execute(conn)?;
+            diesel::insert_into(revocations::table)
+                .values(row.clone())
+                .execute(conn)?;
         }
         Ok(Some((user, ended)))
     })
@@ -164,7 +166,7 @@ pub async fn change_account(db: &Database, change: AccountChange) -> Result<Opti
 
 pub async fn insert_revocation(db: &Database, row: RevocationRow) -> Result<()> {
     db_write!(db, |conn| diesel::insert_into(revocations::table)
-        .values(&row)
+        .values(row.clone())
         .execute(conn)
         .map(|_| ())
         .map_err(Error::from))

@@ -14,10 +14,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::json;
 use service_common::auth::TokenSigner;
 use service_common::demo;
-use shared_types::Role;
+use shared_types::{Grade, Role};
 use uuid::Uuid;
 
 use crate::cluster::{Cluster, Storage, AUTH, COURSES, GRADES};
@@ -265,8 +264,7 @@ pub(crate) fn start_mix(targets: &Targets, signer: &TokenSigner, big_course: Uui
                 };
                 for course in targets {
                     let answer = timed(&journal, epoch, Kind::Enroll, &courses, |base| {
-                        http.post(format!("{base}/courses/{course}/enrollment"))
-                            .bearer_auth(&token)
+                        testkit::api::enroll(&http, base, &token, *course)
                     })
                     .await;
                     if answer.is_some_and(|r| r.status() == StatusCode::CREATED) {
@@ -295,11 +293,8 @@ pub(crate) fn start_mix(targets: &Targets, signer: &TokenSigner, big_course: Uui
                     break;
                 }
                 let grade = scale[student.as_bytes()[0] as usize % scale.len()];
-                let request = |base: &str| {
-                    http.put(format!("{base}/grades/courses/{course}/students/{student}"))
-                        .bearer_auth(&teacher)
-                        .json(&json!({ "grade": grade }))
-                };
+                let on_scale = Grade::from_f64(grade).expect("a grade of the scale");
+                let request = |base: &str| testkit::api::set_grade(&http, base, &teacher, course, student, on_scale);
                 if timed(&journal, epoch, Kind::Grade, &grades, request)
                     .await
                     .is_some_and(|r| r.status() == StatusCode::OK)
@@ -321,9 +316,8 @@ pub(crate) fn start_mix(targets: &Targets, signer: &TokenSigner, big_course: Uui
             while !stop.load(Ordering::Relaxed) {
                 let user = demo::USERS[n % demo::USERS.len()];
                 n += 1;
-                let body = json!({"email": user.email, "password": demo::DEMO_PASSWORD});
                 timed(&journal, epoch, Kind::SignIn, &auth, |base| {
-                    http.post(format!("{base}/auth/login")).json(&body)
+                    testkit::api::login(&http, base, user.email, demo::DEMO_PASSWORD)
                 })
                 .await;
                 tokio::time::sleep(Duration::from_millis(250)).await;

@@ -12,10 +12,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::json;
 use service_common::auth::TokenSigner;
 use service_common::demo;
-use shared_types::Role;
+use shared_types::{Grade, Role};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -157,8 +156,8 @@ pub async fn durability(cluster: &mut Cluster, backend: &str, sabotage: Sabotage
                 let student = Uuid::new_v4();
                 let token = mint(&signer, student, &format!("Durable Student {s}"), Role::Student);
                 for course in [race_courses[(s * 7) % race_courses.len()], volume_course] {
-                    let url = format!("{courses_url}/courses/{course}/enrollment");
-                    if let Outcome::Answered(r) = until_answered(&log, || http.post(&url).bearer_auth(&token)).await {
+                    let enroll = || testkit::api::enroll(&http, &courses_url, &token, course);
+                    if let Outcome::Answered(r) = until_answered(&log, enroll).await {
                         if r.status() == StatusCode::CREATED {
                             log.enrolled.lock().expect("the log").push((course, student));
                             let _ = to_grade.send((course, student)).await;
@@ -179,9 +178,9 @@ pub async fn durability(cluster: &mut Cluster, backend: &str, sabotage: Sabotage
             let scale = [4.0, 3.5, 3.0, 2.5, 2.0];
             while let Some((course, student)) = grade_queue.recv().await {
                 let grade = scale[student.as_bytes()[0] as usize % scale.len()];
-                let url = format!("{grades_url}/grades/courses/{course}/students/{student}");
+                let on_scale = Grade::from_f64(grade).expect("a grade of the scale");
                 let outcome = until_answered(&log, || {
-                    http.put(&url).bearer_auth(&teacher).json(&json!({ "grade": grade }))
+                    testkit::api::set_grade(&http, &grades_url, &teacher, course, student, on_scale)
                 })
                 .await;
                 match outcome {

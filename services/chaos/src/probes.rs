@@ -4,8 +4,9 @@
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::json;
 use service_common::demo;
+use shared_types::Grade;
+use testkit::api;
 
 use crate::cluster::{Cluster, AUTH, COURSES, GRADES, STATIC};
 
@@ -96,18 +97,10 @@ pub fn client() -> reqwest::Client {
 }
 
 pub async fn sign_in(http: &reqwest::Client, auth: &str, email: &str) -> anyhow::Result<String> {
-    let response = http
-        .post(format!("{auth}/auth/login"))
-        .json(&json!({"email": email, "password": demo::DEMO_PASSWORD}))
-        .send()
-        .await?;
-    anyhow::ensure!(
-        response.status() == StatusCode::OK,
-        "sign-in as {email}: {}",
-        response.status()
-    );
-    let body: serde_json::Value = response.json().await?;
-    Ok(body["token"].as_str().unwrap_or_default().to_owned())
+    let response = api::login(http, auth, email, demo::DEMO_PASSWORD).send().await?;
+    api::token_of(response)
+        .await
+        .map_err(|e| e.context(format!("sign-in as {email}")))
 }
 
 async fn expect(response: Result<reqwest::Response, reqwest::Error>, want: &[StatusCode]) -> Result<(), String> {
@@ -132,31 +125,27 @@ pub async fn sample(http: &reqwest::Client, urls: &Urls, session: &Session, prob
             // Rotating through the demo users keeps each account within its
             // sign-in attempts per minute.
             let user = demo::USERS[(n % demo::USERS.len() as u64) as usize];
-            let body = json!({"email": user.email, "password": demo::DEMO_PASSWORD});
-            expect(
-                http.post(format!("{}/auth/login", urls.auth)).json(&body).send().await,
-                &[StatusCode::OK],
-            )
-            .await
+            let request = api::login(http, &urls.auth, user.email, demo::DEMO_PASSWORD);
+            expect(request.send().await, &[StatusCode::OK]).await
         }
         Probe::Catalogue => {
-            let request = http
-                .get(format!("{}/courses", urls.courses))
-                .bearer_auth(&session.student);
+            let request = api::catalogue(http, &urls.courses, &session.student);
             expect(request.send().await, &[StatusCode::OK]).await
         }
         Probe::EnrollAndDrop => {
             // Only the enrollment is timed: the drop is the next user action,
             // and a drop that fails leaves a 409 next time, which is fine.
-            let url = format!("{}/courses/{}/enrollment", urls.courses, demo::PHYS101.id);
+            let course = demo::PHYS101.id;
             let enrolled = expect(
-                http.post(&url).bearer_auth(&session.student).send().await,
+                api::enroll(http, &urls.courses, &session.student, course).send().await,
                 &[StatusCode::CREATED, StatusCode::CONFLICT],
             )
             .await;
             let latency = started.elapsed();
             if enrolled.is_ok() {
-                let _ = http.delete(&url).bearer_auth(&session.student).send().await;
+                let _ = api::drop_course(http, &urls.courses, &session.student, course)
+                    .send()
+                    .await;
             }
             return Sample {
                 ok: enrolled.is_ok(),
@@ -165,31 +154,17 @@ pub async fn sample(http: &reqwest::Client, urls: &Urls, session: &Session, prob
             };
         }
         Probe::Roster => {
-            let url = format!("{}/courses/{}/roster", urls.courses, demo::CS101.id);
-            expect(
-                http.get(url).bearer_auth(&session.teacher).send().await,
-                &[StatusCode::OK],
-            )
-            .await
+            let request = api::roster(http, &urls.courses, &session.teacher, demo::CS101.id);
+            expect(request.send().await, &[StatusCode::OK]).await
         }
         Probe::MyGrades => {
-            let request = http
-                .get(format!("{}/grades/me", urls.grades))
-                .bearer_auth(&session.student);
+            let request = api::my_grades(http, &urls.grades, &session.student);
             expect(request.send().await, &[StatusCode::OK]).await
         }
         Probe::GradeUpload => {
-            let url = format!(
-                "{}/grades/courses/{}/students/{}",
-                urls.grades,
-                demo::CS101.id,
-                demo::STUDENT.id
-            );
-            let grade = if n.is_multiple_of(2) { 3.5 } else { 4.0 };
-            let request = http
-                .put(url)
-                .bearer_auth(&session.teacher)
-                .json(&json!({ "grade": grade }));
+            let grade = Grade::from_tenths(if n.is_multiple_of(2) { 35 } else { 40 }).expect("a grade of the scale");
+            let (course, student) = (demo::CS101.id, demo::STUDENT.id);
+            let request = api::set_grade(http, &urls.grades, &session.teacher, course, student, grade);
             expect(request.send().await, &[StatusCode::OK]).await
         }
         Probe::StaticFiles => {

@@ -104,12 +104,7 @@ async fn enroll(http: &reqwest::Client, url: &str, signer: &TokenSigner, course:
         vec![Role::Student],
     );
     let token = signer.sign(&claims).expect("a token");
-    match http
-        .post(format!("{url}/courses/{course}/enrollment"))
-        .bearer_auth(token)
-        .send()
-        .await
-    {
+    match testkit::api::enroll(http, url, &token, course).send().await {
         Ok(r) => {
             let status = r.status().as_u16();
             let body: serde_json::Value = r.json().await.unwrap_or_default();

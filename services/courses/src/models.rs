@@ -1,5 +1,6 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
+use service_common::db::TextUuid;
 use shared_types::courses::{Course, RosterEntry};
 use uuid::Uuid;
 
@@ -9,11 +10,13 @@ use crate::schema::{courses, enrollments};
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = courses)]
 pub struct CourseRow {
-    pub id: String,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub id: Uuid,
     pub code: String,
     pub title: String,
     pub description: String,
-    pub teacher_id: String,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub teacher_id: Uuid,
     pub teacher_name: String,
     pub capacity: i32,
     pub enrolled: i32,
@@ -26,27 +29,23 @@ pub struct CourseRow {
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = enrollments)]
 pub struct EnrollmentRow {
-    pub course_id: String,
-    pub student_id: String,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub course_id: Uuid,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub student_id: Uuid,
     pub student_name: String,
     pub student_email: String,
     pub enrolled_at: NaiveDateTime,
 }
 
-/// Ids are written by this service only, so an unparsable one is a
-/// corrupted row; it shows as the nil id rather than failing the page.
-pub fn uuid_of(column: &str) -> Uuid {
-    Uuid::parse_str(column).unwrap_or_default()
-}
-
 impl CourseRow {
     pub fn to_course(&self) -> Course {
         Course {
-            id: uuid_of(&self.id),
+            id: self.id,
             code: self.code.clone(),
             title: self.title.clone(),
             description: self.description.clone(),
-            teacher_id: uuid_of(&self.teacher_id),
+            teacher_id: self.teacher_id,
             teacher_name: self.teacher_name.clone(),
             capacity: self.capacity,
             enrolled: self.enrolled,
@@ -58,7 +57,7 @@ impl CourseRow {
 impl EnrollmentRow {
     pub fn to_roster_entry(&self) -> RosterEntry {
         RosterEntry {
-            student_id: uuid_of(&self.student_id),
+            student_id: self.student_id,
             name: self.student_name.clone(),
             email: self.student_email.clone(),
             enrolled_at: self.enrolled_at.and_utc(),

@@ -20,7 +20,7 @@ use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
 use diesel::sql_types::{Text, Timestamp, Untyped};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
-use service_common::db::DuplicateMeans;
+use service_common::db::{DuplicateMeans, TextUuid};
 
 use crate::error::{Error, Result};
 use crate::models::EnrollmentRow;
@@ -31,6 +31,8 @@ use crate::models::EnrollmentRow;
 /// statement, which is what the refusal is about.
 struct TakeSeat<'a> {
     row: &'a EnrollmentRow,
+    course: TextUuid,
+    student: TextUuid,
     /// Stamped on a connection already held, just before the statement
     /// (not when the request came in): see `routes::seats`.
     stamped_at: NaiveDateTime,
@@ -38,7 +40,7 @@ struct TakeSeat<'a> {
 
 impl QueryFragment<Pg> for TakeSeat<'_> {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        let (course, student) = (&self.row.course_id, &self.row.student_id);
+        let (course, student) = (&self.course, &self.student);
         out.push_sql("WITH seat AS (UPDATE courses SET enrolled = enrolled + 1, seats_changed_at = ");
         out.push_bind_param::<Timestamp, _>(&self.stamped_at)?;
         out.push_sql(" WHERE id = ");
@@ -126,6 +128,8 @@ struct Outcome {
 pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
     let statement = TakeSeat {
         row,
+        course: TextUuid(row.course_id),
+        student: TextUuid(row.student_id),
         stamped_at: chrono::Utc::now().naive_utc(),
     };
     let Outcome { outcome } = statement

@@ -18,11 +18,11 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
     let course_rows = COURSES
         .iter()
         .map(|c| CourseRow {
-            id: c.id.to_string(),
+            id: c.id,
             code: c.code.to_owned(),
             title: c.title.to_owned(),
             description: c.description.to_owned(),
-            teacher_id: c.teacher.id.to_string(),
+            teacher_id: c.teacher.id,
             teacher_name: c.teacher.name.to_owned(),
             capacity: c.capacity,
             enrolled: ENROLLMENTS.iter().filter(|e| e.course.id == c.id).count() as i32,
@@ -33,8 +33,8 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
     let enrollment_rows = ENROLLMENTS
         .iter()
         .map(|e| EnrollmentRow {
-            course_id: e.course.id.to_string(),
-            student_id: e.student.id.to_string(),
+            course_id: e.course.id,
+            student_id: e.student.id,
             student_name: e.student.name.to_owned(),
             student_email: e.student.email.to_owned(),
             enrolled_at: now,

@@ -87,11 +87,11 @@ pub async fn courses_taught_by(db: &Database, teacher: Uuid) -> Result<Vec<Cours
 pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow> {
     let now = Utc::now().naive_utc();
     let row = CourseRow {
-        id: course.id.to_string(),
+        id: course.id,
         code: course.code.into_string(),
         title: course.title,
         description: course.description,
-        teacher_id: course.teacher_id.to_string(),
+        teacher_id: course.teacher_id,
         teacher_name: course.teacher_name,
         capacity: course.capacity.get(),
         enrolled: 0,
@@ -100,7 +100,7 @@ pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow
     };
     let stored = row.clone();
     db_write!(db, |conn| diesel::insert_into(courses::table)
-        .values(&row)
+        .values(row.clone())
         .execute(conn)
         .map_err(Error::from))
     .duplicate_means(Error::CodeTaken)?;
@@ -110,8 +110,8 @@ pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow
 /// Takes a seat for `student`, or says why not (see the module comment).
 pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<EnrollmentRow> {
     let row = EnrollmentRow {
-        course_id: course_id.to_string(),
-        student_id: student.id.to_string(),
+        course_id,
+        student_id: student.id,
         student_name: student.name,
         student_email: student.email,
         enrolled_at: Utc::now().naive_utc(),
@@ -126,11 +126,11 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
     }
     db_write!(db, |conn| {
         let seat_taken = diesel::update(courses::table)
-            .filter(courses::id.eq(&row.course_id))
+            .filter(courses::id.eq(row.course_id.to_string()))
             .filter(courses::enrolled.lt(courses::capacity))
             // A course's teacher does not enroll in it (nor then grade
             // themselves).
-            .filter(courses::teacher_id.ne(&row.student_id))
+            .filter(courses::teacher_id.ne(row.student_id.to_string()))
             // Stamped inside the transaction, which holds the write lock:
             // the stamp is as late as the commit, less a few milliseconds.
             .set((
@@ -141,17 +141,17 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
         if seat_taken == 0 {
             // Returning an error rolls the transaction back; find out which.
             let exists: i64 = courses::table
-                .filter(courses::id.eq(&row.course_id))
+                .filter(courses::id.eq(row.course_id.to_string()))
                 .count()
                 .get_result(conn)?;
             let own: i64 = courses::table
-                .filter(courses::id.eq(&row.course_id))
-                .filter(courses::teacher_id.eq(&row.student_id))
+                .filter(courses::id.eq(row.course_id.to_string()))
+                .filter(courses::teacher_id.eq(row.student_id.to_string()))
                 .count()
                 .get_result(conn)?;
             let enrolled: i64 = enrollments::table
-                .filter(enrollments::course_id.eq(&row.course_id))
-                .filter(enrollments::student_id.eq(&row.student_id))
+                .filter(enrollments::course_id.eq(row.course_id.to_string()))
+                .filter(enrollments::student_id.eq(row.student_id.to_string()))
                 .count()
                 .get_result(conn)?;
             return Err(if exists == 0 {
@@ -165,7 +165,7 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
             });
         }
         diesel::insert_into(enrollments::table)
-            .values(&row)
+            .values(row.clone())
             .execute(conn)
             .map_err(Error::from)
             .duplicate_means(Error::AlreadyEnrolled)
@@ -236,9 +236,11 @@ pub async fn insert_seed(
     enrollment_rows: Vec<EnrollmentRow>,
 ) -> Result<()> {
     db_write!(db, |conn| {
-        diesel::insert_into(courses::table).values(&course_rows).execute(conn)?;
+        diesel::insert_into(courses::table)
+            .values(course_rows.clone())
+            .execute(conn)?;
         diesel::insert_into(enrollments::table)
-            .values(&enrollment_rows)
+            .values(enrollment_rows.clone())
             .execute(conn)?;
         Ok(())
     })

@@ -138,17 +138,18 @@ pub async fn write_grades(
         let result = db_write!(db, |conn| {
             let course_id = course.id.to_string();
             let student_ids: Vec<String> = writes.iter().map(|w| w.student_id.to_string()).collect();
-            let existing: HashMap<String, GradeRow> = grades::table
+            let existing: HashMap<Uuid, GradeRow> = grades::table
                 .filter(grades::course_id.eq(&course_id))
                 .filter(grades::student_id.eq_any(&student_ids))
                 .select(GradeRow::as_select())
                 .load(conn)?
                 .into_iter()
-                .map(|row| (row.student_id.clone(), row))
+                .map(|row| (row.student_id, row))
                 .collect();
             let plan = plan_writes(&course, writes, &author, existing);
             for update in &plan.updates {
-                let touched = diesel::update(grades::table.find((&update.course_id, &update.student_id)))
+                let key = (update.course_id.to_string(), update.student_id.to_string());
+                let touched = diesel::update(grades::table.find(key))
                     .filter(grades::revision.eq(update.revision - 1))
                     .set((
                         grades::grade_tenths.eq(update.grade_tenths),
@@ -156,9 +157,9 @@ pub async fn write_grades(
                         grades::student_name.eq(&update.student_name),
                         grades::course_code.eq(&update.course_code),
                         grades::course_title.eq(&update.course_title),
-                        grades::teacher_id.eq(&update.teacher_id),
+                        grades::teacher_id.eq(update.teacher_id.to_string()),
                         grades::updated_at.eq(update.updated_at),
-                        grades::updated_by.eq(&update.updated_by),
+                        grades::updated_by.eq(update.updated_by.to_string()),
                     ))
                     .execute(conn)?;
                 if touched == 0 {
@@ -167,14 +168,14 @@ pub async fn write_grades(
             }
             for chunk in plan.inserts.chunks(INSERT_CHUNK) {
                 diesel::insert_into(grades::table)
-                    .values(chunk)
+                    .values(chunk.to_vec())
                     .execute(conn)
                     .map_err(Error::from)
                     .duplicate_means(Error::WriteConflict)?;
             }
             for chunk in plan.changes.chunks(INSERT_CHUNK) {
                 diesel::insert_into(grade_changes::table)
-                    .values(chunk)
+                    .values(chunk.to_vec())
                     .execute(conn)
                     .map_err(Error::from)
                     .duplicate_means(Error::WriteConflict)?;
@@ -202,7 +203,7 @@ fn plan_writes(
     course: &CourseInfo,
     writes: Vec<GradeWrite>,
     author: &Author,
-    existing: HashMap<String, GradeRow>,
+    existing: HashMap<Uuid, GradeRow>,
 ) -> WritePlan {
     let now = Utc::now().naive_utc();
     let mut plan = WritePlan {
@@ -212,7 +213,7 @@ fn plan_writes(
         result: Vec::with_capacity(writes.len()),
     };
     for write in writes {
-        let student_id = write.student_id.to_string();
+        let student_id = write.student_id;
         let old = existing.get(&student_id);
         let new_tenths = write.grade.tenths();
         if let Some(old) = old.filter(|o| o.grade_tenths == new_tenths) {
@@ -221,25 +222,25 @@ fn plan_writes(
             continue;
         }
         let row = GradeRow {
-            course_id: course.id.to_string(),
-            student_id: student_id.clone(),
+            course_id: course.id,
+            student_id,
             course_code: course.code.clone(),
             course_title: course.title.clone(),
-            teacher_id: course.teacher_id.to_string(),
+            teacher_id: course.teacher_id,
             student_name: write.student_name,
             grade_tenths: new_tenths,
             revision: old.map_or(1, |o| o.revision + 1),
             updated_at: now,
-            updated_by: author.id.to_string(),
+            updated_by: author.id,
         };
         plan.changes.push(GradeChangeRow {
-            id: Uuid::new_v4().to_string(),
-            course_id: row.course_id.clone(),
+            id: Uuid::new_v4(),
+            course_id: row.course_id,
             student_id,
             revision: row.revision,
             old_grade_tenths: old.map(|o| o.grade_tenths),
             new_grade_tenths: new_tenths,
-            changed_by: author.id.to_string(),
+            changed_by: author.id,
             changed_by_name: author.name.clone(),
             changed_at: now,
         });
@@ -254,8 +255,8 @@ fn plan_writes(
     // same students in different orders would otherwise each hold a row the
     // other waits for: on PostgreSQL a deadlock, detected only after a
     // second, that failed an upload. One order (by student) makes them queue.
-    plan.updates.sort_by(|a, b| a.student_id.cmp(&b.student_id));
-    plan.inserts.sort_by(|a, b| a.student_id.cmp(&b.student_id));
-    plan.changes.sort_by(|a, b| a.student_id.cmp(&b.student_id));
+    plan.updates.sort_by_key(|row| row.student_id);
+    plan.inserts.sort_by_key(|row| row.student_id);
+    plan.changes.sort_by_key(|row| row.student_id);
     plan
 }

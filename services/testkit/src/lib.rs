@@ -2,6 +2,7 @@
 //! (a SQLite file, or a fresh PostgreSQL database), test keys and tokens.
 //! Nothing here mocks a service or a database.
 
+pub mod api;
 mod database;
 mod keys;
 pub mod openapi;
@@ -71,19 +72,18 @@ pub mod read {
     use shared_types::courses::{Course, RosterEntry};
     use uuid::Uuid;
 
-    async fn get_json<T: serde::de::DeserializeOwned>(
-        http: &reqwest::Client,
-        url: String,
-        token: &str,
-    ) -> anyhow::Result<T> {
-        let response = http.get(&url).bearer_auth(token).send().await?;
+    use crate::api;
+
+    async fn json_of<T: serde::de::DeserializeOwned>(request: reqwest::RequestBuilder) -> anyhow::Result<T> {
+        let response = request.send().await?;
+        let url = response.url().clone();
         anyhow::ensure!(response.status().is_success(), "GET {url}: {}", response.status());
         Ok(response.json().await?)
     }
 
     /// `GET /courses` of course-service at `courses`.
     pub async fn catalogue(http: &reqwest::Client, courses: &str, token: &str) -> anyhow::Result<Vec<Course>> {
-        get_json(http, format!("{courses}/courses"), token).await
+        json_of(api::catalogue(http, courses, token)).await
     }
 
     /// `GET /courses/{id}/roster` of course-service at `courses`.
@@ -93,14 +93,17 @@ pub mod read {
         token: &str,
         course: Uuid,
     ) -> anyhow::Result<Vec<RosterEntry>> {
-        get_json(http, format!("{courses}/courses/{course}/roster"), token).await
+        json_of(api::roster(http, courses, token, course)).await
     }
 }
 
 /// Typed writes through the services' APIs, for harnesses that set up data.
 pub mod write {
     use reqwest::StatusCode;
+    use shared_types::courses::{Course, CreateCourseRequest};
     use uuid::Uuid;
+
+    use crate::api;
 
     /// `POST /courses` as the admin `admin`; the new course's id.
     pub async fn create_course(
@@ -111,22 +114,21 @@ pub mod write {
         capacity: i64,
         teacher: (Uuid, &str),
     ) -> anyhow::Result<Uuid> {
-        let response = http
-            .post(format!("{courses}/courses"))
-            .bearer_auth(admin)
-            .json(&serde_json::json!({
-                "code": code, "title": format!("Course {code}"),
-                "description": "A course of the test harness, with a description of typical length for a university listing.",
-                "capacity": capacity, "teacher_id": teacher.0, "teacher_name": teacher.1,
-            }))
-            .send()
-            .await?;
+        let course = CreateCourseRequest {
+            code: code.to_owned(),
+            title: format!("Course {code}"),
+            description: "A course of the test harness, with a description of typical length for a university listing."
+                .to_owned(),
+            capacity,
+            teacher_id: teacher.0,
+            teacher_name: teacher.1.to_owned(),
+        };
+        let response = api::create_course(http, courses, admin, &course).send().await?;
         anyhow::ensure!(
             response.status() == StatusCode::CREATED,
             "creating {code}: {}",
             response.status()
         );
-        let body: serde_json::Value = response.json().await?;
-        Ok(body["id"].as_str().unwrap_or_default().parse()?)
+        Ok(response.json::<Course>().await?.id)
     }
 }

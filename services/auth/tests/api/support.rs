@@ -2,8 +2,7 @@
 
 use auth_service::cli::Cli;
 use clap::Parser;
-use reqwest::{Client, Response, StatusCode};
-use serde_json::{json, Value};
+use reqwest::{Client, Response};
 use testkit::{Backend, RunningService, TestDb, TestKeys};
 
 pub struct TestAuth {
@@ -69,9 +68,7 @@ impl TestAuth {
 
     /// Signs in at the replica `service`.
     pub async fn login_at(&self, service: &RunningService, email: &str, password: &str) -> Response {
-        self.client
-            .post(service.at("/auth/login"))
-            .json(&json!({"email": email, "password": password}))
+        testkit::api::login(&self.client, &service.url, email, password)
             .send()
             .await
             .expect("login request")
@@ -79,10 +76,8 @@ impl TestAuth {
 
     /// Signs in and returns the token.
     pub async fn token(&self, email: &str) -> String {
-        let response = self.login(email, "demo-password-1").await;
-        assert_eq!(response.status(), StatusCode::OK);
-        let body: Value = response.json().await.unwrap();
-        body["token"].as_str().unwrap().to_owned()
+        let response = self.login(email, service_common::demo::DEMO_PASSWORD).await;
+        testkit::api::token_of(response).await.expect("a token")
     }
 
     pub async fn get(&self, path: &str, token: Option<&str>) -> Response {

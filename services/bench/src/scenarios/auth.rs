@@ -2,8 +2,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::json;
 use service_common::demo;
+use shared_types::Role;
 
 use crate::dataset::Dataset;
 use crate::load::{self, Figures};
@@ -15,11 +15,7 @@ use crate::scenarios::{get_ok, one, Request, WINDOW};
 /// waited out before the worker goes on, as the browser app does, and
 /// counts as an error.
 async fn login(http: &reqwest::Client, auth: &str, email: &str) -> bool {
-    let response = http
-        .post(format!("{auth}/auth/login"))
-        .json(&json!({"email": email, "password": demo::DEMO_PASSWORD}))
-        .send()
-        .await;
+    let response = testkit::api::login(http, auth, email, demo::DEMO_PASSWORD).send().await;
     match response {
         Ok(r) if r.status() == StatusCode::OK => true,
         Ok(r) if r.status() == StatusCode::SERVICE_UNAVAILABLE => {
@@ -54,10 +50,8 @@ async fn create_users(nodes: &Nodes, admin: &str, count: usize) -> anyhow::Resul
     let http = load::client();
     let emails: Vec<String> = (0..count).map(|n| format!("bench.student{n}@example.edu")).collect();
     for email in &emails {
-        let response = http
-            .post(format!("{}/auth/users", nodes.auth))
-            .bearer_auth(admin)
-            .json(&json!({"email": email, "name": "Bench Student", "password": demo::DEMO_PASSWORD, "roles": ["student"]}))
+        let student = (email.as_str(), "Bench Student", demo::DEMO_PASSWORD);
+        let response = testkit::api::create_user(&http, &nodes.auth, admin, student, &[Role::Student])
             .send()
             .await?;
         anyhow::ensure!(

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
-use serde_json::json;
 use service_common::demo;
+use shared_types::Role;
 
 use crate::dataset::Dataset;
 use crate::load::{self, Figures};
@@ -50,10 +50,8 @@ async fn create_students(nodes: &Nodes, admin: &str) -> anyhow::Result<Vec<Strin
     let emails: Vec<String> = (0..STUDENTS).map(|n| format!("campus{n}@example.edu")).collect();
     for chunk in emails.chunks(CREATING_AT_ONCE) {
         let creations = chunk.iter().map(|email| {
-            http.post(format!("{}/auth/users", nodes.auth))
-                .bearer_auth(admin)
-                .json(&json!({"email": email, "name": "Campus Student", "password": demo::DEMO_PASSWORD, "roles": ["student"]}))
-                .send()
+            let student = (email.as_str(), "Campus Student", demo::DEMO_PASSWORD);
+            testkit::api::create_user(&http, &nodes.auth, admin, student, &[Role::Student]).send()
         });
         for response in testkit::join_all(creations).await {
             let status = response?.status();
@@ -110,18 +108,15 @@ async fn one_student(
     let (auth, courses) = (&nodes.0, &nodes.1);
     let mut busy = 0;
     for _ in 0..MAX_TRIES {
-        let response = http
-            .post(format!("{auth}/auth/login"))
-            .json(&json!({"email": email, "password": demo::DEMO_PASSWORD}))
+        let response = testkit::api::login(&http, auth, &email, demo::DEMO_PASSWORD)
             .send()
             .await
             .map_err(|e| format!("{email}: {e}"))?;
         match response.status() {
             StatusCode::OK => {
-                let body: serde_json::Value = response.json().await.map_err(|e| e.to_string())?;
-                let token = body["token"].as_str().unwrap_or_default().to_owned();
+                let token = testkit::api::token_of(response).await.map_err(|e| e.to_string())?;
                 let sent = Instant::now();
-                let catalogue = http.get(format!("{courses}/courses")).bearer_auth(token).send().await;
+                let catalogue = testkit::api::catalogue(&http, courses, &token).send().await;
                 return match catalogue {
                     Ok(r) if r.status() == StatusCode::OK => Ok((busy, sent.elapsed())),
                     Ok(r) => Err(format!("{email}: catalogue {}", r.status())),

@@ -6,6 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
+use shared_types::Grade;
+use uuid::Uuid;
 
 use crate::dataset::{create_course, Dataset};
 use crate::load::{self, Figures};
@@ -25,7 +27,7 @@ pub async fn grades(nodes: &Nodes, data: &Dataset, figures: &mut Vec<Figures>) -
     let teacher = (data.teacher_ids[0], "Teacher 0");
     let course = create_course(&http, nodes, &data.admin, "BULK500", CLASS as i64, teacher).await?;
     let class: Arc<Vec<String>> = Arc::new(data.students.iter().take(CLASS).map(|s| s.token.clone()).collect());
-    let enroll_url = format!("{}/courses/{course}/enrollment", nodes.courses);
+    let courses_url = nodes.courses.clone();
     let seats = Arc::clone(&class);
     let enrolled = load::run(
         "enroll the class",
@@ -33,10 +35,9 @@ pub async fn grades(nodes: &Nodes, data: &Dataset, figures: &mut Vec<Figures>) -
         Duration::from_secs(60),
         CLASS as u64,
         move |http, _, n| {
-            let (url, token) = (enroll_url.clone(), seats[n as usize].clone());
+            let (base, token) = (courses_url.clone(), seats[n as usize].clone());
             Box::pin(async move {
-                http.post(url)
-                    .bearer_auth(token)
+                testkit::api::enroll(&http, &base, &token, course)
                     .send()
                     .await
                     .is_ok_and(|r| r.status() == StatusCode::CREATED)
@@ -52,19 +53,16 @@ pub async fn grades(nodes: &Nodes, data: &Dataset, figures: &mut Vec<Figures>) -
 
     // Each upload changes every grade, so each row is a real write with a
     // history entry.
-    let csvs: Arc<Vec<String>> = Arc::new(
-        ["4.0", "2.5"]
-            .iter()
-            .map(|grade| {
-                let mut csv = String::from("student_id,grade\n");
-                for student in data.students.iter().take(CLASS) {
-                    csv.push_str(&format!("{},{grade}\n", student.id));
-                }
-                csv
+    let sheets: Arc<Vec<Vec<(Uuid, Grade)>>> = Arc::new(
+        [40, 25]
+            .into_iter()
+            .map(|tenths| {
+                let grade = Grade::from_tenths(tenths).expect("a grade of the scale");
+                data.students.iter().take(CLASS).map(|s| (s.id, grade)).collect()
             })
             .collect(),
     );
-    let upload_url = format!("{}/grades/courses/{course}", nodes.grades);
+    let grades_url = nodes.grades.clone();
     let teacher_token = data.teacher_tokens[0].clone();
     let upload = load::run(
         "POST 500-row CSV upload",
@@ -72,12 +70,9 @@ pub async fn grades(nodes: &Nodes, data: &Dataset, figures: &mut Vec<Figures>) -
         Duration::from_secs(120),
         UPLOADS,
         move |http, _, n| {
-            let (url, token, csv) = (upload_url.clone(), teacher_token.clone(), csvs[n as usize % 2].clone());
+            let (base, token, sheets) = (grades_url.clone(), teacher_token.clone(), Arc::clone(&sheets));
             Box::pin(async move {
-                http.post(url)
-                    .bearer_auth(token)
-                    .header("content-type", "text/csv")
-                    .body(csv)
+                testkit::api::upload_csv(&http, &base, &token, course, &sheets[n as usize % 2])
                     .send()
                     .await
                     .is_ok_and(|r| r.status() == StatusCode::OK)

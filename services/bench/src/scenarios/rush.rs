@@ -79,16 +79,12 @@ pub async fn registration_rush_on(
         move |http, _, n| {
             let (student_index, course) = plan[n as usize];
             let student = &students[student_index];
-            let (url, token, student_id) = (
-                format!("{courses_url}/courses/{course}/enrollment"),
-                student.token.clone(),
-                student.id,
-            );
+            let (base, token, student_id) = (courses_url.clone(), student.token.clone(), student.id);
             let (created_log, full_count) = (Arc::clone(&created_log), Arc::clone(&full_count));
             let last_created_log = Arc::clone(&last_created_log);
             let refused_log = Arc::clone(&refused_log);
             Box::pin(async move {
-                let Ok(response) = http.post(url).bearer_auth(token).send().await else {
+                let Ok(response) = testkit::api::enroll(&http, &base, &token, course).send().await else {
                     return false;
                 };
                 match response.status() {

@@ -10,11 +10,13 @@
 mod connect;
 mod error;
 mod pool;
+mod text_uuid;
 mod url;
 
 pub use connect::{connect, sqlite_file, Backend, Database, DbOptions};
 pub use error::{DbError, DuplicateMeans, HoldsDbError};
 pub use pool::{DbPool, Tracked, TrackedManager};
+pub use text_uuid::TextUuid;
 pub use url::redacted;
 
 /// Runs `$body` on a pooled connection, off the async runtime, and yields

@@ -10,7 +10,6 @@ use uuid::Uuid;
 
 use crate::domain::EnrollingStudent;
 use crate::error::{Error, Result};
-use crate::models::uuid_of;
 use crate::state::AppState;
 use crate::store;
 
@@ -61,7 +60,7 @@ pub async fn enroll(
         StatusCode::CREATED,
         Json(Enrollment {
             course_id,
-            student_id: uuid_of(&row.student_id),
+            student_id: row.student_id,
             enrolled_at: row.enrolled_at.and_utc(),
         }),
     ))

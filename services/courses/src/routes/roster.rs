@@ -6,7 +6,6 @@ use shared_types::courses::{Course, RosterEntry};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
-use crate::models::uuid_of;
 use crate::state::AppState;
 use crate::store;
 
@@ -57,7 +56,7 @@ pub async fn roster(
     Path(course_id): Path<Uuid>,
 ) -> Result<Json<Vec<RosterEntry>>> {
     let course = store::find_course(&state.db, course_id).await?;
-    if !claims.is_teacher_or_admin_of(uuid_of(&course.teacher_id)) {
+    if !claims.is_teacher_or_admin_of(course.teacher_id) {
         return Err(Error::NotTheTeacher);
     }
     let rows = store::roster(&state.db, course_id).await?;

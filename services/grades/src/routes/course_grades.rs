@@ -49,13 +49,13 @@ pub async fn course_grades(
     match access::reader_of(&state, &caller, course_id).await? {
         Reader::Confirmed { roster } => {
             let held = store::grades_of_course(&state.db, course_id, None).await?;
-            let grades: HashMap<&str, Grade> = held.iter().map(|g| (g.student_id.as_str(), g.grade())).collect();
+            let grades: HashMap<Uuid, Grade> = held.iter().map(|g| (g.student_id, g.grade())).collect();
             let list: Vec<StudentGrade> = roster
                 .iter()
                 .map(|entry| StudentGrade {
                     student_id: entry.student_id,
                     student_name: entry.name.clone(),
-                    grade: grades.get(entry.student_id.to_string().as_str()).copied(),
+                    grade: grades.get(&entry.student_id).copied(),
                 })
                 .collect();
             Ok(with_completeness(list, true))
