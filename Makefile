@@ -29,8 +29,8 @@ help:
 	@echo "make chaos-self-test  each kind of chaos check shown failing on a system broken on purpose"
 	@echo "make e2e              the browser app in headless Chromium against the real services"
 	@echo "make bench            release build, load against the real services (BENCH_DB=postgres for PostgreSQL)"
-	@echo "make lint             rustfmt and clippy, as CI runs them"
-	@echo "make fmt              format the code"
+	@echo "make lint             rustfmt, leptosfmt (the app's view! blocks) and clippy, as CI runs them"
+	@echo "make fmt              format the code, view! blocks included"
 	@echo "make build            release build of the services and the app (build-services, build-frontend)"
 	@echo "make check-wasm       shared-types compiles for the browser"
 	@echo "make install-tools    what building and running need (install-browser-tools: and the tests)"
@@ -41,7 +41,8 @@ check: lint
 install-tools:
 	@.ci/install-tools
 
-# Headless Chromium and playwright-core as well, for e2e and the browser figures.
+# Headless Chromium, playwright-core and leptosfmt as well, for e2e, the
+# browser figures and make lint.
 install-browser-tools:
 	@.ci/install-tools --ci
 
@@ -88,11 +89,14 @@ test-rust:
 
 lint:
 	$(CARGO) fmt --all -- --check
+	@command -v leptosfmt >/dev/null || { echo "leptosfmt is missing: make install-browser-tools installs it with the other test tools"; exit 1; }
+	leptosfmt --quiet --check --max-width 120 frontend/src
 	$(CARGO) clippy --workspace --exclude enroll-frontend --all-targets -- -D warnings
 	$(CARGO) clippy -p enroll-frontend --target wasm32-unknown-unknown -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
+	leptosfmt --quiet --max-width 120 frontend/src
 
 bench: install-browser-tools build
 	./target/release/enroll-bench

@@ -1,8 +1,6 @@
 //! The page: the top bar with the status strip, then sign-in or the panels
 //! of the signed-in user's roles.
 
-use std::time::Duration;
-
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared_types::auth::User;
@@ -17,8 +15,8 @@ use crate::panels::my_courses::MyCourses;
 use crate::panels::my_grades::MyGrades;
 use crate::panels::signin::SignIn;
 use crate::panels::teaching::Teaching;
-use crate::panels::EnrollmentChanges;
-use crate::session::Session;
+use crate::panels::EnrollmentWrites;
+use crate::session::CurrentSession;
 use crate::status::StatusStrip;
 
 #[component]
@@ -35,38 +33,17 @@ pub fn App() -> impl IntoView {
 
 #[component]
 fn Shell(config: Config) -> impl IntoView {
-    let session = RwSignal::new(Session::load());
-    let notice = RwSignal::new(None::<String>);
-    let api = Api::new(&config, session, notice);
+    let session = CurrentSession::restore();
+    let api = Api::new(&config, session);
     provide_context(api.clone());
-    provide_context(EnrollmentChanges::new());
 
-    // The session ends by itself when its token expires.
-    {
-        let api = api.clone();
-        Effect::new(move |_| {
-            let Some((token, remaining)) = session.with(|s| s.as_ref().map(|s| (s.token.clone(), s.remaining_ms())))
-            else {
-                return;
-            };
-            let api = api.clone();
-            set_timeout(
-                move || {
-                    let same = session.try_with_untracked(|s| s.as_ref().is_some_and(|s| s.token == token));
-                    if same == Some(true) {
-                        api.end_session(Some("Your session has expired. Please sign in again."));
-                    }
-                },
-                Duration::from_millis(remaining.max(0.0) as u64),
-            );
-        });
-    }
-
-    let user = Memo::new(move |_| session.with(|s| s.as_ref().map(|s| s.user.clone())));
+    let user = Memo::new(move |_| session.user());
     let sign_out = move |_| api.sign_out();
 
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <a class="skip-link" href="#main">
+            "Skip to content"
+        </a>
         <header class="topbar">
             <span class="brand">"Course enrollment"</span>
             <StatusStrip />
@@ -98,6 +75,8 @@ fn role_names(user: &User) -> String {
 
 #[component]
 fn Dashboard(user: User) -> impl IntoView {
+    // One set per signed-in user: a new sign-in starts with no outcome shown.
+    provide_context(EnrollmentWrites::new(&expect_context::<Api>()));
     let has = |role: Role| user.roles.contains(&role);
     let student = has(Role::Student).then(|| {
         view! {

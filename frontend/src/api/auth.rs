@@ -8,7 +8,6 @@ use shared_types::Role;
 use uuid::Uuid;
 
 use gloo_net::http::Method;
-use leptos::prelude::*;
 
 use super::client::Body;
 use super::client::Reply;
@@ -63,8 +62,8 @@ impl Api {
     /// is told to end the token too (if it is away, the token still
     /// expires within the hour; nothing here waits for it).
     pub fn sign_out(&self) {
-        let token = self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone()));
-        self.end_session(None);
+        let token = self.session.token();
+        self.session.end(None);
         if let Some(token) = token {
             let auth = self.auth.clone();
             leptos::task::spawn_local(async move {
@@ -80,7 +79,7 @@ impl Api {
     pub async fn sign_out_everywhere(&self) -> Result<(), CallError> {
         self.authorized(Service::Auth, Method::POST, "/auth/logout?everywhere=true", Body::Empty)
             .await?;
-        self.end_session(Some("You are signed out on every device."));
+        self.session.end(Some("You are signed out on every device."));
         Ok(())
     }
 

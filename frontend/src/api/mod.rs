@@ -13,7 +13,6 @@ mod grades;
 mod transfer;
 
 use gloo_net::http::Method;
-use leptos::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -24,25 +23,23 @@ pub use grades::ClassGrades;
 
 use crate::config::Config;
 use crate::service::Service;
-use crate::session::Session;
+use crate::session::CurrentSession;
 
 #[derive(Clone)]
 pub struct Api {
     auth: ServiceClient,
     courses: ServiceClient,
     grades: ServiceClient,
-    session: RwSignal<Option<Session>>,
-    notice: RwSignal<Option<String>>,
+    session: CurrentSession,
 }
 
 impl Api {
-    pub fn new(config: &Config, session: RwSignal<Option<Session>>, notice: RwSignal<Option<String>>) -> Self {
+    pub fn new(config: &Config, session: CurrentSession) -> Self {
         Self {
             auth: ServiceClient::new(Service::Auth, config.replicas(Service::Auth)),
             courses: ServiceClient::new(Service::Courses, config.replicas(Service::Courses)),
             grades: ServiceClient::new(Service::Grades, config.replicas(Service::Grades)),
             session,
-            notice,
         }
     }
 
@@ -54,21 +51,8 @@ impl Api {
         }
     }
 
-    pub fn notice(&self) -> RwSignal<Option<String>> {
-        self.notice
-    }
-
-    pub fn start_session(&self, session: Session) {
-        session.store();
-        self.notice.set(None);
-        self.session.set(Some(session));
-    }
-
-    /// Ends the session; `why` is shown on the sign-in page.
-    pub fn end_session(&self, why: Option<&str>) {
-        Session::clear();
-        self.notice.set(why.map(str::to_owned));
-        self.session.set(None);
+    pub fn session(&self) -> CurrentSession {
+        self.session
     }
 
     /// Sends a call with the session's token; any answer is returned, but a
@@ -80,7 +64,7 @@ impl Api {
         path: &str,
         body: Body,
     ) -> Result<Reply, CallError> {
-        let Some(token) = self.session.with_untracked(|s| s.as_ref().map(|s| s.token.clone())) else {
+        let Some(token) = self.session.token() else {
             return Err(CallError::Rejected {
                 status: 401,
                 code: "not_signed_in".into(),
@@ -92,13 +76,8 @@ impl Api {
             .send(method, path, Some(token.expose()), &body)
             .await?;
         if reply.status == 401 {
-            // Only the session that sent the token ends, not a newer one.
-            let still_current = self
-                .session
-                .with_untracked(|s| s.as_ref().is_some_and(|s| s.token == token));
-            if still_current {
-                self.end_session(Some("Your session has ended. Please sign in again."));
-            }
+            self.session
+                .end_if_holding(&token, "Your session has ended. Please sign in again.");
         }
         Ok(reply)
     }

@@ -4,12 +4,12 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared_types::auth::ChangePasswordRequest;
 
 use super::frame::{feedback_line, Feedback};
+use super::on_each_outcome;
+use super::widgets::{NewPasswordField, TextField};
 use crate::api::Api;
-use crate::session::Session;
 
 /// "Your account": for every signed-in user. Needs auth alone, and only
 /// when a button is pressed, so it has no loading state to fail.
@@ -17,19 +17,16 @@ use crate::session::Session;
 pub fn Account(email: String) -> impl IntoView {
     let api = expect_context::<Api>();
     let feedback = RwSignal::new(None::<Feedback>);
-    let pending = RwSignal::new(false);
-    let everywhere = move |_| {
+    let everywhere = Action::new_unsync(move |_: &()| {
         let api = api.clone();
-        pending.set(true);
-        feedback.set(None);
-        spawn_local(async move {
-            // On success the session ends and the page shows the sign-in.
-            if let Err(error) = api.sign_out_everywhere().await {
-                pending.try_set(false);
-                feedback.try_set(Some(Feedback::error(&error)));
-            }
-        });
-    };
+        async move { api.sign_out_everywhere().await }
+    });
+    // On success the session ends and the page shows the sign-in.
+    on_each_outcome(everywhere, move |result| {
+        if let Err(error) = result {
+            feedback.set(Some(Feedback::error(&error)));
+        }
+    });
     view! {
         <section class="panel" data-panel="account" data-state="ready">
             <h2>"Your account"</h2>
@@ -40,7 +37,16 @@ pub fn Account(email: String) -> impl IntoView {
             <p class="muted small">
                 "Signed in on a shared or lost device? End every session of this account, here included."
             </p>
-            <button type="button" class="secondary" data-testid="sign-out-everywhere" disabled=move || pending.get() on:click=everywhere>
+            <button
+                type="button"
+                class="secondary"
+                data-testid="sign-out-everywhere"
+                disabled=move || everywhere.pending().get()
+                on:click=move |_| {
+                    feedback.set(None);
+                    everywhere.dispatch(());
+                }
+            >
                 "Sign out everywhere"
             </button>
             {feedback_line("account-message", feedback)}
@@ -59,8 +65,26 @@ pub fn PasswordChange(email: String, current: Option<String>) -> impl IntoView {
     let new = RwSignal::new(String::new());
     let repeated = RwSignal::new(String::new());
     let feedback = RwSignal::new(None::<Feedback>);
-    let pending = RwSignal::new(false);
     let email = StoredValue::new(email);
+    let change = {
+        let api = api.clone();
+        Action::new_unsync(move |request: &ChangePasswordRequest| {
+            let (api, request) = (api.clone(), request.clone());
+            async move { api.change_password(&request).await }
+        })
+    };
+    on_each_outcome(change, move |result| match result {
+        Ok(login) => {
+            api.session().start(login);
+            current.set(String::new());
+            new.set(String::new());
+            repeated.set(String::new());
+            feedback.set(Some(Feedback::ok(
+                "Password changed. Every other session of this account has ended.",
+            )));
+        }
+        Err(error) => feedback.set(Some(Feedback::error(&error))),
+    });
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -78,71 +102,41 @@ pub fn PasswordChange(email: String, current: Option<String>) -> impl IntoView {
             feedback.set(Some(Feedback::problem(weak.message)));
             return;
         }
-        let api = api.clone();
-        pending.set(true);
         feedback.set(None);
-        spawn_local(async move {
-            let result = api.change_password(&request).await;
-            pending.try_set(false);
-            match result {
-                Ok(login) => {
-                    api.start_session(Session::from_login(login));
-                    current.try_set(String::new());
-                    new.try_set(String::new());
-                    repeated.try_set(String::new());
-                    feedback.try_set(Some(Feedback::ok(
-                        "Password changed. Every other session of this account has ended.",
-                    )));
-                }
-                Err(error) => {
-                    feedback.try_set(Some(Feedback::error(&error)));
-                }
-            }
-        });
+        change.dispatch(request);
     };
 
     let current_field = ask_current.then(|| {
         view! {
-            <label for="current-password">"Current password"</label>
-            <input
+            <TextField
                 id="current-password"
-                type="password"
+                label="Current password"
+                value=current
+                kind="password"
                 autocomplete="current-password"
                 required=true
-                prop:value=move || current.get()
-                on:input=move |ev| current.set(event_target_value(&ev))
             />
         }
     });
     view! {
         <form class="form-grid" data-testid="password-change" on:submit=submit>
             {current_field}
-            <label for="new-password">"New password"</label>
-            <input
-                id="new-password"
-                type="password"
-                autocomplete="new-password"
-                required=true
-                minlength=shared_types::password::MIN_CHARS.to_string()
-                prop:value=move || new.get()
-                on:input=move |ev| new.set(event_target_value(&ev))
-            />
-            <label for="new-password-again">"New password, again"</label>
-            <input
+            <NewPasswordField id="new-password" label="New password" value=new />
+            <TextField
                 id="new-password-again"
-                type="password"
+                label="New password, again"
+                value=repeated
+                kind="password"
                 autocomplete="new-password"
                 required=true
-                prop:value=move || repeated.get()
-                on:input=move |ev| repeated.set(event_target_value(&ev))
             />
             <p class="muted small">
                 {format!(
                     "At least {} characters; a common or breached password is refused.",
-                    shared_types::password::MIN_CHARS
+                    shared_types::password::MIN_CHARS,
                 )}
             </p>
-            <button type="submit" class="primary" disabled=move || pending.get()>
+            <button type="submit" class="primary" disabled=move || change.pending().get()>
                 "Change password"
             </button>
             {feedback_line("password-message", feedback)}

@@ -2,14 +2,14 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared_types::auth::{CreateUserRequest, User};
 use shared_types::courses::CreateCourseRequest;
 use shared_types::Role;
 use uuid::Uuid;
 
 use super::frame::{feedback_line, panel, Feedback};
-use super::EnrollmentChanges;
+use super::widgets::{data_table, Column::Shown, NewPasswordField, TextField};
+use super::{on_each_outcome, EnrollmentWrites};
 use crate::api::Api;
 use crate::loader::Loader;
 use crate::service::Service;
@@ -60,19 +60,7 @@ fn users_table(
         >
             <summary>"All users"</summary>
             {feedback_line("user-action-message", feedback)}
-            <div class="table-scroll">
-                <table class="table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Name"</th>
-                            <th scope="col">"Email"</th>
-                            <th scope="col">"Roles"</th>
-                            <th scope="col">"Account"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            {data_table("table", &[Shown("Name"), Shown("Email"), Shown("Roles"), Shown("Account")], rows)}
         </details>
     }
 }
@@ -93,52 +81,54 @@ fn UserRow(
         "active"
     };
     let temporary = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
     let (id, disabled) = (user.id, user.disabled);
     let who = StoredValue::new(format!("{} ({})", user.name, user.email));
     let email = StoredValue::new(user.email.clone());
 
     let toggle = {
-        let (api, reload) = (api.clone(), reload.clone());
-        move |_| {
-            let (api, reload) = (api.clone(), reload.clone());
-            pending.set(true);
-            spawn_local(async move {
-                let result = api.set_disabled(id, !disabled).await;
-                pending.try_set(false);
-                feedback.try_set(Some(match result {
-                    Ok(user) if user.disabled => Feedback::ok(format!(
-                        "Disabled {}: every session of theirs has ended.",
-                        who.get_value()
-                    )),
-                    Ok(_) => Feedback::ok(format!("Enabled {}.", who.get_value())),
-                    Err(error) => Feedback::error(&error),
-                }));
-                reload();
-            });
-        }
+        let api = api.clone();
+        Action::new_unsync(move |disable: &bool| {
+            let (api, disable) = (api.clone(), *disable);
+            async move { api.set_disabled(id, disable).await }
+        })
     };
-    let reset = move |ev: SubmitEvent| {
+    let reset = Action::new_unsync(move |password: &String| {
+        let (api, password) = (api.clone(), password.clone());
+        async move { api.reset_password(id, password).await }
+    });
+    let pending = move || toggle.pending().get() || reset.pending().get();
+    {
+        let reload = reload.clone();
+        on_each_outcome(toggle, move |result| {
+            feedback.set(Some(match result {
+                Ok(user) if user.disabled => Feedback::ok(format!(
+                    "Disabled {}: every session of theirs has ended.",
+                    who.get_value()
+                )),
+                Ok(_) => Feedback::ok(format!("Enabled {}.", who.get_value())),
+                Err(error) => Feedback::error(&error),
+            }));
+            reload();
+        });
+    }
+    on_each_outcome(reset, move |result| {
+        feedback.set(Some(match result {
+            Ok(_) => Feedback::ok(format!(
+                "Reset the password of {}: they choose a new one at their next sign-in.",
+                who.get_value()
+            )),
+            Err(error) => Feedback::error(&error),
+        }));
+        reload();
+    });
+    let submit_reset = move |ev: SubmitEvent| {
         ev.prevent_default();
         let password = temporary.get_untracked();
         if let Err(weak) = shared_types::password::check_new_password(&password, &email.get_value()) {
             feedback.set(Some(Feedback::problem(weak.message)));
             return;
         }
-        let (api, reload) = (api.clone(), reload.clone());
-        pending.set(true);
-        spawn_local(async move {
-            let result = api.reset_password(id, password).await;
-            pending.try_set(false);
-            feedback.try_set(Some(match result {
-                Ok(_) => Feedback::ok(format!(
-                    "Reset the password of {}: they choose a new one at their next sign-in.",
-                    who.get_value()
-                )),
-                Err(error) => Feedback::error(&error),
-            }));
-            reload();
-        });
+        reset.dispatch(password);
     };
     view! {
         <tr data-user-email=user.email.clone() data-account=status>
@@ -147,20 +137,27 @@ fn UserRow(
             <td>{roles}</td>
             <td class="account-actions">
                 <span class="small">{status}</span>
-                <button type="button" class="secondary small" data-testid="toggle-disabled" disabled=move || pending.get() on:click=toggle>
+                <button
+                    type="button"
+                    class="secondary small"
+                    data-testid="toggle-disabled"
+                    disabled=pending
+                    on:click=move |_| {
+                        toggle.dispatch(!disabled);
+                    }
+                >
                     {if disabled { "Enable" } else { "Disable" }}
                 </button>
-                <form class="inline-form" on:submit=reset>
+                <form class="inline-form" on:submit=submit_reset>
                     <input
                         type="password"
                         autocomplete="new-password"
                         aria-label=format!("Temporary password for {}", user.email)
                         placeholder="Temporary password"
                         required=true
-                        prop:value=move || temporary.get()
-                        on:input=move |ev| temporary.set(event_target_value(&ev))
+                        bind:value=temporary
                     />
-                    <button type="submit" class="secondary small" data-testid="reset-password" disabled=move || pending.get()>
+                    <button type="submit" class="secondary small" data-testid="reset-password" disabled=pending>
                         "Reset password"
                     </button>
                 </form>
@@ -176,8 +173,20 @@ fn NewUserForm(feedback: RwSignal<Option<Feedback>>, on_created: impl Fn() + Sen
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let roles = Role::ALL.map(|role| (role, RwSignal::new(role == Role::Student)));
-    let pending = RwSignal::new(false);
-    let on_created = std::sync::Arc::new(on_created);
+    let create = Action::new_unsync(move |request: &CreateUserRequest| {
+        let (api, request) = (api.clone(), request.clone());
+        async move { api.create_user(&request).await }
+    });
+    on_each_outcome(create, move |result| match result {
+        Ok(user) => {
+            feedback.set(Some(Feedback::ok(format!("Created {} ({}).", user.name, user.email))));
+            name.set(String::new());
+            email.set(String::new());
+            password.set(String::new());
+            on_created();
+        }
+        Err(error) => feedback.set(Some(Feedback::error(&error))),
+    });
 
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
@@ -196,37 +205,15 @@ fn NewUserForm(feedback: RwSignal<Option<Feedback>>, on_created: impl Fn() + Sen
             feedback.set(Some(Feedback::problem(weak.message)));
             return;
         }
-        let api = api.clone();
-        let on_created = on_created.clone();
-        pending.set(true);
         feedback.set(None);
-        spawn_local(async move {
-            let result = api.create_user(&request).await;
-            pending.try_set(false);
-            match result {
-                Ok(user) => {
-                    feedback.try_set(Some(Feedback::ok(format!("Created {} ({}).", user.name, user.email))));
-                    name.try_set(String::new());
-                    email.try_set(String::new());
-                    password.try_set(String::new());
-                    on_created();
-                }
-                Err(error) => {
-                    feedback.try_set(Some(Feedback::error(&error)));
-                }
-            }
-        });
+        create.dispatch(request);
     };
 
     let role_boxes = roles
         .map(|(role, on)| {
             view! {
                 <label class="check">
-                    <input
-                        type="checkbox"
-                        prop:checked=move || on.get()
-                        on:change=move |ev| on.set(event_target_checked(&ev))
-                    />
+                    <input type="checkbox" bind:checked=on />
                     {role.as_str()}
                 </label>
             }
@@ -237,17 +224,16 @@ fn NewUserForm(feedback: RwSignal<Option<Feedback>>, on_created: impl Fn() + Sen
     view! {
         <form class="form-grid" on:submit=submit>
             <h3>"New user"</h3>
-            <label for="new-user-name">"Name"</label>
-            <input id="new-user-name" required=true prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
-            <label for="new-user-email">"Email"</label>
-            <input id="new-user-email" type="email" required=true prop:value=move || email.get() on:input=move |ev| email.set(event_target_value(&ev)) />
-            <label for="new-user-password">"Initial password"</label>
-            <input id="new-user-password" type="password" autocomplete="new-password" required=true minlength=shared_types::password::MIN_CHARS.to_string() prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev)) />
+            <TextField id="new-user-name" label="Name" value=name required=true />
+            <TextField id="new-user-email" label="Email" value=email kind="email" required=true />
+            <NewPasswordField id="new-user-password" label="Initial password" value=password />
             <fieldset class="roles">
                 <legend>"Roles"</legend>
                 {role_boxes}
             </fieldset>
-            <button type="submit" class="primary" disabled=move || pending.get()>"Create user"</button>
+            <button type="submit" class="primary" disabled=move || create.pending().get()>
+                "Create user"
+            </button>
             {feedback_line("new-user-message", feedback)}
         </form>
     }
@@ -274,15 +260,22 @@ pub fn AdminCourses() -> impl IntoView {
 
 #[component]
 fn NewCourseForm(teachers: Vec<User>) -> impl IntoView {
-    let api = expect_context::<Api>();
-    let changes = expect_context::<EnrollmentChanges>();
+    let create = expect_context::<EnrollmentWrites>().create_course;
     let code = RwSignal::new(String::new());
     let title = RwSignal::new(String::new());
     let description = RwSignal::new(String::new());
     let capacity = RwSignal::new("30".to_owned());
     let teacher = RwSignal::new(teachers.first().map(|t| t.id));
     let feedback = RwSignal::new(None::<Feedback>);
-    let pending = RwSignal::new(false);
+    on_each_outcome(create, move |result| match result {
+        Ok(course) => {
+            feedback.set(Some(Feedback::ok(format!("Created {} {}.", course.code, course.title))));
+            code.set(String::new());
+            title.set(String::new());
+            description.set(String::new());
+        }
+        Err(error) => feedback.set(Some(Feedback::error(&error))),
+    });
     let names = StoredValue::new(teachers.iter().map(|t| (t.id, t.name.clone())).collect::<Vec<_>>());
 
     let submit = move |ev: SubmitEvent| {
@@ -305,25 +298,8 @@ fn NewCourseForm(teachers: Vec<User>) -> impl IntoView {
             teacher_id,
             teacher_name: teacher_name.unwrap_or_default(),
         };
-        let api = api.clone();
-        pending.set(true);
         feedback.set(None);
-        spawn_local(async move {
-            let result = api.create_course(&request).await;
-            pending.try_set(false);
-            match result {
-                Ok(course) => {
-                    feedback.try_set(Some(Feedback::ok(format!("Created {} {}.", course.code, course.title))));
-                    code.try_set(String::new());
-                    title.try_set(String::new());
-                    description.try_set(String::new());
-                    changes.bump();
-                }
-                Err(error) => {
-                    feedback.try_set(Some(Feedback::error(&error)));
-                }
-            }
-        });
+        create.dispatch(request);
     };
 
     let options = teachers
@@ -333,19 +309,22 @@ fn NewCourseForm(teachers: Vec<User>) -> impl IntoView {
 
     view! {
         <form class="form-grid" on:submit=submit>
-            <label for="new-course-code">"Code"</label>
-            <input id="new-course-code" required=true placeholder="CS301" prop:value=move || code.get() on:input=move |ev| code.set(event_target_value(&ev)) />
-            <label for="new-course-title">"Title"</label>
-            <input id="new-course-title" required=true prop:value=move || title.get() on:input=move |ev| title.set(event_target_value(&ev)) />
+            <TextField id="new-course-code" label="Code" value=code required=true placeholder="CS301" />
+            <TextField id="new-course-title" label="Title" value=title required=true />
             <label for="new-course-description">"Description"</label>
-            <textarea id="new-course-description" rows="2" prop:value=move || description.get() on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+            <textarea id="new-course-description" rows="2" bind:value=description></textarea>
             <label for="new-course-capacity">"Seats"</label>
-            <input id="new-course-capacity" type="number" min="1" max="10000" required=true prop:value=move || capacity.get() on:input=move |ev| capacity.set(event_target_value(&ev)) />
+            <input id="new-course-capacity" type="number" min="1" max="10000" required=true bind:value=capacity />
             <label for="new-course-teacher">"Teacher"</label>
-            <select id="new-course-teacher" on:change=move |ev| teacher.set(Uuid::parse_str(&event_target_value(&ev)).ok())>
+            <select
+                id="new-course-teacher"
+                on:change=move |ev| teacher.set(Uuid::parse_str(&event_target_value(&ev)).ok())
+            >
                 {options}
             </select>
-            <button type="submit" class="primary" disabled=move || pending.get()>"Create course"</button>
+            <button type="submit" class="primary" disabled=move || create.pending().get()>
+                "Create course"
+            </button>
             {feedback_line("new-course-message", feedback)}
         </form>
     }

@@ -4,13 +4,13 @@ use std::time::Duration;
 
 use futures_util::future::join;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared_types::courses::Course;
 use uuid::Uuid;
 
 use super::frame::{feedback_line, panel, Feedback};
 use super::live_seats::LiveSeats;
-use super::{reload_on_enrollment_change, EnrollmentChanges};
+use super::widgets::{data_table, Column::Hidden, Column::Shown};
+use super::{outcome_of, EnrollmentWrites};
 use crate::api::Api;
 use crate::loader::{LoadState, Loader};
 use crate::service::Service;
@@ -41,7 +41,7 @@ const FULL_REFRESH_EVERY: Duration = Duration::from_secs(300);
 #[component]
 pub fn Catalogue(can_enroll: bool) -> impl IntoView {
     let api = expect_context::<Api>();
-    let changes = expect_context::<EnrollmentChanges>();
+    let writes = expect_context::<EnrollmentWrites>();
     let live = LiveSeats::new();
     let loader = {
         let api = api.clone();
@@ -80,24 +80,9 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
         move || state.with_untracked(|s| matches!(s, LoadState::Ready(_))),
         move || loader.reload(),
     );
-    reload_on_enrollment_change(move || loader.reload());
-
-    let feedback = RwSignal::new(None::<Feedback>);
-    let pending = RwSignal::new(None::<Uuid>);
-    let enroll = move |course: Course| {
-        let api = api.clone();
-        pending.set(Some(course.id));
-        feedback.set(None);
-        spawn_local(async move {
-            let result = api.enroll(course.id).await;
-            pending.try_set(None);
-            feedback.try_set(Some(match result {
-                Ok(_) => Feedback::ok(format!("Enrolled in {}.", course.code)),
-                Err(error) => Feedback::error(&error),
-            }));
-            changes.bump();
-        });
-    };
+    writes.reload_after_each(move || loader.reload());
+    let enroll = writes.enroll;
+    let feedback = outcome_of(enroll, Some);
 
     let render = move |view_data: CatalogueView| {
         if view_data.courses.is_empty() {
@@ -108,8 +93,7 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
             .into_iter()
             .map(|course| {
                 let enrolled = view_data.mine.contains(&course.id);
-                let enroll = enroll.clone();
-                course_row(course, enrolled, can_enroll, pending, live, enroll)
+                course_row(course, enrolled, can_enroll, live, enroll)
             })
             .collect_view();
         view! {
@@ -119,21 +103,11 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
                     "The course service could not refresh this list just now; it shows the catalogue as last loaded and tries again."
                 </p>
             </Show>
-            <div class="table-scroll">
-                <table class="table catalogue">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Course"</th>
-                            <th scope="col">"Teacher"</th>
-                            <th scope="col">"Seats"</th>
-                            <th scope="col">
-                                <span class="sr-only">"Action"</span>
-                            </th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            {data_table(
+                "table catalogue",
+                &[Shown("Course"), Shown("Teacher"), Shown("Seats"), Hidden("Action")],
+                rows,
+            )}
         }
         .into_any()
     };
@@ -144,9 +118,8 @@ fn course_row(
     course: Course,
     enrolled: bool,
     can_enroll: bool,
-    pending: RwSignal<Option<Uuid>>,
     live: LiveSeats,
-    enroll: impl Fn(Course) + Clone + Send + Sync + 'static,
+    enroll: Action<Course, Feedback>,
 ) -> impl IntoView {
     let seats_course = course.clone();
     let seats = Memo::new(move |_| live.seats_of(&seats_course));
@@ -167,16 +140,19 @@ fn course_row(
         } else if !open() {
             view! { <span class="badge full">"Full"</span> }.into_any()
         } else if can_enroll {
-            let (enroll, target) = (enroll.clone(), target.clone());
+            let target = target.clone();
+            let this_one = move || enroll.input().with(|c| c.as_ref().is_some_and(|c| c.id == id));
             view! {
                 <button
                     type="button"
                     class="primary"
                     aria-label=label.clone()
-                    disabled=move || pending.get().is_some()
-                    on:click=move |_| enroll(target.clone())
+                    disabled=move || enroll.pending().get()
+                    on:click=move |_| {
+                        enroll.dispatch(target.clone());
+                    }
                 >
-                    {move || if pending.get() == Some(id) { "Enrolling…" } else { "Enroll" }}
+                    {move || if this_one() { "Enrolling…" } else { "Enroll" }}
                 </button>
             }
             .into_any()

@@ -36,7 +36,11 @@ where
             {move || match shown.get() {
                 LoadState::Loading => {
                     let arriving = arriving.clone();
-                    view! { <p class="muted" data-testid="panel-loading">{move || loading_text(arriving.get())}</p> }
+                    view! {
+                        <p class="muted" data-testid="panel-loading">
+                            {move || loading_text(arriving.get())}
+                        </p>
+                    }
                         .into_any()
                 }
                 LoadState::Failed(error) => panel_error(error, move || loader.reload()).into_any(),
@@ -106,7 +110,8 @@ impl Feedback {
 }
 
 /// The feedback line under an action; `test_id` names it for tests.
-pub fn feedback_line(test_id: &'static str, feedback: RwSignal<Option<Feedback>>) -> impl IntoView {
+pub fn feedback_line(test_id: &'static str, feedback: impl Into<Signal<Option<Feedback>>>) -> impl IntoView {
+    let feedback = feedback.into();
     move || {
         feedback.get().map(|f| {
             view! {

@@ -9,42 +9,117 @@ pub mod my_courses;
 pub mod my_grades;
 pub mod signin;
 pub mod teaching;
+mod widgets;
 
 use leptos::prelude::*;
+use shared_types::courses::{Course, CreateCourseRequest};
+use uuid::Uuid;
 
-/// Bumped after every enroll, drop or new course, so the panels that show
-/// enrollments load again.
-#[derive(Debug, Clone, Copy)]
-pub struct EnrollmentChanges(RwSignal<u64>);
+use crate::api::{Api, CallError};
+use frame::Feedback;
 
-impl EnrollmentChanges {
-    pub fn new() -> Self {
-        Self(RwSignal::new(0))
+/// The writes that change what the catalogue and "My courses" show, as
+/// Leptos actions shared by the panels: the panel that dispatched one shows
+/// its outcome, and every panel showing enrollments reloads when any of
+/// them completes (their `version()`, as the Leptos examples reload a
+/// resource after an action).
+#[derive(Clone, Copy)]
+pub struct EnrollmentWrites {
+    /// Enrolls in the course; the value is the catalogue's feedback.
+    pub enroll: Action<Course, Feedback>,
+    /// Drops the course `(id, code)`; the value is "My courses"' feedback.
+    pub drop: Action<(Uuid, String), Feedback>,
+    /// An admin's new course (the catalogue shows it).
+    pub create_course: Action<CreateCourseRequest, Result<Course, CallError>>,
+}
+
+impl EnrollmentWrites {
+    pub fn new(api: &Api) -> Self {
+        let enroll = {
+            let api = api.clone();
+            Action::new_unsync(move |course: &Course| {
+                let (api, id, code) = (api.clone(), course.id, course.code.clone());
+                async move {
+                    match api.enroll(id).await {
+                        Ok(_) => Feedback::ok(format!("Enrolled in {code}.")),
+                        Err(error) => Feedback::error(&error),
+                    }
+                }
+            })
+        };
+        let drop = {
+            let api = api.clone();
+            Action::new_unsync(move |(id, code): &(Uuid, String)| {
+                let (api, id, code) = (api.clone(), *id, code.clone());
+                async move {
+                    match api.drop_course(id).await {
+                        Ok(()) => Feedback::ok(format!("Dropped {code}.")),
+                        Err(error) => Feedback::error(&error),
+                    }
+                }
+            })
+        };
+        let create_course = {
+            let api = api.clone();
+            Action::new_unsync(move |request: &CreateCourseRequest| {
+                let (api, request) = (api.clone(), request.clone());
+                async move { api.create_course(&request).await }
+            })
+        };
+        Self {
+            enroll,
+            drop,
+            create_course,
+        }
     }
 
-    pub fn bump(self) {
-        self.0.try_update(|n| *n += 1);
-    }
-
-    pub fn track(self) {
-        self.0.track();
+    /// Calls `reload` each time one of the writes completes (not at first:
+    /// the panel's loader has just started its own load).
+    pub fn reload_after_each(self, reload: impl Fn() + 'static) {
+        Effect::new(move |first_run_done: Option<()>| {
+            self.enroll.version().track();
+            self.drop.version().track();
+            self.create_course.version().track();
+            if first_run_done.is_some() {
+                reload();
+            }
+        });
     }
 }
 
-impl Default for EnrollmentChanges {
-    fn default() -> Self {
-        Self::new()
-    }
+/// What an action's feedback line shows: nothing while it runs, then its
+/// last outcome.
+pub fn outcome_of<I, O>(
+    action: Action<I, O>,
+    feedback: impl Fn(O) -> Option<Feedback> + Send + Sync + 'static,
+) -> Signal<Option<Feedback>>
+where
+    I: Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || {
+        if action.pending().get() {
+            None
+        } else {
+            action.value().get().and_then(&feedback)
+        }
+    })
 }
 
-/// Reloads `reload` whenever enrollments change (not at first: the loader
-/// has just started its own load).
-pub fn reload_on_enrollment_change(reload: impl Fn() + 'static) {
-    let changes = expect_context::<EnrollmentChanges>();
-    Effect::new(move |first_run_done: Option<()>| {
-        changes.track();
-        if first_run_done.is_some() {
-            reload();
+/// Runs `on_done` with each outcome of `action` that completes from now on
+/// (not one it had before this view was made).
+pub fn on_each_outcome<I, O>(action: Action<I, O>, on_done: impl Fn(O) + 'static)
+where
+    I: Send + Sync + 'static,
+    O: Clone + Send + Sync + 'static,
+{
+    let seen = action.version().get_untracked();
+    Effect::new(move |_| {
+        if action.version().get() == seen {
+            return;
+        }
+        if let Some(outcome) = action.value().get_untracked() {
+            on_done(outcome);
         }
     });
 }

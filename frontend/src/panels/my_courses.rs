@@ -1,12 +1,10 @@
 //! The courses a student is in, with drop.
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared_types::courses::MyEnrollment;
-use uuid::Uuid;
 
-use super::frame::{feedback_line, panel, Feedback};
-use super::{reload_on_enrollment_change, EnrollmentChanges};
+use super::frame::{feedback_line, panel};
+use super::{outcome_of, EnrollmentWrites};
 use crate::api::Api;
 use crate::loader::Loader;
 use crate::service::Service;
@@ -14,7 +12,7 @@ use crate::service::Service;
 #[component]
 pub fn MyCourses() -> impl IntoView {
     let api = expect_context::<Api>();
-    let changes = expect_context::<EnrollmentChanges>();
+    let writes = expect_context::<EnrollmentWrites>();
     let loader = {
         let api = api.clone();
         Loader::new(move || {
@@ -22,24 +20,9 @@ pub fn MyCourses() -> impl IntoView {
             async move { api.my_enrollments().await }
         })
     };
-    reload_on_enrollment_change(move || loader.reload());
-
-    let feedback = RwSignal::new(None::<Feedback>);
-    let pending = RwSignal::new(None::<Uuid>);
-    let drop_course = move |id: Uuid, code: String| {
-        let api = api.clone();
-        pending.set(Some(id));
-        feedback.set(None);
-        spawn_local(async move {
-            let result = api.drop_course(id).await;
-            pending.try_set(None);
-            feedback.try_set(Some(match result {
-                Ok(()) => Feedback::ok(format!("Dropped {code}.")),
-                Err(error) => Feedback::error(&error),
-            }));
-            changes.bump();
-        });
-    };
+    writes.reload_after_each(move || loader.reload());
+    let drop_course = writes.drop;
+    let feedback = outcome_of(drop_course, Some);
 
     let render = move |mine: Vec<MyEnrollment>| {
         let list = if mine.is_empty() {
@@ -50,7 +33,7 @@ pub fn MyCourses() -> impl IntoView {
                 .map(|e| {
                     let id = e.course.id;
                     let code = e.course.code.clone();
-                    let drop_course = drop_course.clone();
+                    let this_one = move || drop_course.input().with(|d| d.as_ref().is_some_and(|(d, _)| *d == id));
                     view! {
                         <li data-course-code=e.course.code.clone()>
                             <div>
@@ -62,10 +45,12 @@ pub fn MyCourses() -> impl IntoView {
                                 type="button"
                                 class="secondary"
                                 aria-label=format!("Drop {}", e.course.code)
-                                disabled=move || pending.get().is_some()
-                                on:click=move |_| drop_course(id, code.clone())
+                                disabled=move || drop_course.pending().get()
+                                on:click=move |_| {
+                                    drop_course.dispatch((id, code.clone()));
+                                }
                             >
-                                {move || if pending.get() == Some(id) { "Dropping…" } else { "Drop" }}
+                                {move || if this_one() { "Dropping…" } else { "Drop" }}
                             </button>
                         </li>
                     }

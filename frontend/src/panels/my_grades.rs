@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use shared_types::grades::MyGrade;
 
 use super::frame::panel;
+use super::widgets::{data_table, Column::Shown};
 use crate::api::Api;
 use crate::loader::Loader;
 use crate::service::Service;
@@ -34,23 +35,13 @@ fn grades_table(grades: Vec<MyGrade>) -> impl IntoView {
                         <span class="code">{g.course_code.clone()}</span>
                         <span class="title">{g.course_title.clone()}</span>
                     </th>
-                    <td class="grade" data-testid="grade">{g.grade.to_string()}</td>
+                    <td class="grade" data-testid="grade">
+                        {g.grade.to_string()}
+                    </td>
                     <td class="muted">{g.updated_at.format("%Y-%m-%d").to_string()}</td>
                 </tr>
             }
         })
         .collect_view();
-    view! {
-        <table class="table">
-            <thead>
-                <tr>
-                    <th scope="col">"Course"</th>
-                    <th scope="col">"Grade"</th>
-                    <th scope="col">"Updated"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
-    }
-    .into_any()
+    data_table("table", &[Shown("Course"), Shown("Grade"), Shown("Updated")], rows).into_any()
 }

@@ -2,11 +2,11 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 
 use super::account::PasswordChange;
+use super::on_each_outcome;
+use super::widgets::TextField;
 use crate::api::{Api, CallError};
-use crate::session::Session;
 
 const AUTH_DOWN: &str = "Sign-in is unavailable: the auth service is not answering. \
 Please try again in a moment. People already signed in are not affected.";
@@ -14,10 +14,9 @@ Please try again in a moment. People already signed in are not affected.";
 #[component]
 pub fn SignIn() -> impl IntoView {
     let api = expect_context::<Api>();
-    let notice = api.notice();
+    let notice = api.session().notice();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     // Set while a full sign-in queue is being waited out.
     let queued = RwSignal::new(None::<u32>);
@@ -25,39 +24,36 @@ pub fn SignIn() -> impl IntoView {
     // whose password an admin reset: a new one must be chosen first.
     let must_change = RwSignal::new(None::<(String, String)>);
 
+    let sign_in = {
+        let api = api.clone();
+        Action::new_unsync(move |(email, password): &(String, String)| {
+            let (api, email, password) = (api.clone(), email.clone(), password.clone());
+            async move {
+                let on_queue = move |seconds| {
+                    queued.try_set(Some(seconds));
+                };
+                let result = api.login(&email, &password, on_queue).await;
+                queued.try_set(None);
+                result.map_err(|error| (error, email, password))
+            }
+        })
+    };
+    on_each_outcome(sign_in, move |result| match result {
+        Ok(login) => api.session().start(login),
+        Err((CallError::Rejected { code, .. }, email, password)) if code == "password_change_required" => {
+            must_change.set(Some((email, password)));
+        }
+        Err((CallError::Unavailable(_), ..)) => error.set(Some(AUTH_DOWN.to_owned())),
+        Err((other, ..)) => error.set(Some(other.to_string())),
+    });
+    let pending = sign_in.pending();
     let submit = move |ev: SubmitEvent| {
         ev.prevent_default();
         if pending.get_untracked() {
             return;
         }
-        pending.set(true);
         error.set(None);
-        let api = api.clone();
-        spawn_local(async move {
-            let on_queue = move |seconds| {
-                queued.try_set(Some(seconds));
-            };
-            let result = api
-                .login(email.get_untracked().trim(), &password.get_untracked(), on_queue)
-                .await;
-            pending.try_set(false);
-            queued.try_set(None);
-            match result {
-                Ok(login) => api.start_session(Session::from_login(login)),
-                Err(CallError::Rejected { code, .. }) if code == "password_change_required" => {
-                    must_change.try_set(Some((
-                        email.get_untracked().trim().to_owned(),
-                        password.get_untracked(),
-                    )));
-                }
-                Err(CallError::Unavailable(_)) => {
-                    error.try_set(Some(AUTH_DOWN.to_owned()));
-                }
-                Err(other) => {
-                    error.try_set(Some(other.to_string()));
-                }
-            }
-        });
+        sign_in.dispatch((email.get_untracked().trim().to_owned(), password.get_untracked()));
     };
 
     let choose_new = move |(email, current): (String, String)| {
@@ -72,10 +68,20 @@ pub fn SignIn() -> impl IntoView {
 
     let form = move || {
         view! {
-            <form class="card signin-card" data-testid="signin" on:submit=submit.clone()>
+            <form class="card signin-card" data-testid="signin" on:submit=submit>
                 <h1>"Sign in"</h1>
                 <p class="muted">"Use your university account."</p>
-                {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                {move || {
+                    notice
+                        .get()
+                        .map(|n| {
+                            view! {
+                                <p class="notice" role="status">
+                                    {n}
+                                </p>
+                            }
+                        })
+                }}
                 {move || {
                     queued
                         .get()
@@ -83,33 +89,39 @@ pub fn SignIn() -> impl IntoView {
                             view! {
                                 <p class="notice" role="status" data-testid="signin-queued">
                                     {format!(
-                                        "Many people are signing in right now. You are in the queue; trying again in {seconds} s."
+                                        "Many people are signing in right now. You are in the queue; trying again in {seconds} s.",
                                     )}
                                 </p>
                             }
                         })
                 }}
-                <label for="email">"Email"</label>
-                <input
+                <TextField
                     id="email"
-                    type="email"
+                    label="Email"
+                    value=email
+                    kind="email"
                     autocomplete="username"
                     required=true
                     autofocus=true
-                    prop:value=move || email.get()
-                    on:input=move |ev| email.set(event_target_value(&ev))
                 />
-                <label for="password">"Password"</label>
-                <input
+                <TextField
                     id="password"
-                    type="password"
+                    label="Password"
+                    value=password
+                    kind="password"
                     autocomplete="current-password"
                     required=true
-                    prop:value=move || password.get()
-                    on:input=move |ev| password.set(event_target_value(&ev))
                 />
                 {move || {
-                    error.get().map(|e| view! { <p class="feedback error" role="alert" data-testid="signin-error">{e}</p> })
+                    error
+                        .get()
+                        .map(|e| {
+                            view! {
+                                <p class="feedback error" role="alert" data-testid="signin-error">
+                                    {e}
+                                </p>
+                            }
+                        })
                 }}
                 <button type="submit" class="primary" disabled=move || pending.get()>
                     {move || if pending.get() { "Signing in…" } else { "Sign in" }}

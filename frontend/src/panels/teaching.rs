@@ -13,6 +13,8 @@ use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
 use super::frame::{panel, panel_error};
+use super::on_each_outcome;
+use super::widgets::{data_table, Column::Hidden, Column::Shown};
 use crate::api::{Api, CallError, ClassGrades};
 use crate::loader::Loader;
 use crate::service::Service;
@@ -58,22 +60,14 @@ fn ClassCard(course: Course) -> impl IntoView {
                     <span class="code">{course.code.clone()}</span>
                     <span class="title">{course.title.clone()}</span>
                 </h3>
-                <p class="muted small">
-                    {format!("{} of {} seats taken", course.enrolled, course.capacity)}
-                </p>
+                <p class="muted small">{format!("{} of {} seats taken", course.enrolled, course.capacity)}</p>
             </header>
-            <div
-                class="subpanel"
-                data-panel="class-grades"
-                data-state=move || shown.with(|s| s.name())
-            >
+            <div class="subpanel" data-panel="class-grades" data-state=move || shown.with(|s| s.name())>
                 {move || match shown.get() {
                     crate::loader::LoadState::Loading => {
                         view! { <p class="muted">"Loading the roster…"</p> }.into_any()
                     }
-                    crate::loader::LoadState::Failed(error) => {
-                        panel_error(error, move || grades.reload()).into_any()
-                    }
+                    crate::loader::LoadState::Failed(error) => panel_error(error, move || grades.reload()).into_any(),
                     crate::loader::LoadState::Ready(class) => roster(course_id, class).into_any(),
                 }}
             </div>
@@ -104,20 +98,7 @@ fn roster(course_id: Uuid, class: ClassGrades) -> impl IntoView {
         .collect_view();
     view! {
         {warning}
-        <div class="table-scroll">
-            <table class="table roster">
-                <thead>
-                    <tr>
-                        <th scope="col">"Student"</th>
-                        <th scope="col">"Grade"</th>
-                        <th scope="col">
-                            <span class="sr-only">"Status"</span>
-                        </th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
+        {data_table("table roster", &[Shown("Student"), Shown("Grade"), Hidden("Status")], rows)}
     }
     .into_any()
 }
@@ -133,22 +114,31 @@ enum SaveState {
 #[component]
 fn GradeRow(course_id: Uuid, student: StudentGrade) -> impl IntoView {
     let api = expect_context::<Api>();
-    let save_state = RwSignal::new(SaveState::Idle);
     let student_id = student.student_id;
     let current = student.grade;
+    let save = Action::new_unsync(move |grade: &Grade| {
+        let (api, grade) = (api.clone(), *grade);
+        async move {
+            api.set_grade(course_id, student_id, grade)
+                .await
+                .map(|_| ())
+                .map_err(|error| error.to_string())
+        }
+    });
+    let save_state = Memo::new(move |_| {
+        if save.pending().get() {
+            return SaveState::Saving;
+        }
+        match save.value().get() {
+            None => SaveState::Idle,
+            Some(Ok(())) => SaveState::Saved,
+            Some(Err(message)) => SaveState::Failed(message),
+        }
+    });
     let on_change = move |ev: leptos::ev::Event| {
-        let Ok(grade) = Grade::parse(&event_target_value(&ev)) else {
-            return;
-        };
-        let api = api.clone();
-        save_state.set(SaveState::Saving);
-        spawn_local(async move {
-            let result = api.set_grade(course_id, student_id, grade).await;
-            save_state.try_set(match result {
-                Ok(_) => SaveState::Saved,
-                Err(error) => SaveState::Failed(error.to_string()),
-            });
-        });
+        if let Ok(grade) = Grade::parse(&event_target_value(&ev)) {
+            save.dispatch(grade);
+        }
     };
     let options = Grade::all()
         .map(|grade| {
@@ -198,9 +188,18 @@ fn GradeRow(course_id: Uuid, student: StudentGrade) -> impl IntoView {
 fn CsvUpload(course_id: Uuid, code: String, on_written: impl Fn() + Send + Sync + 'static) -> impl IntoView {
     let api = expect_context::<Api>();
     let text = RwSignal::new(String::new());
-    let pending = RwSignal::new(false);
     let outcome = RwSignal::new(None::<Result<UploadReport, CallError>>);
-    let on_written = std::sync::Arc::new(on_written);
+    let send = Action::new_unsync(move |csv: &String| {
+        let (api, csv) = (api.clone(), csv.clone());
+        async move { api.upload_csv(course_id, csv).await }
+    });
+    on_each_outcome(send, move |result| {
+        if matches!(&result, Ok(report) if report.written > 0) {
+            on_written();
+        }
+        outcome.set(Some(result));
+    });
+    let pending = send.pending();
 
     let read_file = move |ev: leptos::ev::Event| {
         let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
@@ -227,18 +226,8 @@ fn CsvUpload(course_id: Uuid, code: String, on_written: impl Fn() + Send + Sync 
             })));
             return;
         }
-        let api = api.clone();
-        let on_written = on_written.clone();
-        pending.set(true);
         outcome.set(None);
-        spawn_local(async move {
-            let result = api.upload_csv(course_id, csv).await;
-            pending.try_set(false);
-            if matches!(&result, Ok(report) if report.written > 0) {
-                on_written();
-            }
-            outcome.try_set(Some(result));
-        });
+        send.dispatch(csv);
     };
 
     let text_id = format!("csv-{course_id}");
@@ -259,8 +248,7 @@ fn CsvUpload(course_id: Uuid, code: String, on_written: impl Fn() + Send + Sync 
                     rows="4"
                     spellcheck="false"
                     placeholder="student_id,grade"
-                    prop:value=move || text.get()
-                    on:input=move |ev| text.set(event_target_value(&ev))
+                    bind:value=text
                 ></textarea>
                 <button type="submit" class="primary" disabled=move || pending.get()>
                     {move || if pending.get() { "Uploading…" } else { "Upload CSV" }}
@@ -310,19 +298,7 @@ fn upload_outcome(outcome: Result<UploadReport, CallError>) -> impl IntoView {
     view! {
         <div class="upload-report" data-testid="upload-report" role="status">
             <p class=if ok { "feedback ok" } else { "feedback error" }>{summary}</p>
-            <div class="table-scroll">
-                <table class="table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Row"</th>
-                            <th scope="col">"Student id"</th>
-                            <th scope="col">"Result"</th>
-                            <th scope="col">"Detail"</th>
-                        </tr>
-                    </thead>
-                    <tbody>{rows}</tbody>
-                </table>
-            </div>
+            {data_table("table", &[Shown("Row"), Shown("Student id"), Shown("Result"), Shown("Detail")], rows)}
         </div>
     }
     .into_any()
