@@ -118,10 +118,12 @@ pub struct User {
     /// An admin disabled the account: it cannot sign in, and its tokens are
     /// refused everywhere.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub disabled: bool,
     /// An admin reset the password: the user must choose a new one
     /// (`POST /auth/password`) before signing in.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub must_change_password: bool,
 }
 
@@ -185,6 +187,7 @@ pub struct Revocation {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub token_id: Option<Uuid>,
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub session_epoch: i64,
     pub expires_at: i64,
 }

@@ -21,6 +21,7 @@ pub struct MyGrade {
 pub struct StudentGrade {
     pub student_id: Uuid,
     pub student_name: String,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub grade: Option<Grade>,
 }
 
@@ -99,6 +100,7 @@ pub struct UploadReport {
 pub struct GradeChange {
     pub course_id: Uuid,
     pub student_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub old_grade: Option<Grade>,
     pub new_grade: Grade,
     pub changed_by: Uuid,

@@ -77,9 +77,14 @@ impl Api {
     /// Ends every session of the signed-in user, on every device; this
     /// one ends only once auth has done it.
     pub async fn sign_out_everywhere(&self) -> Result<(), CallError> {
+        let token = self.session.token();
         self.authorized(Service::Auth, Method::POST, "/auth/logout?everywhere=true", Body::Empty)
             .await?;
-        self.session.end(Some("You are signed out on every device."));
+        // A sign-in made while this was on its way is not one it ended.
+        if let Some(token) = token {
+            self.session
+                .end_if_holding(&token, "You are signed out on every device.");
+        }
         Ok(())
     }
 

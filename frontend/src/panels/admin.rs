@@ -10,14 +10,67 @@ use uuid::Uuid;
 use super::frame::{feedback_line, panel, Feedback};
 use super::widgets::{data_table, Column::Shown, NewPasswordField, TextField};
 use super::{on_each_outcome, EnrollmentWrites};
-use crate::api::Api;
+use crate::api::{Api, CallError};
 use crate::loader::Loader;
 use crate::service::Service;
+
+/// What an admin does to accounts, held by the panel rather than by the
+/// rows and the form: those are drawn again when the list reloads, and an
+/// outcome still on its way must outlive them.
+#[derive(Clone, Copy)]
+struct UserWrites {
+    create: Action<CreateUserRequest, Result<User, CallError>>,
+    /// `(user, disable)`.
+    set_disabled: Action<(Uuid, bool), Result<User, CallError>>,
+    /// `(user, temporary password)`.
+    reset_password: Action<(Uuid, String), Result<User, CallError>>,
+}
+
+impl UserWrites {
+    fn new(api: &Api) -> Self {
+        let create = {
+            let api = api.clone();
+            Action::new_unsync(move |request: &CreateUserRequest| {
+                let (api, request) = (api.clone(), request.clone());
+                async move { api.create_user(&request).await }
+            })
+        };
+        let set_disabled = {
+            let api = api.clone();
+            Action::new_unsync(move |&(user, disable): &(Uuid, bool)| {
+                let api = api.clone();
+                async move { api.set_disabled(user, disable).await }
+            })
+        };
+        let reset_password = {
+            let api = api.clone();
+            Action::new_unsync(move |(user, password): &(Uuid, String)| {
+                let (api, user, password) = (api.clone(), *user, password.clone());
+                async move { api.reset_password(user, password).await }
+            })
+        };
+        Self {
+            create,
+            set_disabled,
+            reset_password,
+        }
+    }
+
+    /// Whether an action on `user`'s account is on its way.
+    fn pending_for(self, user: Uuid) -> bool {
+        self.set_disabled.input().with(|i| i.is_some_and(|(id, _)| id == user))
+            || self
+                .reset_password
+                .input()
+                .with(|i| i.as_ref().is_some_and(|(id, _)| *id == user))
+    }
+}
 
 /// The users, and a form to create one.
 #[component]
 pub fn AdminUsers() -> impl IntoView {
     let api = expect_context::<Api>();
+    let writes = UserWrites::new(&api);
     let loader = {
         let api = api.clone();
         Loader::new(move || {
@@ -25,16 +78,44 @@ pub fn AdminUsers() -> impl IntoView {
             async move { api.users(None).await }
         })
     };
-    // Kept out here: the form is drawn again when the list reloads after a
-    // creation, and its "Created ..." line must outlive that.
+    // Kept out here: the form and the rows are drawn again when the list
+    // reloads after an action, and their lines must outlive that.
     let feedback = RwSignal::new(None::<Feedback>);
     let row_feedback = RwSignal::new(None::<Feedback>);
+    on_each_outcome(writes.create, move |result| {
+        feedback.set(Some(match result {
+            Ok(user) => Feedback::ok(format!("Created {} ({}).", user.name, user.email)),
+            Err(error) => Feedback::error(&error),
+        }));
+        loader.reload();
+    });
+    on_each_outcome(writes.set_disabled, move |result| {
+        row_feedback.set(Some(match result {
+            Ok(user) if user.disabled => Feedback::ok(format!(
+                "Disabled {} ({}): every session of theirs has ended.",
+                user.name, user.email
+            )),
+            Ok(user) => Feedback::ok(format!("Enabled {} ({}).", user.name, user.email)),
+            Err(error) => Feedback::error(&error),
+        }));
+        loader.reload();
+    });
+    on_each_outcome(writes.reset_password, move |result| {
+        row_feedback.set(Some(match result {
+            Ok(user) => Feedback::ok(format!(
+                "Reset the password of {} ({}): they choose a new one at their next sign-in.",
+                user.name, user.email
+            )),
+            Err(error) => Feedback::error(&error),
+        }));
+        loader.reload();
+    });
     // Whether the list is unfolded, kept across the reload after an action.
     let list_open = RwSignal::new(false);
     let render = move |users: Vec<User>| {
         view! {
-            <NewUserForm feedback=feedback on_created=move || loader.reload() />
-            {users_table(users, list_open, row_feedback, move || loader.reload())}
+            <NewUserForm writes=writes feedback=feedback />
+            {users_table(users, list_open, row_feedback, writes)}
         }
     };
     panel("admin-users", "Users".into(), Service::Auth, loader, render)
@@ -46,11 +127,11 @@ fn users_table(
     users: Vec<User>,
     open: RwSignal<bool>,
     feedback: RwSignal<Option<Feedback>>,
-    reload: impl Fn() + Clone + Send + Sync + 'static,
+    writes: UserWrites,
 ) -> impl IntoView {
     let rows = users
         .into_iter()
-        .map(|user| view! { <UserRow user=user feedback=feedback reload=reload.clone() /> })
+        .map(|user| view! { <UserRow user=user feedback=feedback writes=writes /> })
         .collect_view();
     view! {
         <details
@@ -66,12 +147,7 @@ fn users_table(
 }
 
 #[component]
-fn UserRow(
-    user: User,
-    feedback: RwSignal<Option<Feedback>>,
-    reload: impl Fn() + Clone + Send + Sync + 'static,
-) -> impl IntoView {
-    let api = expect_context::<Api>();
+fn UserRow(user: User, feedback: RwSignal<Option<Feedback>>, writes: UserWrites) -> impl IntoView {
     let roles = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
     let status = if user.disabled {
         "disabled"
@@ -82,45 +158,8 @@ fn UserRow(
     };
     let temporary = RwSignal::new(String::new());
     let (id, disabled) = (user.id, user.disabled);
-    let who = StoredValue::new(format!("{} ({})", user.name, user.email));
     let email = StoredValue::new(user.email.clone());
-
-    let toggle = {
-        let api = api.clone();
-        Action::new_unsync(move |disable: &bool| {
-            let (api, disable) = (api.clone(), *disable);
-            async move { api.set_disabled(id, disable).await }
-        })
-    };
-    let reset = Action::new_unsync(move |password: &String| {
-        let (api, password) = (api.clone(), password.clone());
-        async move { api.reset_password(id, password).await }
-    });
-    let pending = move || toggle.pending().get() || reset.pending().get();
-    {
-        let reload = reload.clone();
-        on_each_outcome(toggle, move |result| {
-            feedback.set(Some(match result {
-                Ok(user) if user.disabled => Feedback::ok(format!(
-                    "Disabled {}: every session of theirs has ended.",
-                    who.get_value()
-                )),
-                Ok(_) => Feedback::ok(format!("Enabled {}.", who.get_value())),
-                Err(error) => Feedback::error(&error),
-            }));
-            reload();
-        });
-    }
-    on_each_outcome(reset, move |result| {
-        feedback.set(Some(match result {
-            Ok(_) => Feedback::ok(format!(
-                "Reset the password of {}: they choose a new one at their next sign-in.",
-                who.get_value()
-            )),
-            Err(error) => Feedback::error(&error),
-        }));
-        reload();
-    });
+    let pending = move || writes.pending_for(id);
     let submit_reset = move |ev: SubmitEvent| {
         ev.prevent_default();
         let password = temporary.get_untracked();
@@ -128,7 +167,7 @@ fn UserRow(
             feedback.set(Some(Feedback::problem(weak.message)));
             return;
         }
-        reset.dispatch(password);
+        writes.reset_password.dispatch((id, password));
     };
     view! {
         <tr data-user-email=user.email.clone() data-account=status>
@@ -143,7 +182,7 @@ fn UserRow(
                     data-testid="toggle-disabled"
                     disabled=pending
                     on:click=move |_| {
-                        toggle.dispatch(!disabled);
+                        writes.set_disabled.dispatch((id, !disabled));
                     }
                 >
                     {if disabled { "Enable" } else { "Disable" }}
@@ -167,25 +206,19 @@ fn UserRow(
 }
 
 #[component]
-fn NewUserForm(feedback: RwSignal<Option<Feedback>>, on_created: impl Fn() + Send + Sync + 'static) -> impl IntoView {
-    let api = expect_context::<Api>();
+fn NewUserForm(writes: UserWrites, feedback: RwSignal<Option<Feedback>>) -> impl IntoView {
+    let create = writes.create;
     let name = RwSignal::new(String::new());
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let roles = Role::ALL.map(|role| (role, RwSignal::new(role == Role::Student)));
-    let create = Action::new_unsync(move |request: &CreateUserRequest| {
-        let (api, request) = (api.clone(), request.clone());
-        async move { api.create_user(&request).await }
-    });
-    on_each_outcome(create, move |result| match result {
-        Ok(user) => {
-            feedback.set(Some(Feedback::ok(format!("Created {} ({}).", user.name, user.email))));
+    // The panel shows the outcome; the form, if it is still there, empties.
+    on_each_outcome(create, move |result| {
+        if result.is_ok() {
             name.set(String::new());
             email.set(String::new());
             password.set(String::new());
-            on_created();
         }
-        Err(error) => feedback.set(Some(Feedback::error(&error))),
     });
 
     let submit = move |ev: SubmitEvent| {

@@ -74,6 +74,11 @@ impl Lanes {
     fn waiting(&self) -> usize {
         self.normal.len() + self.suspect.len() + self.reserved
     }
+
+    /// The queue's depth, for the operators' metrics.
+    fn report(&self) {
+        metrics::gauge!("password_hashing_waiting").set(self.waiting() as f64);
+    }
 }
 
 struct Queue {
@@ -113,12 +118,14 @@ impl Queue {
                 .last_comeback
                 .map_or(first_free, |last| (last + per_place).max(first_free));
             lanes.last_comeback = Some(comeback);
+            metrics::counter!("password_hashing_turned_away_total").increment(1);
             let seconds = comeback.duration_since(now).as_secs_f64().ceil() as u64;
             return Err(HasherBusy {
                 retry_after: seconds.max(1),
             });
         }
         lanes.reserved += 1;
+        lanes.report();
         Ok(Ticket {
             queue: Some(Arc::clone(self)),
         })
@@ -138,6 +145,7 @@ impl Queue {
         let mut lanes = self.lock();
         loop {
             if let Some(job) = lanes.normal.pop_front().or_else(|| lanes.suspect.pop_front()) {
+                lanes.report();
                 return job;
             }
             lanes = self
@@ -177,7 +185,9 @@ impl Ticket {
 impl Drop for Ticket {
     fn drop(&mut self) {
         if let Some(queue) = self.queue.take() {
-            queue.lock().reserved -= 1;
+            let mut lanes = queue.lock();
+            lanes.reserved -= 1;
+            lanes.report();
         }
     }
 }

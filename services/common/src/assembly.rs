@@ -75,6 +75,7 @@ impl Assembly {
             db: database,
             sqlite_file: db::sqlite_file(&common.database_url_or(self.name)),
             openapi: Bytes::from(document),
+            metrics: crate::metrics::recorder(),
             cors_origins: common.cors_origins.clone(),
             max_body_bytes: common.max_body_bytes,
             request_timeout: common.request_timeout(),

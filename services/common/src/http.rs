@@ -1,6 +1,7 @@
 //! The HTTP plumbing every service shares: health and readiness, the OpenAPI
-//! document, CORS, the body limit, the request timeout, request logs,
-//! compression, conditional GETs, and JSON answers for unknown routes.
+//! document, the metrics, CORS, the body limit, the request timeout,
+//! request ids and logs, compression, conditional GETs, and JSON answers
+//! for unknown routes.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -12,14 +13,16 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use metrics_exporter_prometheus::PrometheusHandle;
 use shared_types::health::Health;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::db::Database;
 use crate::extract::payload_too_large;
-use crate::ApiError;
+use crate::{request_id, ApiError};
 
 /// What the shared routes and layers need to know about a service.
 #[derive(Clone)]
@@ -29,6 +32,7 @@ pub struct Plumbing {
     pub sqlite_file: Option<PathBuf>,
     /// The service's OpenAPI document, served at `/openapi.json`.
     pub openapi: Bytes,
+    pub metrics: PrometheusHandle,
     pub cors_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
@@ -89,6 +93,26 @@ pub(crate) async fn readyz(State(plumbing): State<Plumbing>) -> Response {
 )]
 pub(crate) async fn openapi_document(State(plumbing): State<Plumbing>) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], plumbing.openapi).into_response()
+}
+
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    summary = "Metrics for operators",
+    description = "Anyone who can reach the service (keep it off the public network, as /readyz). Prometheus text: `http_requests_total` and `http_request_duration_seconds` by route, method and status; `db_pool_connections` (in use, idle) and `db_checkout_wait_seconds`; and the service's own counters: `enrollment_attempts_total` by outcome, `sign_ins_total` by outcome, `password_hashing_waiting`, `service_calls_total` by target and outcome.",
+    security(()),
+    responses(
+        (status = 200, description = "The metrics.", content_type = "text/plain"),
+    )
+)]
+pub(crate) async fn metrics_text(State(plumbing): State<Plumbing>) -> Response {
+    plumbing.db.record_pool_state();
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        plumbing.metrics.render(),
+    )
+        .into_response()
 }
 
 async fn not_found() -> ApiError {
@@ -200,9 +224,11 @@ pub fn finish_router(service_routes: Router, plumbing: Plumbing) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/openapi.json", get(openapi_document))
+        .route("/metrics", get(metrics_text))
         .with_state(plumbing.clone());
     service_routes
         .merge(shared)
+        .route_layer(middleware::from_fn(crate::metrics::track_requests))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(
             plumbing.request_timeout,
@@ -225,5 +251,15 @@ pub fn finish_router(service_routes: Router, plumbing: Plumbing) -> Router {
         )
         .layer(DefaultBodyLimit::max(plumbing.max_body_bytes))
         .layer(cors(&plumbing.cors_origins))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(request_id::scope))
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            tracing::info_span!(
+                "request",
+                method = %request.method(),
+                uri = %request.uri(),
+                request_id = %request_id::of(request),
+            )
+        }))
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
 }

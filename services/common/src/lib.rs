@@ -11,7 +11,9 @@ pub mod encoding;
 pub mod error;
 pub mod extract;
 pub mod http;
+pub mod metrics;
 pub mod openapi;
+pub mod request_id;
 pub mod server;
 pub mod telemetry;
 

@@ -75,7 +75,12 @@ pub struct NotModified;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(crate::http::healthz, crate::http::readyz, crate::http::openapi_document),
+    paths(
+        crate::http::healthz,
+        crate::http::readyz,
+        crate::http::openapi_document,
+        crate::http::metrics_text
+    ),
     components(
         schemas(ErrorBody, Health),
         responses(

@@ -7,10 +7,11 @@
 //! `courses_unavailable`. With several addresses (replicas), a network error
 //! or a 5xx moves on to the next one.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
+use service_common::request_id;
 use shared_types::courses::{Course, RosterEntry};
 use uuid::Uuid;
 
@@ -55,10 +56,29 @@ impl CoursesClient {
     /// which call to course-service, for which request.
     #[tracing::instrument(name = "courses_call", skip(self, token))]
     async fn get_json<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, CoursesError> {
+        let started = Instant::now();
+        let answer = self.ask(path, token).await;
+        let outcome = match &answer {
+            Ok(_) => "ok",
+            Err(CoursesError::Unavailable(_)) => "unavailable",
+            Err(CoursesError::NotFound) => "not_found",
+            Err(CoursesError::Forbidden) => "forbidden",
+        };
+        service_common::metrics::record_call("courses", outcome, started.elapsed());
+        answer
+    }
+
+    /// Each replica in turn, the request's id forwarded (see
+    /// `service_common::request_id`).
+    async fn ask<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, CoursesError> {
         let mut last_failure = String::new();
         for base in &self.bases {
             let url = format!("{base}{path}");
-            let response = match self.http.get(&url).bearer_auth(token).send().await {
+            let mut request = self.http.get(&url).bearer_auth(token);
+            if let Some(id) = request_id::current() {
+                request = request.header(request_id::HEADER, id);
+            }
+            let response = match request.send().await {
                 Ok(response) => response,
                 Err(e) => {
                     tracing::warn!(%url, error = %e, "course-service did not answer");

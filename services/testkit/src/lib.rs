@@ -5,6 +5,7 @@
 pub mod api;
 mod database;
 mod keys;
+pub mod metrics;
 pub mod openapi;
 mod running;
 

@@ -39,12 +39,37 @@ pub async fn login(
     headers: HeaderMap,
     Json(request): Json<LoginRequest>,
 ) -> Result<Json<LoginResponse>> {
-    let user = verify_credentials(&state, peer.ip(), &headers, &request.email, request.password).await?;
+    let answer = sign_in(&state, peer, &headers, request).await;
+    metrics::counter!("sign_ins_total", "outcome" => outcome_of(&answer)).increment(1);
+    answer.map(Json)
+}
+
+async fn sign_in(
+    state: &AppState,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    request: LoginRequest,
+) -> Result<LoginResponse> {
+    let user = verify_credentials(state, peer.ip(), headers, &request.email, request.password).await?;
     if user.disabled {
         return Err(Error::AccountDisabled);
     }
     if user.must_change_password {
         return Err(Error::PasswordChangeRequired);
     }
-    Ok(Json(sessions::start(&state, &user)?))
+    sessions::start(state, &user)
+}
+
+/// The `outcome` label of `sign_ins_total`.
+fn outcome_of(answer: &Result<LoginResponse>) -> &'static str {
+    match answer {
+        Ok(_) => "signed_in",
+        Err(Error::InvalidCredentials) => "invalid_credentials",
+        Err(Error::Throttled { .. }) => "throttled",
+        Err(Error::HasherBusy(_)) => "hashing_busy",
+        Err(Error::AccountDisabled) => "account_disabled",
+        Err(Error::PasswordChangeRequired) => "password_change_required",
+        Err(Error::Db(_)) => "database_unavailable",
+        Err(_) => "other_error",
+    }
 }

@@ -7,5 +7,6 @@ mod basics;
 mod database;
 mod ended_sessions_everywhere;
 mod openapi;
+mod operations;
 mod signin;
 mod support;

@@ -179,6 +179,18 @@ where
 }
 
 impl Database {
+    /// The pool's connections, in use and idle, as gauges (read when the
+    /// metrics are).
+    pub fn record_pool_state(&self) {
+        let state = match self {
+            Database::Postgres(pool) => pool.pool.state(),
+            Database::Sqlite(pool) => pool.pool.state(),
+        };
+        let idle = f64::from(state.idle_connections);
+        metrics::gauge!("db_pool_connections", "state" => "idle").set(idle);
+        metrics::gauge!("db_pool_connections", "state" => "in_use").set(f64::from(state.connections) - idle);
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Database::Postgres(_) => Backend::Postgres,

@@ -93,6 +93,7 @@ where
     E: From<DbError> + Send + 'static,
 {
     let DbPool { pool, permits } = pooled;
+    let asked = std::time::Instant::now();
     let task = async move {
         // Held while this request waits; given back if the deadline passes
         // first, even though the thread may go on waiting (see `permits`).
@@ -105,7 +106,11 @@ where
         let span = tracing::Span::current();
         tokio::task::spawn_blocking(move || {
             let _entered = span.enter();
-            let mut tracked = pool.get().map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+            let checkout = pool.get();
+            // The permit's wait and the pool's, together: what a request
+            // waited before its query could start.
+            metrics::histogram!("db_checkout_wait_seconds").record(asked.elapsed().as_secs_f64());
+            let mut tracked = checkout.map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
             let outcome = work(&mut tracked.conn);
             if outcome.is_err() {
                 tracked.check_after_failure();

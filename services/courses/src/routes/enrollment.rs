@@ -27,7 +27,7 @@ use crate::store;
         (status = 201, description = "Enrolled.", body = shared_types::courses::Enrollment),
         (status = 400, response = api::InvalidPath),
         (status = 401, response = api::Unauthorized),
-        (status = 403, response = api::Forbidden),
+        (status = 403, description = "`forbidden` (not a student) or `own_course` (the caller teaches this course).", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
         (status = 409, description = "`already_enrolled` or `course_full`.", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
@@ -44,10 +44,20 @@ pub async fn enroll(
         email: claims.email,
     };
     if state.full_courses.is_full(course_id) {
+        count_attempt("course_full_known");
         return Err(Error::CourseFull);
     }
     let asked_at = Instant::now();
-    let row = match store::enroll(&state.db, course_id, student).await {
+    let taken = store::enroll(&state.db, course_id, student).await;
+    count_attempt(match &taken {
+        Ok(_) => "enrolled",
+        Err(Error::CourseFull) => "course_full",
+        Err(Error::AlreadyEnrolled) => "already_enrolled",
+        Err(Error::OwnCourse) => "own_course",
+        Err(Error::CourseNotFound) => "course_not_found",
+        Err(_) => "error",
+    });
+    let row = match taken {
         Ok(row) => row,
         Err(Error::CourseFull) => {
             state.full_courses.found_full(course_id, asked_at);
@@ -64,6 +74,12 @@ pub async fn enroll(
             enrolled_at: row.enrolled_at.and_utc(),
         }),
     ))
+}
+
+/// `enrollment_attempts_total` by outcome: `course_full_known` is a
+/// refusal this replica gave from memory (see `full_courses`).
+fn count_attempt(outcome: &'static str) {
+    metrics::counter!("enrollment_attempts_total", "outcome" => outcome).increment(1);
 }
 
 /// `DELETE /courses/{id}/enrollment` (student): gives the seat back.

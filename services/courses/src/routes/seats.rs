@@ -56,6 +56,7 @@ pub struct SeatsQuery {
     operation_id = "seatChanges",
     summary = "Seat counts that changed",
     description = "No token needed: seat counts by course id say nothing without the catalogue, and a poll without a token is a simple request (no CORS preflight). The seat counts of the courses whose count changed since `since` (every course without it), so an open catalogue stays current for bytes in proportion to what changed. Pass each answer's `as_of` (also its `X-Seats-As-Of` header) as the next `since`; any replica answers it, and a moment a little ahead of its clock is taken as now. Courses changed in the 10 s before `since` are repeated (a change stamped before it committed is never missed); the counts are absolute. A course the caller has never seen means the catalogue itself changed.",
+    security(()),
     params(("since" = Option<i64>, Query, description = "The `as_of` of the caller's last answer, or the catalogue's `X-Seats-As-Of`: milliseconds since 1970-01-01 UTC.")),
     responses(
         (status = 200, description = "The changed counts.", body = shared_types::courses::SeatChanges),

@@ -7,6 +7,7 @@ mod basics;
 mod concurrency;
 mod connections;
 mod openapi;
+mod operations;
 mod seats;
 mod support;
 mod transfer;

@@ -101,7 +101,7 @@ fn with_completeness(list: Vec<StudentGrade>, complete: bool) -> Response {
         (status = 200, description = "The grade as stored.", body = shared_types::grades::GradeRecord),
         (status = 400, description = "Bad request: `malformed_json`, `invalid_body`, `invalid_path`.", body = shared_types::ErrorBody),
         (status = 401, response = api::Unauthorized),
-        (status = 403, response = responses::NotTheTeacher),
+        (status = 403, description = "`forbidden` (not this course's teacher) or `own_grade` (the student is the caller: nobody grades themselves).", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
         (status = 409, response = responses::WriteConflict),
         (status = 413, response = api::PayloadTooLarge),

@@ -29,7 +29,7 @@ use crate::upload::{check_rows, parse_csv, parse_json};
         (status = 200, description = "Every row was valid and written.", body = shared_types::grades::UploadReport),
         (status = 400, description = "Bad request: `invalid_upload` (unreadable CSV or JSON, which here includes malformed JSON; CSV header without `student_id` and `grade`; no rows; more than 5000 rows) or `invalid_path`.", body = shared_types::ErrorBody),
         (status = 401, response = api::Unauthorized),
-        (status = 403, response = responses::NotTheTeacher),
+        (status = 403, description = "`forbidden` (not this course's teacher) or `own_grade` (the student is the caller: nobody grades themselves).", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
         (status = 409, response = responses::WriteConflict),
         (status = 413, response = api::PayloadTooLarge),

@@ -6,6 +6,7 @@ mod bad_input;
 mod basics;
 mod concurrency;
 mod openapi;
+mod operations;
 mod outages;
 mod support;
 mod tokens;

@@ -1,0 +1,82 @@
+//! What operators get: `/metrics` in Prometheus text, and a request id on
+//! every answer.
+
+use reqwest::StatusCode;
+use service_common::demo;
+use shared_types::Role;
+use testkit::metrics::{self, series};
+use testkit::Backend;
+
+use crate::support::TestCourses;
+
+async fn metrics_text(app: &TestCourses) -> String {
+    metrics::scrape(&app.client, &app.service.url).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn metrics_count_requests_enrollments_and_the_pool() {
+    let app = TestCourses::spawn(Backend::Sqlite).await;
+    let student = app.token(uuid::Uuid::new_v4(), "Metric Student", Role::Student);
+    let enrolled = r#"outcome="enrolled""#;
+    let route = r#"route="/courses/{id}/enrollment""#;
+    let before = metrics_text(&app).await;
+    let attempts_before = series(&before, "enrollment_attempts_total", &[enrolled]).unwrap_or(0.0);
+    let created_before = series(
+        &before,
+        "http_requests_total",
+        &[route, r#"method="POST""#, r#"status="201""#],
+    )
+    .unwrap_or(0.0);
+
+    assert_eq!(
+        app.enroll(demo::PHYS101.id, &student).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.enroll(demo::PHYS101.id, &student).await.status(),
+        StatusCode::CONFLICT
+    );
+
+    let after = metrics_text(&app).await;
+    assert!(series(&after, "enrollment_attempts_total", &[enrolled]).unwrap() >= attempts_before + 1.0);
+    assert!(series(&after, "enrollment_attempts_total", &[r#"outcome="already_enrolled""#]).unwrap() >= 1.0);
+    let created = series(
+        &after,
+        "http_requests_total",
+        &[route, r#"method="POST""#, r#"status="201""#],
+    )
+    .unwrap();
+    assert!(created >= created_before + 1.0, "{after}");
+    // By route template, never by path: no series per course id.
+    assert!(!after.contains(&demo::PHYS101.id.to_string()), "a series names an id");
+    assert!(
+        series(&after, "http_request_duration_seconds_bucket", &[route, r#"le="+Inf""#]).unwrap() >= 2.0,
+        "{after}"
+    );
+    assert!(
+        series(&after, "db_pool_connections", &[r#"state="idle""#]).is_some(),
+        "{after}"
+    );
+    assert!(
+        series(&after, "db_checkout_wait_seconds_count", &[]).unwrap() >= 1.0,
+        "{after}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_answer_carries_a_request_id_and_keeps_the_callers() {
+    let app = TestCourses::spawn(Backend::Sqlite).await;
+    let given = app
+        .client
+        .get(app.service.at("/healthz"))
+        .header("x-request-id", "registration-desk-42")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(given.headers()["x-request-id"], "registration-desk-42");
+
+    let made = app.client.get(app.service.at("/no/such/route")).send().await.unwrap();
+    assert_eq!(made.status(), StatusCode::NOT_FOUND);
+    let id = made.headers()["x-request-id"].to_str().unwrap();
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "a made-up id is a UUID: {id}");
+}
