@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::cluster::{Cluster, COURSES, NODES};
 use crate::hosts::Mode;
-use crate::probes::{p99, run_for, sample, Probe, Sample, Session, Urls, CLIENT_TIMEOUT};
+use crate::probes::{p95, p99, run_for, sample, Probe, Sample, Session, Urls, CLIENT_TIMEOUT};
 use crate::report::Row;
 use crate::sabotage::{self, Sabotage};
 
@@ -272,16 +272,19 @@ fn judge(
             let first_base = p99_of(baseline, probe).unwrap_or_default();
             let again = after_healing.and_then(|p99s| p99_of(p99s, probe));
             let base = again.map_or(first_base, |again| again.max(first_base));
-            let now = p99(samples);
+            // A window holds about 150 samples of a request, so its p99 is
+            // its second slowest: two PostgreSQL commits whose fsync stalled
+            // (with no fault near them) failed the row in a CI run: enroll
+            // p99 34 ms, max 122 ms, against 6 ms before and after. Lasting
+            // delay moves the p95 as much; a stall is judged on its own: no
+            // request may wait longer than the stall bound.
+            let now = p95(samples);
             let slowest = samples.iter().map(|s| s.latency).max().unwrap_or_default();
             let failures = samples.iter().filter(|s| !s.ok).count();
-            // The p99 of a big window drops its slowest one or two samples,
-            // so a single stall is judged on its own: no request may wait
-            // longer than the stall bound.
             let undelayed = not_inflated(now, base) && slowest <= stall_bound(base);
             unaffected_ok &= failures == 0 && undelayed;
             unaffected.push(format!(
-                "{} p99 {} max {} (bound {}) vs {}{}{}",
+                "{} p95 {} max {} (bound {}) vs p99 {}{}{}",
                 probe.name(),
                 ms(now),
                 ms(slowest),

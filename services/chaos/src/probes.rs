@@ -217,10 +217,19 @@ pub async fn run_for(urls: Urls, session: Session, probe: Probe, window: Duratio
 }
 
 pub fn p99(samples: &[Sample]) -> Duration {
+    percentile(samples, 0.99)
+}
+
+pub fn p95(samples: &[Sample]) -> Duration {
+    percentile(samples, 0.95)
+}
+
+/// The latency under which `share` of the answered samples fall.
+fn percentile(samples: &[Sample], share: f64) -> Duration {
     let mut latencies: Vec<Duration> = samples.iter().filter(|s| s.ok).map(|s| s.latency).collect();
     latencies.sort_unstable();
     if latencies.is_empty() {
         return Duration::ZERO;
     }
-    latencies[((latencies.len() as f64 * 0.99).ceil() as usize).clamp(1, latencies.len()) - 1]
+    latencies[((latencies.len() as f64 * share).ceil() as usize).clamp(1, latencies.len()) - 1]
 }
