@@ -108,6 +108,19 @@ pub async fn baseline_p99s(urls: &Urls, session: &Session) -> Vec<(Probe, Durati
         .collect()
 }
 
+/// Each request's p95 over a window, judged against the baseline's p99 as
+/// the window during a fault is (see `judge`): a window's p99 is its second
+/// slowest sample, which two stalled fsyncs of PostgreSQL commits set, with
+/// no harm anywhere (three windows in a row after an auth stop in CI:
+/// enroll 44 ms against 5 ms).
+async fn window_p95s(urls: &Urls, session: &Session) -> Vec<(Probe, Duration)> {
+    all_probes(urls, session, BASELINE)
+        .await
+        .into_iter()
+        .map(|(probe, samples)| (probe, p95(&samples)))
+        .collect()
+}
+
 /// The longest a single request that does not need the faulty node may
 /// take: 250 ms over four times its baseline p99. Waiting on a dead or cut
 /// off node costs seconds (the client timeout), far past it; the machine's
@@ -207,17 +220,17 @@ pub async fn check_fault(
         Sabotage::SlowerAfterHeal(slowed) => Some(sabotage::PulsedStops::start(cluster, slowed)),
         _ => None,
     };
-    let mut again = baseline_p99s(urls, session).await;
-    // A slow window on a busy 2-core machine is not lasting harm (one
-    // commit's fsync that stalls 40 ms is a write's p99 in a window): the
-    // requests are measured up to twice more and each keeps its best p99.
+    let mut again = window_p95s(urls, session).await;
+    // A slow window on a busy 2-core machine is not lasting harm (a few
+    // commits whose fsync stalls 40 ms set a write's tail in a window): the
+    // requests are measured up to twice more and each keeps its best p95.
     // Harm that lasts (the self-test's pulsed stops go on through every
     // window) is slow in all of them and still fails the row.
     for _ in 0..CONFIRMING_WINDOWS {
         if within_rule(baseline, &again) {
             break;
         }
-        let confirm = baseline_p99s(urls, session).await;
+        let confirm = window_p95s(urls, session).await;
         for (probe, p99) in &mut again {
             if let Some((_, second)) = confirm.iter().find(|(p, _)| p == probe) {
                 *p99 = (*p99).min(*second);
@@ -399,7 +412,7 @@ fn as_fast_as_before(label: &str, baseline: &[(Probe, Duration)], again: &[(Prob
     }
     Row::new(
         label,
-        "after healing every request is as fast as before the fault (p99 within 1.5x or +25 ms)",
+        "after healing every request is as fast as before the fault (p95 within 1.5x of the p99 before, or +25 ms)",
         ok,
         figures.join(", "),
     )
