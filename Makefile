@@ -41,8 +41,8 @@ check: lint
 install-tools:
 	@.ci/install-tools
 
-# Headless Chromium, playwright-core and leptosfmt as well, for e2e, the
-# browser figures and make lint.
+# Headless Chromium and playwright-core as well, for e2e and the browser
+# figures (and leptosfmt, which make lint installs by itself).
 install-browser-tools:
 	@.ci/install-tools --ci
 
@@ -88,13 +88,14 @@ test-rust:
 	REQUIRE_POSTGRES=$(REQUIRE_POSTGRES) $(CARGO) test --workspace --exclude enroll-frontend
 
 lint:
+	@.ci/install-tools --lint
 	$(CARGO) fmt --all -- --check
-	@command -v leptosfmt >/dev/null || { echo "leptosfmt is missing: make install-browser-tools installs it with the other test tools"; exit 1; }
 	leptosfmt --quiet --check --max-width 120 frontend/src
 	$(CARGO) clippy --workspace --exclude enroll-frontend --all-targets -- -D warnings
 	$(CARGO) clippy -p enroll-frontend --target wasm32-unknown-unknown -- -D warnings
 
 fmt:
+	@.ci/install-tools --lint
 	$(CARGO) fmt --all
 	leptosfmt --quiet --max-width 120 frontend/src
 
