@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 
+import { assertAccessible, checkedStates, tabUntil } from './accessibility.mjs';
 import { Cluster } from './cluster.mjs';
 import { replicatedSteps } from './replicated.mjs';
 import { slowNetworkSteps } from './slow_network.mjs';
@@ -148,6 +149,7 @@ async function main() {
     await student.goto(cluster.urls.web);
     await student.getByLabel('Email').waitFor();
     await screenshot(student, 'sign-in');
+    await assertAccessible(student, 'signed out: the sign-in form');
     await signIn(student, 'student@example.edu');
     await expectPanelState(student, 'catalogue', 'ready');
     await expectPanelState(student, 'my-courses', 'ready');
@@ -155,6 +157,7 @@ async function main() {
     const seats = await panel(student, 'catalogue').locator('tr[data-course-code="HIST210"] [data-testid=seats]').textContent();
     assert.equal(seats, '1 of 2 seats left');
     await screenshot(student, 'student-dashboard');
+    await assertAccessible(student, 'student dashboard');
     assertNoPageErrors(student);
   });
 
@@ -196,6 +199,7 @@ async function main() {
       const overflow = await student.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at phone width`);
       await screenshot(student, 'student-phone');
+      await assertAccessible(student, 'student dashboard at phone width');
       await student.setViewportSize({ width: 1280, height: 900 });
     });
 
@@ -233,6 +237,119 @@ async function main() {
       assertNoPageErrors(student);
     });
 
+    await step('the catalogue searches and filters as the student types, and the address keeps the view', async () => {
+      const catalogue = panel(student, 'catalogue');
+      const codes = () => catalogue.locator('tr[data-course-code]').evaluateAll((rows) => rows.map((r) => r.dataset.courseCode));
+      await catalogue.getByLabel('Search courses').fill('turing');
+      await catalogue.getByTestId('catalogue-count').getByText('Showing 1–2 of 2 courses').waitFor();
+      assert.deepEqual(await codes(), ['HIST210', 'MATH120']);
+      // HIST210 filled up in an earlier step.
+      await catalogue.getByLabel('Open seats only').check();
+      await catalogue.getByTestId('catalogue-count').getByText('Showing 1–1 of 1 course').waitFor();
+      assert.deepEqual(await codes(), ['MATH120']);
+      await catalogue.getByLabel('Sort by').selectOption('title');
+      assert.match(student.url(), /\?q=turing&open=true&sort=title$/);
+      await screenshot(student, 'catalogue-searched');
+      await student.reload();
+      await expectPanelState(student, 'catalogue', 'ready');
+      assert.equal(await catalogue.getByLabel('Search courses').inputValue(), 'turing');
+      assert.ok(await catalogue.getByLabel('Open seats only').isChecked());
+      assert.equal(await catalogue.getByLabel('Sort by').inputValue(), 'title');
+      assert.deepEqual(await codes(), ['MATH120']);
+      await catalogue.getByLabel('Search courses').fill('underwater basket weaving');
+      await catalogue.getByText('No course matches this search.').waitFor();
+      await assertAccessible(student, 'a catalogue search with no match');
+      await catalogue.getByLabel('Search courses').fill('');
+      await catalogue.getByLabel('Open seats only').uncheck();
+      await catalogue.getByLabel('Sort by').selectOption('code');
+      await catalogue.getByTestId('catalogue-count').getByText('Showing 1–5 of 5 courses').waitFor();
+      assert.equal(new URL(student.url()).search, '', 'the default view has a plain address');
+      assertNoPageErrors(student);
+    });
+
+    await step('a busy auth: the sign-in form says so, counts down, and signs in by itself', async () => {
+      const page = await newPage();
+      // Auth's own answers when its sign-in queue is full and when an
+      // account has had too many attempts, given to the first two attempts
+      // at the browser's network layer (a full queue takes a storm: auth's
+      // tests and the chaos suite make those); the third reaches auth.
+      const refusals = [
+        { status: 503, retryAfter: 2, error: 'auth_busy', message: 'Many people are signing in right now; try again in 2 seconds.' },
+        { status: 429, retryAfter: 1, error: 'too_many_attempts', message: 'Too many sign-in attempts for this account from here; try again in 1 seconds.' },
+      ];
+      const attempts = [];
+      await page.route('**/auth/login', async (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        attempts.push(Date.now());
+        const refusal = refusals[attempts.length - 1];
+        if (!refusal) return route.continue();
+        return route.fulfill({
+          status: refusal.status,
+          contentType: 'application/json',
+          headers: {
+            'retry-after': String(refusal.retryAfter),
+            'access-control-allow-origin': '*',
+            'access-control-expose-headers': 'retry-after',
+          },
+          body: JSON.stringify({ error: refusal.error, message: refusal.message }),
+        });
+      });
+      await page.goto(cluster.urls.web);
+      await page.getByLabel('Email').fill('student2@example.edu');
+      await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      const notice = page.getByTestId('signin-queued');
+      await notice.getByText('Many people are signing in right now').waitFor({ timeout: 5_000 });
+      assert.match(await notice.textContent(), /tries again by itself in \d seconds?\./);
+      assert.ok(await page.getByRole('button', { name: 'Waiting to try again…' }).isDisabled(), 'the button invites another press');
+      assert.equal(await page.getByTestId('signin-error').count(), 0, 'a busy auth was shown as an error');
+      await screenshot(page, 'signin-busy', { fullPage: false });
+      await assertAccessible(page, 'sign-in waiting out a busy auth');
+      await notice.getByText('too many sign-in attempts for this account').waitFor({ timeout: 10_000 });
+      await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: 10_000 });
+      assert.equal(attempts.length, 3, `${attempts.length} attempts`);
+      assert.ok(attempts[1] - attempts[0] >= 2_000, `the form tried again after ${attempts[1] - attempts[0]} ms, before Retry-After`);
+      assert.ok(attempts[2] - attempts[1] >= 1_000, `the form tried again after ${attempts[2] - attempts[1]} ms, before Retry-After`);
+      assertNoPageErrors(page);
+      await page.context().close();
+    });
+
+    await step('the student flow by keyboard alone: sign in, search, enroll, drop; focus follows each action', async () => {
+      const page = await newPage();
+      await page.goto(cluster.urls.web);
+      await page.getByLabel('Email').waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.id), 'email', 'the email field has focus on arrival');
+      await page.keyboard.type('student2@example.edu');
+      await page.keyboard.press('Tab');
+      await page.keyboard.type(PASSWORD);
+      await page.keyboard.press('Enter');
+      await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: 10_000 });
+      // Signed in: focus is on the page's heading, where reading starts.
+      await page.waitForFunction(() => document.activeElement?.classList.contains('page-title'), null, { timeout: 5_000 });
+      await expectPanelState(page, 'catalogue', 'ready');
+      await tabUntil(page, () => document.activeElement?.id === 'catalogue-q', 'the catalogue search');
+      await page.keyboard.type('PHYS101');
+      await panel(page, 'catalogue').getByTestId('catalogue-count').getByText('Showing 1–1 of 1 course').waitFor();
+      await tabUntil(page, () => document.activeElement?.getAttribute('aria-label') === 'Enroll in PHYS101', 'the Enroll button');
+      await page.keyboard.press('Enter');
+      await panel(page, 'catalogue').getByTestId('catalogue-message').getByText('Enrolled in PHYS101.').waitFor();
+      await panel(page, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor();
+      // The button became "Enrolled": focus is on the outcome, not lost.
+      await page.waitForFunction(() => document.activeElement?.dataset.testid === 'catalogue-message', null, { timeout: 5_000 });
+      await tabUntil(page, () => document.activeElement?.getAttribute('aria-label') === 'Drop PHYS101', 'the Drop button');
+      await page.keyboard.press('Enter');
+      await panel(page, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ state: 'detached' });
+      await page.waitForFunction(() => document.activeElement?.dataset.testid === 'my-courses-message', null, { timeout: 5_000 });
+      // Each outcome is inside a live region, so it is read out as it comes.
+      const announced = await page.evaluate(() => ['catalogue-message', 'my-courses-message']
+        .map((id) => Boolean(document.querySelector(`[data-testid=${id}]`)?.closest('[aria-live]'))));
+      assert.deepEqual(announced, [true, true]);
+      await screenshot(page, 'keyboard-flow');
+      await assertAccessible(page, 'student after enrolling and dropping by keyboard');
+      assertNoPageErrors(page);
+      await page.context().close();
+    });
+
     const teacher = await newPage();
     await step('teacher uploads a CSV: a bad row rejects it all, a good one is written', async () => {
       await signIn(teacher, 'teacher@example.edu');
@@ -246,6 +363,7 @@ async function main() {
       await report.getByText('Nothing written: 1 of 2 rows rejected.').waitFor();
       assert.equal(await report.locator('tr[data-row-status=ok]').count(), 1);
       await screenshot(teacher, 'teacher-csv-rejected');
+      await assertAccessible(teacher, 'teacher dashboard with an upload report');
       await card.getByLabel('CSV for CS201').fill(`student_id,grade\n${SAM},4.0\n`);
       await card.getByRole('button', { name: 'Upload CSV' }).click();
       await report.getByText('1 row written.').waitFor();
@@ -265,6 +383,36 @@ async function main() {
       await screenshot(student, 'student-sees-grade');
     });
 
+    await step('teacher sees the grade distribution follow a save, and downloads the class as CSV', async () => {
+      const card = teacher.locator('article[data-course-code="CS201"]');
+      const count = async (grade) => Number(await card.locator(`[data-testid=grade-chart] g[data-grade="${grade}"]`).getAttribute('data-count'));
+      const [threes, twos] = [await count('3.0'), await count('2.0')];
+      assert.ok(threes >= 1, 'Sam\'s 3.0 is not in the chart');
+      const row = card.locator('tr[data-student-name="Sam Rivera"]');
+      await row.getByLabel('Grade for Sam Rivera').selectOption('2.0');
+      await row.getByTestId('grade-status').getByText('Saved').waitFor();
+      await teacher.waitForFunction(
+        ([sel, n]) => document.querySelector(sel)?.dataset.count === String(n),
+        ['article[data-course-code="CS201"] [data-testid=grade-chart] g[data-grade="2.0"]', twos + 1],
+        { timeout: 5_000 },
+      );
+      assert.equal(await count('3.0'), threes - 1);
+      await card.locator('[data-testid=grade-chart]').screenshot({ path: join(out, 'teacher-grade-chart.png') });
+      await row.getByLabel('Grade for Sam Rivera').selectOption('3.0');
+      await row.getByTestId('grade-status').getByText('Saved').waitFor();
+      const [download] = await Promise.all([
+        teacher.waitForEvent('download'),
+        card.getByRole('button', { name: 'Download CSV of CS201 grades' }).click(),
+      ]);
+      assert.equal(download.suggestedFilename(), 'CS201-grades.csv');
+      const csv = readFileSync(await download.path(), 'utf8');
+      assert.match(csv, /^student_id,student_name,grade\n/);
+      assert.ok(csv.includes(`${SAM},Sam Rivera,3.0\n`), csv);
+      await screenshot(teacher, 'teacher-chart-and-export');
+      await assertAccessible(teacher, 'teacher with the grade chart');
+      assertNoPageErrors(teacher);
+    });
+
     await step('grade-service killed: only the grades panel fails; enrollment goes on', async () => {
       await cluster.down('grades');
       await expectPanelState(student, 'my-grades', 'error', 20_000);
@@ -275,6 +423,7 @@ async function main() {
       await panel(student, 'my-courses').locator('li[data-course-code="PHYS101"]').waitFor({ timeout: 5_000 });
       await student.waitForSelector('[data-testid=status-grades][data-state=down]', { timeout: 10_000 });
       await screenshot(student, 'grades-down');
+      await assertAccessible(student, 'a panel in error (grade-service down)');
     });
 
     await step('grade-service back: the grades panel heals without a reload', async () => {
@@ -420,18 +569,56 @@ async function main() {
       await admin.getByRole('button', { name: 'Create user' }).click();
       await admin.locator('[data-testid=new-user-message][data-kind=error]').waitFor();
 
-      await admin.getByLabel('Code').fill('BIO110');
-      await admin.getByLabel('Title').fill('Cell Biology');
-      await admin.getByLabel('Seats').fill('25');
+      await admin.getByLabel('Code', { exact: true }).fill('BIO110');
+      await admin.getByLabel('Title', { exact: true }).fill('Cell Biology');
+      await admin.getByLabel('Seats', { exact: true }).fill('25');
       await admin.getByRole('button', { name: 'Create course' }).click();
       await admin.getByTestId('new-course-message').getByText('Created BIO110 Cell Biology.').waitFor();
       await panel(admin, 'catalogue').locator('tr[data-course-code="BIO110"]').waitFor({ timeout: 10_000 });
-      await admin.getByLabel('Code').fill('CS201');
-      await admin.getByLabel('Title').fill('A second CS201');
+      await admin.getByLabel('Code', { exact: true }).fill('CS201');
+      await admin.getByLabel('Title', { exact: true }).fill('A second CS201');
       await admin.getByRole('button', { name: 'Create course' }).click();
       const refused = admin.locator('[data-testid=new-course-message][data-kind=error]');
       await refused.waitFor();
       await screenshot(admin, 'admin-panel');
+      await assertAccessible(admin, 'admin dashboard with a refusal shown');
+      assertNoPageErrors(admin);
+    });
+
+    await step('registration day: the admin view shows seats filled, refusals and each service, live', async () => {
+      const admin = adminPage;
+      const day = panel(admin, 'registration-day');
+      await expectPanelState(admin, 'registration-day', 'ready');
+      // A seat taken and a refusal (HIST210 is full), made now, show within a few readings.
+      const token = await login('student2@example.edu');
+      const bio = (await api('courses', 'GET', '/courses?q=BIO110', token)).body[0];
+      assert.equal((await api('courses', 'POST', `/courses/${bio.id}/enrollment`, token)).status, 201);
+      const sam = await login('student@example.edu');
+      assert.equal((await api('courses', 'POST', `/courses/${HIST210}/enrollment`, sam)).status, 409);
+      await admin.waitForFunction(
+        () => Number(document.querySelector('[data-testid=seats-per-minute] .tile-value')?.textContent) > 0,
+        null, { timeout: 20_000 },
+      );
+      await day.locator('li[data-reason="course_full"]').waitFor({ timeout: 20_000 });
+      const open = await day.getByTestId('open-courses').locator('.tile-value').textContent();
+      assert.match(open, /^\d+ of \d+$/);
+      for (const service of ['auth', 'courses', 'grades']) {
+        await day.locator(`tr[data-service=${service}] [data-testid=health]`).getByText('up').waitFor({ timeout: 15_000 });
+        assert.match(await day.locator(`tr[data-service=${service}] [data-testid=p99]`).textContent(), /^(≤ \d+ ms|…)$/);
+      }
+      await screenshot(admin, 'registration-day');
+      await assertAccessible(admin, 'admin with the registration-day view');
+      // A service that stops reads as down, and the rest of the view goes on.
+      await cluster.down('grades');
+      try {
+        await day.locator('tr[data-service=grades] [data-testid=health]').getByText('down').waitFor({ timeout: 20_000 });
+        await day.locator('tr[data-service=courses] [data-testid=health]').getByText('up').waitFor();
+        await screenshot(admin, 'registration-day-grades-down');
+      } finally {
+        await cluster.up('grades');
+      }
+      await day.locator('tr[data-service=grades] [data-testid=health]').getByText('up').waitFor({ timeout: 20_000 });
+      assert.equal((await api('courses', 'DELETE', `/courses/${bio.id}/enrollment`, token)).status, 204);
       assertNoPageErrors(admin);
     });
 
@@ -551,6 +738,9 @@ async function main() {
   // The replicated deployment of `make cluster`, on hosts of its own.
   if (!figuresOnly) await replicatedSteps(helpers, repo);
 
+  if (checkedStates.length > 0) {
+    console.log(`  accessibility: ${checkedStates.length} screens and states checked with axe-core against WCAG 2.1 AA`);
+  }
   writeFileSync(join(out, 'figures.json'), `${JSON.stringify(figures, null, 2)}\n`);
   if (figuresOnly) {
     const bench = join(repo, 'target', 'bench');

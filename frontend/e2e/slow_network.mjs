@@ -27,6 +27,8 @@ const SLOW_DOWNLINK = { latency: 2000, downloadThroughput: 20 * 1024, uploadThro
 const CATALOGUE_LINKS = { ...PRESETS, 'a 20 KB/s downlink': SLOW_DOWNLINK };
 
 const CATALOGUE_SIZE = 2_000;
+// Rows on one page of the catalogue panel.
+const PAGE_SIZE = 25;
 const CSV_ROWS = 1_000;
 const BIG_COURSE = 'HALL-1000';
 // The app's fail-fast budget for reaching a service and its first byte.
@@ -123,6 +125,93 @@ async function signInSlowly(h, page, email) {
   await page.getByRole('button', { name: 'Sign out', exact: true }).waitFor({ timeout: 60_000 });
 }
 
+/** How many courses the catalogue panel says its search matched ("Showing 1–25 of 2,006 courses"). */
+async function catalogueTotal(h, page) {
+  const text = await h.panel(page, 'catalogue').getByTestId('catalogue-count').textContent();
+  const match = /of ([\d,]+) course/.exec(text);
+  assert.ok(match, `the count reads "${text}"`);
+  return Number(match[1].replace(/,/g, ''));
+}
+
+/**
+ * Types `word` into the catalogue search a character at a time, as a
+ * person would, and gives each keystroke's time from the input event to
+ * the next painted frame (the rows redrawn by then).
+ */
+async function typeIntoSearch(page, word) {
+  return page.evaluate(async (text) => {
+    const input = document.getElementById('catalogue-q');
+    const times = [];
+    for (let i = 1; i <= text.length; i += 1) {
+      const started = performance.now();
+      input.value = text.slice(0, i);
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      await new Promise((resolve) => { requestAnimationFrame(() => setTimeout(resolve, 0)); });
+      times.push(performance.now() - started);
+    }
+    return times;
+  }, word);
+}
+
+/** The catalogue panel at term size on an unthrottled link: first rows, search, paging, the address. */
+async function termSizedCatalogueSteps(h, figures) {
+  await h.step(`the ${CATALOGUE_SIZE}-course catalogue: first rows, search as you type, pages, a link to the view`, async () => {
+    const page = await h.newPage();
+    await signInSlowly(h, page, 'student2@example.edu');
+    const shown = [];
+    for (let i = 0; i < 5; i += 1) {
+      await page.goto(h.cluster.urls.web);
+      await page.waitForFunction(() => window.__catalogueShownAt !== undefined, null, { timeout: 30_000 });
+      shown.push(await page.evaluate(() => window.__catalogueShownAt));
+    }
+    shown.sort((a, b) => a - b);
+    figures.catalogue_2000_first_rows_ms = { median: Math.round(shown[2]), all: shown.map(Math.round) };
+    const total = await catalogueTotal(h, page);
+    assert.ok(total >= CATALOGUE_SIZE);
+
+    // Paging: the second page starts where the first ended.
+    const codes = () => h.panel(page, 'catalogue').locator('tr[data-course-code]')
+      .evaluateAll((rows) => rows.map((row) => row.dataset.courseCode));
+    const first = await codes();
+    assert.equal(first.length, PAGE_SIZE);
+    await h.panel(page, 'catalogue').getByRole('button', { name: 'Next' }).click();
+    await h.panel(page, 'catalogue').getByTestId('catalogue-page').getByText('Page 2 of').waitFor();
+    const second = await codes();
+    assert.equal(second.length, PAGE_SIZE);
+    assert.ok(second.every((code) => !first.includes(code)), 'a row is on both pages');
+    assert.ok(second[0] > first[first.length - 1], `page 2 starts at ${second[0]} after ${first[first.length - 1]}`);
+    assert.match(page.url(), /[?&]page=2/);
+
+    // Typing: every keystroke redraws the matches; the last leaves one course.
+    const times = await typeIntoSearch(page, 'part 1234');
+    await h.panel(page, 'catalogue').getByTestId('catalogue-count').getByText('Showing 1–1 of 1 course').waitFor();
+    assert.deepEqual(await codes(), ['T1234']);
+    const sorted = [...times].sort((a, b) => a - b);
+    figures.catalogue_2000_keystroke_ms = {
+      median: Math.round(sorted[Math.floor(sorted.length / 2)]), max: Math.round(sorted[sorted.length - 1]),
+      all: times.map(Math.round),
+    };
+    console.log(`  first rows of ${total} courses on screen: median ${figures.catalogue_2000_first_rows_ms.median} ms `
+      + `(${figures.catalogue_2000_first_rows_ms.all.join(', ')}); a keystroke in search to the next frame: `
+      + `median ${figures.catalogue_2000_keystroke_ms.median} ms, max ${figures.catalogue_2000_keystroke_ms.max} ms`);
+    assert.doesNotMatch(page.url(), /[?&]page=/, 'a new search starts at page 1');
+
+    // The address is the view: opened afresh, it shows the same search.
+    const link = page.url();
+    assert.match(link, /[?&]q=part\+1234/);
+    const other = await h.newPage();
+    await signInSlowly(h, other, 'student2@example.edu');
+    await other.goto(link);
+    await h.panel(other, 'catalogue').getByTestId('catalogue-count').getByText('Showing 1–1 of 1 course').waitFor({ timeout: 30_000 });
+    assert.equal(await other.locator('#catalogue-q').inputValue(), 'part 1234');
+    await h.screenshot(other, 'catalogue-2000-searched', { fullPage: false });
+    h.assertNoPageErrors(page);
+    h.assertNoPageErrors(other);
+    await other.context().close();
+    await page.context().close();
+  });
+}
+
 /** The catalogue, CSV and hung-service steps at each preset; load times go into `figures`. */
 export async function slowNetworkSteps(h, figures, { figuresOnly }) {
   let students = [];
@@ -144,6 +233,7 @@ export async function slowNetworkSteps(h, figures, { figuresOnly }) {
       + `${gzipped.headers.get('content-length')} bytes gzipped on the wire`);
   });
   if (students.length === 0) return;
+  await termSizedCatalogueSteps(h, figures);
 
   for (const [preset, conditions] of Object.entries(CATALOGUE_LINKS)) {
     await h.step(`${preset}: the ${CATALOGUE_SIZE}-course catalogue loads, and never reads as a service failure`, async () => {
@@ -156,12 +246,14 @@ export async function slowNetworkSteps(h, figures, { figuresOnly }) {
       const shownMs = Math.round(await page.evaluate(() => window.__catalogueShownAt));
       const record = await page.evaluate(() => window.__catalogue);
       const rows = await h.panel(page, 'catalogue').locator('tr[data-course-code]').count();
-      assert.ok(rows >= CATALOGUE_SIZE, `${rows} rows on screen`);
+      assert.equal(rows, PAGE_SIZE, 'one page of rows is drawn');
+      const total = await catalogueTotal(h, page);
+      assert.ok(total >= CATALOGUE_SIZE, `the catalogue counts ${total} courses`);
       assert.equal(record.errors, 0, 'the catalogue panel showed an error while its answer was arriving');
       await h.expectPanelState(page, 'my-courses', 'ready', 30_000);
       assert.equal(record.stripDown, 0, 'the status strip called a slow course service down');
       if (preset in PRESETS) figures[`catalogue_${slug(preset).replace('-', '_')}_ms`] = shownMs;
-      console.log(`  ${preset}: ${rows} courses on screen ${shownMs} ms after navigation`
+      console.log(`  ${preset}: the first ${rows} of ${total} courses on screen ${shownMs} ms after navigation`
         + ` (the "slow connection" notice ${record.slowSeen ? 'was shown' : 'was not needed'})`);
       if (conditions === SLOW_DOWNLINK) assert.ok(record.slowSeen, `on ${preset} the panel never said its answer was arriving`);
       await h.screenshot(page, `catalogue-${slug(preset)}`, { fullPage: false });

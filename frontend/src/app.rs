@@ -13,9 +13,10 @@ use crate::panels::admin::{AdminCourses, AdminUsers};
 use crate::panels::catalogue::Catalogue;
 use crate::panels::my_courses::MyCourses;
 use crate::panels::my_grades::MyGrades;
+use crate::panels::registration_day::RegistrationDay;
 use crate::panels::signin::SignIn;
 use crate::panels::teaching::Teaching;
-use crate::panels::EnrollmentWrites;
+use crate::panels::{take_focus_if_lost, EnrollmentWrites};
 use crate::session::CurrentSession;
 use crate::status::StatusStrip;
 
@@ -92,17 +93,23 @@ fn Dashboard(user: User) -> impl IntoView {
     let teacher = has(Role::Teacher).then(|| view! { <Teaching /> });
     let admin = has(Role::Admin).then(|| {
         view! {
+            <RegistrationDay />
             <div class="columns">
                 <AdminUsers />
                 <AdminCourses />
             </div>
         }
     });
+    // Signed in (the form that had focus is gone): reading starts here.
+    let title = NodeRef::<leptos::html::H1>::new();
+    take_focus_if_lost(title);
     // Staff see the catalogue read-only; students have it above already.
     let staff_catalogue = (!has(Role::Student)).then(|| view! { <Catalogue can_enroll=false /> });
     view! {
         <main class="dashboard" id="main">
-            <h1 class="page-title">{format!("Hello, {}", user.name)}</h1>
+            <h1 class="page-title" tabindex="-1" node_ref=title>
+                {format!("Hello, {}", user.name)}
+            </h1>
             {student}
             {teacher}
             {admin}

@@ -5,10 +5,12 @@
 //! No server dependencies: this crate also compiles for `wasm32-unknown-unknown`.
 
 pub mod auth;
+pub mod catalogue;
 pub mod courses;
 pub mod error;
 pub mod grades;
 pub mod health;
+pub mod metrics_text;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod password;

@@ -14,26 +14,51 @@ use super::client::Reply;
 use super::{Api, CallError};
 use crate::service::Service;
 
-/// How long the sign-in form keeps waiting out a busy queue before it
-/// shows the refusal.
-const SIGN_IN_QUEUE_LIMIT_MS: f64 = 5.0 * 60_000.0;
+/// How long the sign-in form keeps waiting out a busy or throttled auth
+/// before it shows the refusal.
+const SIGN_IN_WAIT_LIMIT_MS: f64 = 5.0 * 60_000.0;
 
-/// The seconds to wait when `reply` is auth's "queue full" answer.
-fn queue_wait_seconds(reply: &Reply) -> Option<u32> {
+/// At most this much is added to a server's `Retry-After`, so that a
+/// lecture hall of forms refused at one moment does not come back at one
+/// moment: each waits a random part of it more.
+const MAX_JITTER_MS: f64 = 2_000.0;
+
+/// Why a sign-in is waiting before it tries again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignInWait {
+    /// Auth's sign-in queue is full (503 `auth_busy`): many people are
+    /// signing in at once.
+    Busy,
+    /// This account has had too many attempts (429 `too_many_attempts`).
+    Throttled,
+}
+
+/// The wait `reply` asks for before another attempt: auth's "queue full"
+/// or "too many attempts", with its `Retry-After`.
+fn asked_wait(reply: &Reply) -> Option<(SignInWait, u32)> {
     let body: shared_types::ErrorBody = serde_json::from_str(&reply.text).ok()?;
-    if reply.status != 503 || body.error != "auth_busy" {
-        return None;
-    }
+    let reason = match (reply.status, body.error.as_str()) {
+        (503, "auth_busy") => SignInWait::Busy,
+        (429, "too_many_attempts") => SignInWait::Throttled,
+        _ => return None,
+    };
     let seconds = reply.headers.get("retry-after")?.trim().parse::<u32>().ok()?;
-    Some(seconds.clamp(1, 60))
+    Some((reason, seconds.clamp(1, 120)))
 }
 
 impl Api {
     /// Signs in. A full sign-in queue (503 `auth_busy`, on registration
-    /// morning) is waited out here: the attempt is repeated after the
-    /// server's `Retry-After`, and `on_queue` hears how long, so a person
-    /// never has to press twice.
-    pub async fn login(&self, email: &str, password: &str, on_queue: impl Fn(u32)) -> Result<LoginResponse, CallError> {
+    /// morning) or an account's attempt limit (429) is waited out here: the
+    /// attempt is repeated after the server's `Retry-After` plus a random
+    /// part of up to [`MAX_JITTER_MS`], and `on_wait` hears the reason and
+    /// the whole seconds left, every second, so a person never has to
+    /// press twice.
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        on_wait: impl Fn(SignInWait, u32),
+    ) -> Result<LoginResponse, CallError> {
         let body = serde_json::to_string(&LoginRequest {
             email: email.to_owned(),
             password: password.into(),
@@ -48,10 +73,11 @@ impl Api {
             if reply.is_success() {
                 return self.auth.decode(&reply);
             }
-            match queue_wait_seconds(&reply) {
-                Some(wait) if js_sys::Date::now() - started < SIGN_IN_QUEUE_LIMIT_MS => {
-                    on_queue(wait);
-                    gloo_timers::future::TimeoutFuture::new(wait.saturating_mul(1000)).await;
+            match asked_wait(&reply) {
+                Some((reason, seconds)) if js_sys::Date::now() - started < SIGN_IN_WAIT_LIMIT_MS => {
+                    let jitter = js_sys::Math::random() * (f64::from(seconds) * 250.0).min(MAX_JITTER_MS);
+                    let until = js_sys::Date::now() + f64::from(seconds) * 1_000.0 + jitter;
+                    count_down(until, |left| on_wait(reason, left)).await;
                 }
                 _ => return Err(reply.into_error(Service::Auth)),
             }
@@ -129,5 +155,20 @@ impl Api {
     pub async fn create_user(&self, request: &CreateUserRequest) -> Result<User, CallError> {
         self.send_json(Service::Auth, Method::POST, "/auth/users", request)
             .await
+    }
+}
+
+/// Waits until `until` (a `Date.now()`), telling `each_second` the whole
+/// seconds left, rounded up, as they change.
+async fn count_down(until: f64, each_second: impl Fn(u32)) {
+    loop {
+        let left = until - js_sys::Date::now();
+        if left <= 0.0 {
+            return;
+        }
+        each_second((left / 1_000.0).ceil() as u32);
+        let step = left % 1_000.0;
+        let step = if step < 1.0 { 1_000.0 } else { step };
+        gloo_timers::future::TimeoutFuture::new(step.ceil() as u32).await;
     }
 }

@@ -43,6 +43,15 @@ impl Api {
         self.send_json(Service::Grades, Method::PUT, &path, &body).await
     }
 
+    /// A class's grade sheet as CSV, for a spreadsheet.
+    pub async fn export_grades(&self, course_id: Uuid) -> Result<String, CallError> {
+        let path = format!("/grades/courses/{course_id}/export");
+        let reply = self
+            .authorized(Service::Grades, Method::GET, &path, Body::Empty)
+            .await?;
+        Ok(reply.text)
+    }
+
     /// Uploads a class's grades as CSV. A 422 that carries a per-row report
     /// is an `Ok`: the report says which rows were wrong and that nothing
     /// was written.

@@ -10,12 +10,14 @@ pub mod client;
 mod courses;
 mod error;
 mod grades;
+mod operations;
 mod transfer;
 
 use gloo_net::http::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use auth::SignInWait;
 pub use client::ServiceClient;
 use client::{Body, Reply};
 pub use error::{kilobytes, CallError};

@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use futures_util::future::join;
 use leptos::prelude::*;
+use shared_types::catalogue::CourseSort;
 use shared_types::courses::Course;
 use uuid::Uuid;
 
+use super::catalogue_query::{CatalogueQuery, PAGE_SIZE};
 use super::frame::{feedback_line, panel, Feedback};
 use super::live_seats::LiveSeats;
 use super::widgets::{data_table, Column::Hidden, Column::Shown};
@@ -84,18 +86,47 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
     let enroll = writes.enroll;
     let feedback = outcome_of(enroll, Some);
 
+    let query = CatalogueQuery::from_address();
+
     let render = move |view_data: CatalogueView| {
         if view_data.courses.is_empty() {
             return view! { <p class="muted">"No courses yet."</p> }.into_any();
         }
-        let rows = view_data
-            .courses
-            .into_iter()
-            .map(|course| {
-                let enrolled = view_data.mine.contains(&course.id);
-                course_row(course, enrolled, can_enroll, live, enroll)
-            })
-            .collect_view();
+        let CatalogueView { courses, mine, .. } = view_data;
+        // The page on screen: follows the search, the page and, for the
+        // filters that depend on them, the live seat counts.
+        let shown = Memo::new(move |_| {
+            let filter = query.filter();
+            let matching = filter.apply(&courses, |course| {
+                let (capacity, taken) = live.seats_of(course);
+                (capacity - taken).max(0)
+            });
+            let total = matching.len();
+            let pages = total.div_ceil(PAGE_SIZE).max(1);
+            let page = query.page.get().min(pages - 1);
+            let rows: Vec<Course> = matching
+                .into_iter()
+                .skip(page * PAGE_SIZE)
+                .take(PAGE_SIZE)
+                .cloned()
+                .collect();
+            ShownPage {
+                rows,
+                total,
+                page,
+                pages,
+            }
+        });
+        let rows = view! {
+            <For
+                each=move || shown.with(|p| p.rows.clone())
+                key=|course| course.id
+                children=move |course| {
+                    let enrolled = mine.contains(&course.id);
+                    course_row(course, enrolled, can_enroll, live, enroll)
+                }
+            />
+        };
         view! {
             {feedback_line("catalogue-message", feedback)}
             <Show when=move || stale.get()>
@@ -103,11 +134,16 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
                     "The course service could not refresh this list just now; it shows the catalogue as last loaded and tries again."
                 </p>
             </Show>
+            {search_bar(query)}
+            <p class="muted catalogue-count" role="status" aria-live="polite" data-testid="catalogue-count">
+                {move || shown.with(ShownPage::summary)}
+            </p>
             {data_table(
                 "table catalogue",
                 &[Shown("Course"), Shown("Teacher"), Shown("Seats"), Hidden("Action")],
                 rows,
             )}
+            {pager(query, shown)}
         }
         .into_any()
     };
@@ -171,5 +207,140 @@ fn course_row(
             <td data-testid="seats">{seats_text}</td>
             <td class="action">{action}</td>
         </tr>
+    }
+}
+
+/// One page of the catalogue as the search has it.
+#[derive(Debug, Clone, PartialEq)]
+struct ShownPage {
+    rows: Vec<Course>,
+    /// Courses matching the search, on every page.
+    total: usize,
+    /// From 0, within `pages`.
+    page: usize,
+    pages: usize,
+}
+
+impl ShownPage {
+    /// "Showing 26–50 of 2,005 courses", read out when it changes.
+    fn summary(&self) -> String {
+        if self.total == 0 {
+            return "No course matches this search.".to_owned();
+        }
+        let first = self.page * PAGE_SIZE + 1;
+        let last = first + self.rows.len() - 1;
+        let noun = if self.total == 1 { "course" } else { "courses" };
+        format!("Showing {first}–{last} of {} {noun}", thousands(self.total))
+    }
+}
+
+/// 2005 as "2,005".
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// Search words, open seats only, and the order.
+fn search_bar(query: CatalogueQuery) -> impl IntoView {
+    let sorts = CourseSort::ALL
+        .into_iter()
+        .map(|sort| {
+            view! {
+                <option value=sort.as_str() selected=move || query.sort.get() == sort>
+                    {sort.label()}
+                </option>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="catalogue-search" role="search">
+            <label for="catalogue-q" class="sr-only">
+                "Search courses"
+            </label>
+            <input
+                id="catalogue-q"
+                type="search"
+                placeholder="Search by code, title or teacher"
+                autocomplete="off"
+                prop:value=move || query.text.get()
+                on:input=move |ev| {
+                    query.text.set(event_target_value(&ev));
+                    query.changed();
+                }
+            />
+            <label class="check">
+                <input
+                    type="checkbox"
+                    prop:checked=move || query.open_only.get()
+                    on:change=move |ev| {
+                        query.open_only.set(event_target_checked(&ev));
+                        query.changed();
+                    }
+                />
+                "Open seats only"
+            </label>
+            <span class="sort">
+                <label for="catalogue-sort">"Sort by"</label>
+                <select
+                    id="catalogue-sort"
+                    on:change=move |ev| {
+                        query.sort.set(CourseSort::parse(&event_target_value(&ev)).unwrap_or_default());
+                        query.changed();
+                    }
+                >
+                    {sorts}
+                </select>
+            </span>
+        </div>
+    }
+}
+
+/// Previous and next page, when there is more than one.
+fn pager(query: CatalogueQuery, shown: Memo<ShownPage>) -> impl IntoView {
+    let page = move || shown.with(|p| p.page);
+    let pages = move || shown.with(|p| p.pages);
+    view! {
+        <Show when=move || { pages() > 1 }>
+            <nav class="pager" aria-label="Catalogue pages">
+                <button
+                    type="button"
+                    class="secondary"
+                    disabled=move || page() == 0
+                    on:click=move |_| {
+                        query.page.set(page().saturating_sub(1));
+                        back_to_top();
+                    }
+                >
+                    "Previous"
+                </button>
+                <span data-testid="catalogue-page">{move || format!("Page {} of {}", page() + 1, pages())}</span>
+                <button
+                    type="button"
+                    class="secondary"
+                    disabled=move || { page() + 1 >= pages() }
+                    on:click=move |_| {
+                        query.page.set(page() + 1);
+                        back_to_top();
+                    }
+                >
+                    "Next"
+                </button>
+            </nav>
+        </Show>
+    }
+}
+
+/// A new page starts at its first row: the search bar comes back into
+/// view (a pager is pressed at the bottom of the old page).
+fn back_to_top() {
+    if let Some(search) = document().get_element_by_id("catalogue-q") {
+        search.scroll_into_view();
     }
 }

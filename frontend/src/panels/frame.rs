@@ -112,18 +112,54 @@ impl Feedback {
 /// The feedback line under an action; `test_id` names it for tests.
 pub fn feedback_line(test_id: &'static str, feedback: impl Into<Signal<Option<Feedback>>>) -> impl IntoView {
     let feedback = feedback.into();
-    move || {
-        feedback.get().map(|f| {
-            view! {
-                <p
-                    class=if f.ok { "feedback ok" } else { "feedback error" }
-                    data-testid=test_id
-                    data-kind=if f.ok { "ok" } else { "error" }
-                    role=if f.ok { "status" } else { "alert" }
-                >
-                    {f.text}
-                </p>
-            }
-        })
+    // A region that stays on the page, so a screen reader reads out each
+    // outcome put into it (a region inserted with its text is often missed).
+    view! {
+        <div class="feedback-region" aria-live="polite">
+            {move || {
+                feedback
+                    .get()
+                    .map(|f| {
+                        let line = NodeRef::<leptos::html::P>::new();
+                        take_focus_if_lost(line);
+                        view! {
+                            <p
+                                node_ref=line
+                                tabindex="-1"
+                                class=if f.ok { "feedback ok" } else { "feedback error" }
+                                data-testid=test_id
+                                data-kind=if f.ok { "ok" } else { "error" }
+                                role=if f.ok { "status" } else { "alert" }
+                            >
+                                {f.text}
+                            </p>
+                        }
+                    })
+            }}
+        </div>
     }
+}
+
+/// Focuses `element` once it is on the page, if focus was lost: the button
+/// a person pressed has gone (an Enroll that became "Enrolled", a dropped
+/// course), so focus goes to what the action answered rather than to the
+/// top of the page. Focus a person put somewhere is never taken.
+pub fn take_focus_if_lost<E>(element: NodeRef<E>)
+where
+    E: leptos::html::ElementType + 'static,
+    E::Output: wasm_bindgen::JsCast + Clone + 'static,
+{
+    Effect::new(move |_| {
+        let Some(target) = element.get() else {
+            return;
+        };
+        let lost = document()
+            .active_element()
+            .is_none_or(|active| document().body().is_some_and(|body| active == *body.as_ref()));
+        if lost {
+            if let Ok(target) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(target) {
+                let _ = target.focus();
+            }
+        }
+    });
 }

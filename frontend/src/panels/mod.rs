@@ -3,13 +3,18 @@
 pub mod account;
 pub mod admin;
 pub mod catalogue;
+mod catalogue_query;
 mod frame;
+mod grade_chart;
 mod live_seats;
 pub mod my_courses;
 pub mod my_grades;
+pub mod registration_day;
 pub mod signin;
 pub mod teaching;
 mod widgets;
+
+pub use frame::take_focus_if_lost;
 
 use leptos::prelude::*;
 use shared_types::courses::{Course, CreateCourseRequest};

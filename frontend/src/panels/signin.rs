@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use super::account::PasswordChange;
 use super::on_each_outcome;
 use super::widgets::TextField;
-use crate::api::{Api, CallError};
+use crate::api::{Api, CallError, SignInWait};
 
 const AUTH_DOWN: &str = "Sign-in is unavailable: the auth service is not answering. \
 Please try again in a moment. People already signed in are not affected.";
@@ -18,8 +18,9 @@ pub fn SignIn() -> impl IntoView {
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    // Set while a full sign-in queue is being waited out.
-    let queued = RwSignal::new(None::<u32>);
+    // Set while a busy or throttled auth is being waited out: why, and
+    // the seconds until the form tries again by itself.
+    let waiting = RwSignal::new(None::<(SignInWait, u32)>);
     // Set when the right (temporary) password was given for an account
     // whose password an admin reset: a new one must be chosen first.
     let must_change = RwSignal::new(None::<(String, String)>);
@@ -29,11 +30,11 @@ pub fn SignIn() -> impl IntoView {
         Action::new_unsync(move |(email, password): &(String, String)| {
             let (api, email, password) = (api.clone(), email.clone(), password.clone());
             async move {
-                let on_queue = move |seconds| {
-                    queued.try_set(Some(seconds));
+                let on_wait = move |reason, seconds| {
+                    waiting.try_set(Some((reason, seconds)));
                 };
-                let result = api.login(&email, &password, on_queue).await;
-                queued.try_set(None);
+                let result = api.login(&email, &password, on_wait).await;
+                waiting.try_set(None);
                 result.map_err(|error| (error, email, password))
             }
         })
@@ -82,19 +83,19 @@ pub fn SignIn() -> impl IntoView {
                             }
                         })
                 }}
-                {move || {
-                    queued
-                        .get()
-                        .map(|seconds| {
-                            view! {
-                                <p class="notice" role="status" data-testid="signin-queued">
-                                    {format!(
-                                        "Many people are signing in right now. You are in the queue; trying again in {seconds} s.",
-                                    )}
-                                </p>
-                            }
-                        })
-                }}
+                <div role="status" aria-live="polite">
+                    {move || {
+                        waiting
+                            .get()
+                            .map(|(reason, seconds)| {
+                                view! {
+                                    <p class="notice" data-testid="signin-queued">
+                                        {waiting_text(reason, seconds)}
+                                    </p>
+                                }
+                            })
+                    }}
+                </div>
                 <TextField
                     id="email"
                     label="Email"
@@ -124,7 +125,11 @@ pub fn SignIn() -> impl IntoView {
                         })
                 }}
                 <button type="submit" class="primary" disabled=move || pending.get()>
-                    {move || if pending.get() { "Signing in…" } else { "Sign in" }}
+                    {move || match (pending.get(), waiting.get().is_some()) {
+                        (true, true) => "Waiting to try again…",
+                        (true, false) => "Signing in…",
+                        (false, _) => "Sign in",
+                    }}
                 </button>
             </form>
         }
@@ -137,5 +142,18 @@ pub fn SignIn() -> impl IntoView {
                 None => form().into_any(),
             }}
         </main>
+    }
+}
+
+/// What the form says while it waits to try again by itself.
+fn waiting_text(reason: SignInWait, seconds: u32) -> String {
+    let unit = if seconds == 1 { "second" } else { "seconds" };
+    match reason {
+        SignInWait::Busy => format!(
+            "Many people are signing in right now. You are in the queue: this page tries again by itself in {seconds} {unit}. There is no need to press the button again."
+        ),
+        SignInWait::Throttled => format!(
+            "There have been too many sign-in attempts for this account. This page tries again by itself in {seconds} {unit}."
+        ),
     }
 }

@@ -1,8 +1,11 @@
 //! A teacher's classes: each roster with grades, a grade picker per student
-//! that saves at once, and a CSV upload with its per-row report.
+//! that saves at once, the grade distribution, a CSV download, and a CSV
+//! upload with its per-row report.
 //!
 //! The class list comes from course-service and each class's grades from
 //! grade-service, so either outage blanks only its own part.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -13,6 +16,7 @@ use uuid::Uuid;
 use wasm_bindgen::JsCast;
 
 use super::frame::{panel, panel_error};
+use super::grade_chart::{distribution, grade_chart};
 use super::on_each_outcome;
 use super::widgets::{data_table, Column::Hidden, Column::Shown};
 use crate::api::{Api, CallError, ClassGrades};
@@ -53,6 +57,7 @@ fn ClassCard(course: Course) -> impl IntoView {
     let state = grades.state();
     let shown = Memo::new(move |_| state.get());
     let code = course.code.clone();
+    let code_for_roster = course.code.clone();
     view! {
         <article class="class-card" data-course-code=course.code.clone()>
             <header>
@@ -68,7 +73,9 @@ fn ClassCard(course: Course) -> impl IntoView {
                         view! { <p class="muted">"Loading the roster…"</p> }.into_any()
                     }
                     crate::loader::LoadState::Failed(error) => panel_error(error, move || grades.reload()).into_any(),
-                    crate::loader::LoadState::Ready(class) => roster(course_id, class).into_any(),
+                    crate::loader::LoadState::Ready(class) => {
+                        roster(course_id, code_for_roster.clone(), class).into_any()
+                    }
                 }}
             </div>
             <CsvUpload course_id=course_id code=code on_written=move || grades.reload() />
@@ -76,7 +83,7 @@ fn ClassCard(course: Course) -> impl IntoView {
     }
 }
 
-fn roster(course_id: Uuid, class: ClassGrades) -> impl IntoView {
+fn roster(course_id: Uuid, code: String, class: ClassGrades) -> impl IntoView {
     let warning = (!class.roster_complete).then(|| {
         view! {
             <p class="feedback warning" role="status">
@@ -91,16 +98,84 @@ fn roster(course_id: Uuid, class: ClassGrades) -> impl IntoView {
         }
         .into_any();
     }
+    // The grades as saved, row by row, for the chart: it follows each save.
+    let held: RwSignal<HashMap<Uuid, Grade>> = RwSignal::new(
+        class
+            .students
+            .iter()
+            .filter_map(|s| s.grade.map(|g| (s.student_id, g)))
+            .collect(),
+    );
+    let counts = Signal::derive(move || held.with(|held| distribution(held.values().copied())));
     let rows = class
         .students
         .into_iter()
-        .map(|student| view! { <GradeRow course_id=course_id student=student /> })
+        .map(|student| view! { <GradeRow course_id=course_id student=student held=held /> })
         .collect_view();
     view! {
         {warning}
+        <div class="class-tools">{grade_chart(code.clone(), counts)} <ExportCsv course_id=course_id code=code /></div>
         {data_table("table roster", &[Shown("Student"), Shown("Grade"), Hidden("Status")], rows)}
     }
     .into_any()
+}
+
+/// Downloads the class's grades as CSV, as grade-service writes it (text
+/// cells neutralised against spreadsheet formulas).
+#[component]
+fn ExportCsv(course_id: Uuid, code: String) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let file_name = format!("{code}-grades.csv");
+    let export = Action::new_unsync(move |_: &()| {
+        let (api, file_name) = (api.clone(), file_name.clone());
+        async move {
+            let csv = api.export_grades(course_id).await?;
+            save_file(&file_name, &csv).map_err(|_| CallError::BadAnswer(Service::Grades))
+        }
+    });
+    let pending = export.pending();
+    let failed = move || export.value().get().and_then(Result::err);
+    view! {
+        <div class="export">
+            <button
+                type="button"
+                class="secondary"
+                aria-label=format!("Download CSV of {code} grades")
+                disabled=move || pending.get()
+                on:click=move |_| {
+                    export.dispatch(());
+                }
+            >
+                {move || if pending.get() { "Preparing…" } else { "Download CSV" }}
+            </button>
+            <div role="status" aria-live="polite">
+                {move || {
+                    failed()
+                        .map(|error| {
+                            view! {
+                                <p class="feedback error" data-testid="export-error">
+                                    {error.to_string()}
+                                </p>
+                            }
+                        })
+                }}
+            </div>
+        </div>
+    }
+}
+
+/// Offers `text` to the person as a file download named `name`.
+fn save_file(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/csv;charset=utf-8");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = document().create_element("a")?.unchecked_into();
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    web_sys::Url::revoke_object_url(&url)
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,7 +187,7 @@ enum SaveState {
 }
 
 #[component]
-fn GradeRow(course_id: Uuid, student: StudentGrade) -> impl IntoView {
+fn GradeRow(course_id: Uuid, student: StudentGrade, held: RwSignal<HashMap<Uuid, Grade>>) -> impl IntoView {
     let api = expect_context::<Api>();
     let student_id = student.student_id;
     let current = student.grade;
@@ -121,7 +196,7 @@ fn GradeRow(course_id: Uuid, student: StudentGrade) -> impl IntoView {
         async move {
             api.set_grade(course_id, student_id, grade)
                 .await
-                .map(|_| ())
+                .map(|_| grade)
                 .map_err(|error| error.to_string())
         }
     });
@@ -131,8 +206,15 @@ fn GradeRow(course_id: Uuid, student: StudentGrade) -> impl IntoView {
         }
         match save.value().get() {
             None => SaveState::Idle,
-            Some(Ok(())) => SaveState::Saved,
+            Some(Ok(_)) => SaveState::Saved,
             Some(Err(message)) => SaveState::Failed(message),
+        }
+    });
+    on_each_outcome(save, move |saved| {
+        if let Ok(grade) = saved {
+            held.update(|held| {
+                held.insert(student_id, grade);
+            });
         }
     });
     let on_change = move |ev: leptos::ev::Event| {

@@ -195,12 +195,14 @@ fn cors(origins: &[String]) -> CorsLayer {
         ])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
         // The browser app reads these: when to retry, whether a grade list
-        // is complete while course-service is down, and the moment a
-        // catalogue's seat counts are current at.
+        // is complete while course-service is down, the moment a
+        // catalogue's seat counts are current at, and how many courses a
+        // search matched.
         .expose_headers([
             header::RETRY_AFTER,
             header::HeaderName::from_static(shared_types::grades::ROSTER_COMPLETE_HEADER),
             header::HeaderName::from_static(shared_types::courses::SEATS_AS_OF_HEADER),
+            header::HeaderName::from_static(shared_types::catalogue::TOTAL_COUNT_HEADER),
         ])
         .max_age(Duration::from_secs(3600))
 }

@@ -22,6 +22,8 @@ pub enum Error {
     NotTheTeacher,
     #[error("`since` is not a moment the service can use")]
     InvalidSince,
+    #[error("a page size the catalogue cannot serve")]
+    InvalidPageSize,
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
     #[error(transparent)]
@@ -64,6 +66,10 @@ impl From<Error> for ApiError {
             Error::InvalidSince => ApiError::bad_request(
                 "invalid_since",
                 "`since` must be the `as_of` of an earlier answer: milliseconds since 1970-01-01 UTC, not in the future.",
+            ),
+            Error::InvalidPageSize => ApiError::bad_request(
+                "invalid_limit",
+                format!("`limit` must be from 1 to {}.", shared_types::catalogue::MAX_PAGE_SIZE),
             ),
             Error::InvalidValue(e) => e.into(),
             Error::Db(e) => e.into(),

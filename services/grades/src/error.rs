@@ -32,6 +32,8 @@ pub enum Error {
     /// transaction is retried.
     #[error("concurrent write")]
     WriteConflict,
+    #[error("writing an export: {0}")]
+    Export(String),
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
     #[error(transparent)]
@@ -97,6 +99,7 @@ impl From<Error> for ApiError {
                 "write_conflict",
                 "The grades were changed by someone else at the same moment; try again.",
             ),
+            Error::Export(detail) => ApiError::internal(detail),
             Error::InvalidValue(e) => e.into(),
             Error::Db(e) => e.into(),
         }

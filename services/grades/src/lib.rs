@@ -10,6 +10,7 @@ mod access;
 
 mod courses_client;
 mod error;
+mod export;
 mod models;
 mod routes;
 mod schema;

@@ -1,18 +1,57 @@
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 use service_common::auth::{Admin, Caller};
 use service_common::conditional::unchanged_for;
-use service_common::extract::{Json, Path};
+use service_common::extract::{Json, Path, Query};
 use service_common::openapi as api;
+use shared_types::catalogue::{CatalogueFilter, CourseSort, MAX_PAGE_SIZE, TOTAL_COUNT_HEADER};
 use shared_types::courses::{Course, CreateCourseRequest, SEATS_AS_OF_HEADER};
+use utoipa::IntoParams;
 use uuid::Uuid;
 
 use crate::domain::NewCourse;
 use crate::error::{Error, Result};
+use crate::prepared_body::PreparedBody;
 use crate::state::AppState;
 use crate::store;
+
+/// `GET /courses`'s search and paging parameters: without any, the whole
+/// catalogue as every tab reads it.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CatalogueParams {
+    /// Words to look for: a course matches when each word is in its code,
+    /// title or teacher's name (any case).
+    q: Option<String>,
+    /// `true`: only courses with a free seat.
+    open: Option<bool>,
+    /// The order: `code` (the default), `title`, `teacher` or `seats_left`
+    /// (most first); ties go by code.
+    sort: Option<CourseSort>,
+    /// How many matching courses to skip (default 0).
+    offset: Option<usize>,
+    /// At most this many courses, 1 to 500 (default: every match).
+    limit: Option<usize>,
+}
+
+impl CatalogueParams {
+    fn filter(&self) -> CatalogueFilter {
+        CatalogueFilter::new(
+            self.q.as_deref().unwrap_or_default(),
+            self.open.unwrap_or(false),
+            self.sort.unwrap_or_default(),
+        )
+    }
+
+    fn is_whole_catalogue(&self) -> bool {
+        self.filter().is_everything() && self.offset.unwrap_or(0) == 0 && self.limit.is_none()
+    }
+}
 
 /// `GET /courses`: the catalogue with its seat counts (at most the cache's
 /// time-to-live old; see `catalogue_cache`). Tagged, so that a tab whose
@@ -22,41 +61,36 @@ use crate::store;
 /// with `If-None-Match` by itself. `X-Seats-As-Of` says when its rows were
 /// read: an open tab asks `GET /courses/seats` for what changed since.
 /// While the database is away, the last catalogue this replica read is
-/// served (its `X-Seats-As-Of` says how old it is).
+/// served (its `X-Seats-As-Of` says how old it is). A search or a page is
+/// cut from the same cached catalogue.
 #[utoipa::path(
     get,
     path = "/courses",
     operation_id = "listCourses",
     summary = "The catalogue",
-    description = "Any valid token. Every course with live seat counts. Sent with `Cache-Control: private, no-cache` (a browser keeps it and revalidates each time), compressed once per version of the catalogue. `X-Seats-As-Of` says when its rows were read: the `since` of a tab's first `GET /courses/seats`.",
+    description = "Any valid token. Every course with live seat counts. Sent with `Cache-Control: private, no-cache` (a browser keeps it and revalidates each time), compressed once per version of the catalogue. `X-Seats-As-Of` says when its rows were read: the `since` of a tab's first `GET /courses/seats`. With `q`, `open`, `sort`, `offset` or `limit`, the matching courses in that order, and `X-Total-Count` says how many matched before paging: `GET /courses?q=history&open=true&sort=seats_left&limit=20`.",
+    params(CatalogueParams),
     responses(
-        (status = 200, description = "The courses.", body = Vec<shared_types::courses::Course>, headers(("x-seats-as-of" = i64, description = "When the rows were read, in milliseconds since 1970-01-01 UTC."))),
+        (status = 200, description = "The courses.", body = Vec<shared_types::courses::Course>, headers(
+            ("x-seats-as-of" = i64, description = "When the rows were read, in milliseconds since 1970-01-01 UTC."),
+            ("x-total-count" = usize, description = "With search or paging parameters: how many courses matched, before `offset` and `limit`."),
+        )),
         (status = 304, response = api::NotModified),
+        (status = 400, description = "`invalid_limit` (`limit` outside 1 to 500) or `invalid_query` (a parameter that is not of its type, such as `sort=price`).", body = shared_types::ErrorBody),
         (status = 401, response = api::Unauthorized),
         (status = 503, response = api::Unavailable),
     )
 )]
-pub async fn list_courses(State(state): State<AppState>, _: Caller, request: HeaderMap) -> Result<Response> {
-    let loaded = state
-        .catalogue
-        .get_or_load(|| async {
-            let rows = store::list_courses(&state.db).await?;
-            let courses: Vec<Course> = rows.iter().map(|r| r.to_course()).collect();
-            Ok::<_, Error>(Bytes::from(serde_json::to_vec(&courses)?))
-        })
-        .await;
-    let body = match (loaded, state.catalogue.last_read()) {
-        (Ok(body), _) => body,
-        (Err(Error::Db(away)), last) if away.is_outage() => {
-            state.catalogue.note_database_away();
-            let Some(last) = last else {
-                return Err(Error::Db(away));
-            };
-            tracing::warn!(error = %away, as_of = last.as_of, "database away: serving the last catalogue read");
-            last
-        }
-        (Err(e), _) => return Err(e),
-    };
+pub async fn list_courses(
+    State(state): State<AppState>,
+    _: Caller,
+    Query(params): Query<CatalogueParams>,
+    request: HeaderMap,
+) -> Result<Response> {
+    if params.limit.is_some_and(|limit| limit == 0 || limit > MAX_PAGE_SIZE) {
+        return Err(Error::InvalidPageSize);
+    }
+    let body = catalogue_body(&state).await?;
     // A 304 carries the 200's caching headers: a browser merges them into
     // the copy it keeps.
     let caching = [
@@ -67,10 +101,53 @@ pub async fn list_courses(State(state): State<AppState>, _: Caller, request: Hea
             HeaderValue::from(body.as_of),
         ),
     ];
+    if !params.is_whole_catalogue() {
+        let (total, page) = search(&body.json, &params)?;
+        let total = [(HeaderName::from_static(TOTAL_COUNT_HEADER), HeaderValue::from(total))];
+        return Ok((caching, total, Json(page)).into_response());
+    }
     if unchanged_for(&request, &body.etag) {
         return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, body.etag.clone())], caching).into_response());
     }
     Ok(body.response(&request, caching))
+}
+
+/// The whole catalogue: cached, or read now, or (the database away) the
+/// last one read.
+async fn catalogue_body(state: &AppState) -> Result<Arc<PreparedBody>> {
+    let loaded = state
+        .catalogue
+        .get_or_load(|| async {
+            let rows = store::list_courses(&state.db).await?;
+            let courses: Vec<Course> = rows.iter().map(|r| r.to_course()).collect();
+            Ok::<_, Error>(Bytes::from(serde_json::to_vec(&courses)?))
+        })
+        .await;
+    match (loaded, state.catalogue.last_read()) {
+        (Ok(body), _) => Ok(body),
+        (Err(Error::Db(away)), last) if away.is_outage() => {
+            state.catalogue.note_database_away();
+            let Some(last) = last else {
+                return Err(Error::Db(away));
+            };
+            tracing::warn!(error = %away, as_of = last.as_of, "database away: serving the last catalogue read");
+            Ok(last)
+        }
+        (Err(e), _) => Err(e),
+    }
+}
+
+/// How many courses of `catalogue` match `params`, and the page it asks for.
+fn search(catalogue: &[u8], params: &CatalogueParams) -> Result<(usize, Vec<Course>)> {
+    let courses: Vec<Course> = serde_json::from_slice(catalogue)?;
+    let matching = params.filter().apply(&courses, Course::seats_left);
+    let page = matching
+        .iter()
+        .skip(params.offset.unwrap_or(0))
+        .take(params.limit.unwrap_or(usize::MAX))
+        .map(|course| (*course).clone())
+        .collect();
+    Ok((matching.len(), page))
 }
 
 /// `GET /courses/{id}`.

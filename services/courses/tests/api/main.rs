@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod basics;
+mod catalogue_search;
 mod concurrency;
 mod connections;
 mod openapi;

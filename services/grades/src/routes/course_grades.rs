@@ -46,11 +46,22 @@ pub async fn course_grades(
     caller: Caller,
     Path(course_id): Path<Uuid>,
 ) -> Result<Response> {
-    match access::reader_of(&state, &caller, course_id).await? {
+    let (list, complete) = grade_sheet(&state, &caller, course_id).await?;
+    Ok(with_completeness(list, complete))
+}
+
+/// A course's grade sheet for `caller`, and whether it is the whole
+/// roster (see `course_grades`).
+pub(super) async fn grade_sheet(
+    state: &AppState,
+    caller: &Caller,
+    course_id: Uuid,
+) -> Result<(Vec<StudentGrade>, bool)> {
+    match access::reader_of(state, caller, course_id).await? {
         Reader::Confirmed { roster } => {
             let held = store::grades_of_course(&state.db, course_id, None).await?;
             let grades: HashMap<Uuid, Grade> = held.iter().map(|g| (g.student_id, g.grade())).collect();
-            let list: Vec<StudentGrade> = roster
+            let list = roster
                 .iter()
                 .map(|entry| StudentGrade {
                     student_id: entry.student_id,
@@ -58,14 +69,14 @@ pub async fn course_grades(
                     grade: grades.get(&entry.student_id).copied(),
                 })
                 .collect();
-            Ok(with_completeness(list, true))
+            Ok((list, true))
         }
         Reader::Unconfirmed { detail, given_by } => {
             let held = store::grades_of_course(&state.db, course_id, given_by).await?;
             if held.is_empty() {
                 return Err(Error::CoursesUnavailable(detail));
             }
-            let list: Vec<StudentGrade> = held
+            let list = held
                 .iter()
                 .map(|g| StudentGrade {
                     student_id: g.to_record().student_id,
@@ -73,18 +84,22 @@ pub async fn course_grades(
                     grade: Some(g.grade()),
                 })
                 .collect();
-            Ok(with_completeness(list, false))
+            Ok((list, false))
         }
     }
 }
 
 fn with_completeness(list: Vec<StudentGrade>, complete: bool) -> Response {
     let mut response = Json(list).into_response();
+    mark_completeness(&mut response, complete);
+    response
+}
+
+pub(super) fn mark_completeness(response: &mut Response, complete: bool) {
     response.headers_mut().insert(
         ROSTER_COMPLETE_HEADER,
         HeaderValue::from_static(if complete { "true" } else { "false" }),
     );
-    response
 }
 
 /// `PUT /grades/courses/{course_id}/students/{student_id}` (that course's

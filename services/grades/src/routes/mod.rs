@@ -1,6 +1,7 @@
 //! The routes of grade-service, one file per resource.
 
 mod course_grades;
+mod export;
 mod history;
 mod mine;
 mod responses;
@@ -20,5 +21,6 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(course_grades::course_grades, upload::upload_grades))
         .routes(routes!(course_grades::set_grade))
         .routes(routes!(history::course_history))
+        .routes(routes!(export::export_grades))
         .with_state(state)
 }

@@ -5,6 +5,7 @@
 mod bad_input;
 mod basics;
 mod concurrency;
+mod export;
 mod openapi;
 mod operations;
 mod outages;

@@ -1,0 +1,84 @@
+//! A class's grades as CSV, for a spreadsheet.
+//!
+//! A cell that begins with `=`, `+`, `-` or `@` (or a tab or carriage
+//! return, which some spreadsheets skip before reading one of those) is
+//! read by Excel, LibreOffice and Google Sheets as a formula: a student
+//! named `=HYPERLINK(...)` would run in the teacher's spreadsheet. Such a
+//! cell is written with a leading `'`, which spreadsheets show as text.
+
+use shared_types::grades::StudentGrade;
+
+use crate::error::{Error, Result};
+
+/// The columns of an export. `student_id` and `grade` are those of an
+/// upload, so a sheet filled in can go back as it is (with every row given
+/// a grade).
+pub const HEADER: [&str; 3] = ["student_id", "student_name", "grade"];
+
+/// `cell` as a spreadsheet will take it for text.
+pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// The sheet as CSV: a header row, then one row per student, the grade
+/// empty where none is set.
+pub fn to_csv(sheet: &[StudentGrade]) -> Result<Vec<u8>> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    let failed = |e: csv::Error| Error::Export(e.to_string());
+    writer.write_record(HEADER).map_err(failed)?;
+    for row in sheet {
+        let grade = row.grade.map(|g| g.to_string()).unwrap_or_default();
+        writer
+            .write_record([
+                row.student_id.to_string().as_str(),
+                &neutralised(&row.student_name),
+                &grade,
+            ])
+            .map_err(failed)?;
+    }
+    writer.into_inner().map_err(|e| Error::Export(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_types::Grade;
+    use uuid::Uuid;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_others_kept() {
+        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"] {
+            assert_eq!(neutralised(formula), format!("'{formula}"));
+        }
+        for text in ["Ada Lovelace", "O'Brien", "", "1=1", "Zoë-Anne"] {
+            assert_eq!(neutralised(text), text);
+        }
+    }
+
+    #[test]
+    fn writes_header_rows_and_quotes() {
+        let id = Uuid::nil();
+        let sheet = [
+            StudentGrade {
+                student_id: id,
+                student_name: "=HYPERLINK(\"http://x\",\"y\")".into(),
+                grade: Some(Grade::parse("3.5").unwrap()),
+            },
+            StudentGrade {
+                student_id: id,
+                student_name: "Lin, Chen".into(),
+                grade: None,
+            },
+        ];
+        let text = String::from_utf8(to_csv(&sheet).unwrap()).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "student_id,student_name,grade\n{id},\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",3.5\n{id},\"Lin, Chen\",\n"
+            )
+        );
+    }
+}
