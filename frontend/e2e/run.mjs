@@ -569,14 +569,14 @@ async function main() {
       await admin.getByRole('button', { name: 'Create user' }).click();
       await admin.locator('[data-testid=new-user-message][data-kind=error]').waitFor();
 
-      await admin.getByLabel('Code', { exact: true }).fill('BIO110');
-      await admin.getByLabel('Title', { exact: true }).fill('Cell Biology');
-      await admin.getByLabel('Seats', { exact: true }).fill('25');
+      await panel(admin, 'admin-courses').getByLabel('Code', { exact: true }).fill('BIO110');
+      await panel(admin, 'admin-courses').getByLabel('Title', { exact: true }).fill('Cell Biology');
+      await panel(admin, 'admin-courses').getByLabel('Seats', { exact: true }).fill('25');
       await admin.getByRole('button', { name: 'Create course' }).click();
       await admin.getByTestId('new-course-message').getByText('Created BIO110 Cell Biology.').waitFor();
       await panel(admin, 'catalogue').locator('tr[data-course-code="BIO110"]').waitFor({ timeout: 10_000 });
-      await admin.getByLabel('Code', { exact: true }).fill('CS201');
-      await admin.getByLabel('Title', { exact: true }).fill('A second CS201');
+      await panel(admin, 'admin-courses').getByLabel('Code', { exact: true }).fill('CS201');
+      await panel(admin, 'admin-courses').getByLabel('Title', { exact: true }).fill('A second CS201');
       await admin.getByRole('button', { name: 'Create course' }).click();
       const refused = admin.locator('[data-testid=new-course-message][data-kind=error]');
       await refused.waitFor();
@@ -619,6 +619,43 @@ async function main() {
       }
       await day.locator('tr[data-service=grades] [data-testid=health]').getByText('up').waitFor({ timeout: 20_000 });
       assert.equal((await api('courses', 'DELETE', `/courses/${bio.id}/enrollment`, token)).status, 204);
+      assertNoPageErrors(admin);
+    });
+
+    await step('admin changes a course (seats and title), is refused seats below those taken, reads a roster, finds a user', async () => {
+      const admin = adminPage;
+      const list = panel(admin, 'admin-course-list');
+      await expectPanelState(admin, 'admin-course-list', 'ready');
+      await list.getByLabel('Find a course').fill('BIO110');
+      const bio = list.locator('li[data-course-code="BIO110"]');
+      await bio.getByText('Change BIO110').click();
+      await bio.getByLabel('Title', { exact: true }).fill('Cell and Molecular Biology');
+      await bio.getByLabel('Seats', { exact: true }).fill('30');
+      await bio.getByRole('button', { name: 'Save BIO110' }).click();
+      await bio.getByTestId('course-change-message').getByText('Saved BIO110: 30 seats, 0 taken.').waitFor();
+      // The catalogue on the same page follows with its next seat update.
+      await panel(admin, 'catalogue').locator('tr[data-course-code="BIO110"] [data-testid=seats]')
+        .getByText('30 of 30 seats left').waitFor({ timeout: 10_000 });
+      // HIST210 has 2 of 2 seats taken: 1 seat is refused with the server's message.
+      await list.getByLabel('Find a course').fill('HIST210');
+      const hist = list.locator('li[data-course-code="HIST210"]');
+      await hist.getByText('Change HIST210').click();
+      await hist.getByLabel('Seats', { exact: true }).fill('1');
+      await hist.getByRole('button', { name: 'Save HIST210' }).click();
+      await hist.locator('[data-testid=course-change-message][data-kind=error]')
+        .getByText('2 seats are taken: the capacity cannot go below 2.').waitFor();
+      await hist.getByText('Roster of HIST210').click();
+      await hist.locator('tr[data-student-email]').first().waitFor();
+      assert.equal(await hist.locator('tr[data-student-email]').count(), 2);
+      // Users are found by a word of the name or the email.
+      const users = panel(admin, 'admin-users');
+      if (!(await users.locator('#user-q').isVisible())) await users.getByText('All users').click();
+      await users.getByLabel('Find a user').fill('OKAFOR');
+      await users.locator('tr[data-user-email="ada@example.edu"]').waitFor();
+      assert.equal(await users.locator('tr[data-user-email]').count(), 1);
+      await screenshot(admin, 'admin-course-changes');
+      await assertAccessible(admin, 'admin changing a course, reading its roster and finding a user');
+      await users.getByLabel('Find a user').fill('');
       assertNoPageErrors(admin);
     });
 

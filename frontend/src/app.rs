@@ -10,6 +10,7 @@ use crate::api::Api;
 use crate::config::Config;
 use crate::panels::account::Account;
 use crate::panels::admin::{AdminCourses, AdminUsers};
+use crate::panels::admin_courses::AdminCourseList;
 use crate::panels::catalogue::Catalogue;
 use crate::panels::my_courses::MyCourses;
 use crate::panels::my_grades::MyGrades;
@@ -96,7 +97,10 @@ fn Dashboard(user: User) -> impl IntoView {
             <RegistrationDay />
             <div class="columns">
                 <AdminUsers />
-                <AdminCourses />
+                <div class="stack">
+                    <AdminCourses />
+                    <AdminCourseList />
+                </div>
             </div>
         }
     });

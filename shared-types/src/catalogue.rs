@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::courses::Course;
+use crate::search::SearchWords;
 
 /// The most rows one page of `GET /courses` may ask for.
 pub const MAX_PAGE_SIZE: usize = 500;
@@ -60,9 +61,9 @@ impl CourseSort {
 /// order. Paging is the caller's (an API page, a screen's page).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CatalogueFilter {
-    /// Lower-cased words; a course matches when each is in its code, title
-    /// or teacher's name.
-    words: Vec<String>,
+    /// A course matches when each word is in its code, title or teacher's
+    /// name.
+    words: SearchWords,
     pub open_only: bool,
     pub sort: CourseSort,
 }
@@ -70,7 +71,7 @@ pub struct CatalogueFilter {
 impl CatalogueFilter {
     pub fn new(text: &str, open_only: bool, sort: CourseSort) -> Self {
         Self {
-            words: text.split_whitespace().map(str::to_lowercase).collect(),
+            words: SearchWords::new(text),
             open_only,
             sort,
         }
@@ -82,11 +83,8 @@ impl CatalogueFilter {
     }
 
     fn matches_words(&self, course: &Course) -> bool {
-        if self.words.is_empty() {
-            return true;
-        }
-        let haystack = format!("{} {} {}", course.code, course.title, course.teacher_name).to_lowercase();
-        self.words.iter().all(|word| haystack.contains(word.as_str()))
+        self.words
+            .match_fields(&[&course.code, &course.title, &course.teacher_name])
     }
 
     /// The courses this filter shows, in its order. `seats_left` gives a

@@ -14,6 +14,7 @@ pub mod metrics_text;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod password;
+pub mod search;
 pub mod secret;
 pub mod values;
 

@@ -13,7 +13,7 @@ pub struct ValueError {
 }
 
 impl ValueError {
-    fn new(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Self {
             code,
             message: message.into(),

@@ -1,6 +1,9 @@
 //! course-service: the catalogue, seats, enrollments, teaching.
 
-use shared_types::courses::{Course, CreateCourseRequest, Enrollment, MyEnrollment, SeatChanges, SEATS_AS_OF_HEADER};
+use shared_types::courses::{
+    Course, CreateCourseRequest, Enrollment, MyEnrollment, RosterEntry, SeatChanges, UpdateCourseRequest,
+    SEATS_AS_OF_HEADER,
+};
 use uuid::Uuid;
 
 use gloo_net::http::Method;
@@ -37,6 +40,16 @@ impl Api {
 
     pub async fn create_course(&self, request: &CreateCourseRequest) -> Result<Course, CallError> {
         self.send_json(Service::Courses, Method::POST, "/courses", request)
+            .await
+    }
+
+    pub async fn update_course(&self, course_id: Uuid, request: &UpdateCourseRequest) -> Result<Course, CallError> {
+        let path = format!("/courses/{course_id}");
+        self.send_json(Service::Courses, Method::PATCH, &path, request).await
+    }
+
+    pub async fn roster(&self, course_id: Uuid) -> Result<Vec<RosterEntry>, CallError> {
+        self.get_json(Service::Courses, &format!("/courses/{course_id}/roster"))
             .await
     }
 

@@ -4,6 +4,7 @@ use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared_types::auth::{CreateUserRequest, User};
 use shared_types::courses::CreateCourseRequest;
+use shared_types::search::SearchWords;
 use shared_types::Role;
 use uuid::Uuid;
 
@@ -110,29 +111,46 @@ pub fn AdminUsers() -> impl IntoView {
         }));
         loader.reload();
     });
-    // Whether the list is unfolded, kept across the reload after an action.
+    // Whether the list is unfolded, and its search, kept across the reload
+    // after an action.
     let list_open = RwSignal::new(false);
+    let search = RwSignal::new(String::new());
     let render = move |users: Vec<User>| {
         view! {
             <NewUserForm writes=writes feedback=feedback />
-            {users_table(users, list_open, row_feedback, writes)}
+            {users_table(users, list_open, search, row_feedback, writes)}
         }
     };
     panel("admin-users", "Users".into(), Service::Auth, loader, render)
 }
 
-/// Every user, with what an admin can do to an account: disable or enable
-/// it, or reset its password (the user then chooses a new one).
+/// Every user (or those the search finds), with what an admin can do to an
+/// account: disable or enable it, or reset its password (the user then
+/// chooses a new one).
 fn users_table(
     users: Vec<User>,
     open: RwSignal<bool>,
+    search: RwSignal<String>,
     feedback: RwSignal<Option<Feedback>>,
     writes: UserWrites,
 ) -> impl IntoView {
-    let rows = users
-        .into_iter()
-        .map(|user| view! { <UserRow user=user feedback=feedback writes=writes /> })
-        .collect_view();
+    let users = StoredValue::new(users);
+    let found = Memo::new(move |_| {
+        let words = SearchWords::new(&search.read());
+        users.with_value(|all| {
+            all.iter()
+                .filter(|u| words.match_fields(&[&u.name, &u.email]))
+                .cloned()
+                .collect::<Vec<_>>()
+        })
+    });
+    let rows = view! {
+        <For
+            each=move || found.get()
+            key=|user| (user.id, user.disabled, user.must_change_password)
+            children=move |user| view! { <UserRow user=user feedback=feedback writes=writes /> }
+        />
+    };
     view! {
         <details
             class="user-list"
@@ -140,6 +158,14 @@ fn users_table(
             on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())
         >
             <summary>"All users"</summary>
+            <label for="user-q">"Find a user"</label>
+            <input id="user-q" type="search" placeholder="Name or email" bind:value=search />
+            <p class="muted small" aria-live="polite">
+                {move || {
+                    let (shown, all) = (found.with(Vec::len), users.with_value(Vec::len));
+                    format!("{shown} of {all} users")
+                }}
+            </p>
             {feedback_line("user-action-message", feedback)}
             {data_table("table", &[Shown("Name"), Shown("Email"), Shown("Roles"), Shown("Account")], rows)}
         </details>

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod admin_courses;
 pub mod catalogue;
 mod catalogue_query;
 mod frame;

@@ -25,8 +25,9 @@ pub fn data_table(class: &'static str, columns: &[Column], rows: impl IntoView +
             .into_any(),
         })
         .collect_view();
+    // Focusable, so a keyboard can scroll a table wider than the screen.
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" tabindex="0">
             <table class=class>
                 <thead>
                     <tr>{headings}</tr>

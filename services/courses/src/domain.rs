@@ -1,7 +1,7 @@
 //! The checked values of a new course: constructing them is where a 422
 //! comes from.
 
-use shared_types::courses::CreateCourseRequest;
+use shared_types::courses::{CreateCourseRequest, UpdateCourseRequest};
 use shared_types::values::{bounded_text, line_text, shown};
 use shared_types::{Capacity, ValueError};
 use uuid::Uuid;
@@ -57,6 +57,45 @@ impl NewCourse {
             capacity: Capacity::new(request.capacity)?,
             teacher_id: request.teacher_id,
             teacher_name: line_text("teacher_name", &request.teacher_name, 100)?,
+        })
+    }
+}
+
+/// The changes of `PATCH /courses/{id}`, each value checked.
+#[derive(Debug, Clone, Default)]
+pub struct CourseChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub capacity: Option<Capacity>,
+    /// The teacher's id and name, changed together.
+    pub teacher: Option<(Uuid, String)>,
+}
+
+impl CourseChanges {
+    pub fn parse(request: &UpdateCourseRequest) -> Result<Self, ValueError> {
+        let teacher = match (request.teacher_id, &request.teacher_name) {
+            (None, None) => None,
+            (Some(id), Some(name)) => Some((id, line_text("teacher_name", name, 100)?)),
+            _ => {
+                return Err(ValueError::new(
+                    "invalid_field",
+                    "teacher_id and teacher_name are changed together: send both.",
+                ))
+            }
+        };
+        Ok(Self {
+            title: request
+                .title
+                .as_deref()
+                .map(|t| line_text("title", t, 200))
+                .transpose()?,
+            description: request
+                .description
+                .as_deref()
+                .map(|d| bounded_text("description", d, 4000, true))
+                .transpose()?,
+            capacity: request.capacity.map(Capacity::new).transpose()?,
+            teacher,
         })
     }
 }

@@ -14,6 +14,10 @@ pub enum Error {
     AlreadyEnrolled,
     #[error("course full")]
     CourseFull,
+    #[error("capacity below the {enrolled} seats taken")]
+    CapacityBelowEnrolled { enrolled: i32 },
+    #[error("the new teacher is enrolled in the course")]
+    TeacherIsEnrolled,
     #[error("not enrolled")]
     NotEnrolled,
     #[error("the course's own teacher")]
@@ -56,6 +60,14 @@ impl From<Error> for ApiError {
                 ApiError::conflict("already_enrolled", "You are already enrolled in this course.")
             }
             Error::CourseFull => ApiError::conflict("course_full", "This course is full: no seat is left."),
+            Error::CapacityBelowEnrolled { enrolled } => ApiError::conflict(
+                "capacity_below_enrolled",
+                format!("{enrolled} seats are taken: the capacity cannot go below {enrolled}."),
+            ),
+            Error::TeacherIsEnrolled => ApiError::conflict(
+                "teacher_is_enrolled",
+                "This teacher is enrolled in the course as a student: a course's teacher cannot be on its roster.",
+            ),
             Error::OwnCourse => ApiError::new(
                 axum::http::StatusCode::FORBIDDEN,
                 "own_course",

@@ -21,7 +21,7 @@ use service_common::{db_run, db_write};
 use shared_types::courses::SeatCount;
 use uuid::Uuid;
 
-use crate::domain::{EnrollingStudent, NewCourse};
+use crate::domain::{CourseChanges, EnrollingStudent, NewCourse};
 use crate::error::{Error, Result};
 use crate::models::{CourseRow, EnrollmentRow};
 use crate::schema::{courses, enrollments};
@@ -105,6 +105,64 @@ pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow
         .map_err(Error::from))
     .duplicate_means(Error::CodeTaken)?;
     Ok(stored)
+}
+
+/// Applies an admin's changes to a course, in one transaction. A new
+/// capacity is a guarded `UPDATE ... WHERE enrolled <= capacity`, exact
+/// against concurrent enrollments as the seat counter is: on PostgreSQL it
+/// waits for the row's lock and re-checks the newest count.
+pub async fn update_course(db: &Database, id: Uuid, changes: CourseChanges) -> Result<CourseRow> {
+    let id = id.to_string();
+    db_write!(db, |conn| {
+        let course = courses::table.find(&id);
+        if let Some(capacity) = changes.capacity {
+            let changed = diesel::update(course)
+                .filter(courses::enrolled.le(capacity.get()))
+                .set((
+                    courses::capacity.eq(capacity.get()),
+                    courses::seats_changed_at.eq(Utc::now().naive_utc()),
+                ))
+                .execute(conn)?;
+            if changed == 0 {
+                let enrolled: Option<i32> = course.select(courses::enrolled).first(conn).optional()?;
+                return Err(
+                    enrolled.map_or(Error::CourseNotFound, |enrolled| Error::CapacityBelowEnrolled {
+                        enrolled,
+                    }),
+                );
+            }
+        }
+        if let Some(title) = &changes.title {
+            diesel::update(course).set(courses::title.eq(title)).execute(conn)?;
+        }
+        if let Some(description) = &changes.description {
+            diesel::update(course)
+                .set(courses::description.eq(description))
+                .execute(conn)?;
+        }
+        if let Some((teacher_id, teacher_name)) = &changes.teacher {
+            // A course's teacher is never on its roster (nor grades themselves).
+            let on_roster: i64 = enrollments::table
+                .filter(enrollments::course_id.eq(&id))
+                .filter(enrollments::student_id.eq(teacher_id.to_string()))
+                .count()
+                .get_result(conn)?;
+            if on_roster > 0 {
+                return Err(Error::TeacherIsEnrolled);
+            }
+            diesel::update(course)
+                .set((
+                    courses::teacher_id.eq(teacher_id.to_string()),
+                    courses::teacher_name.eq(teacher_name),
+                ))
+                .execute(conn)?;
+        }
+        course
+            .select(CourseRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(Error::CourseNotFound)
+    })
 }
 
 /// Takes a seat for `student`, or says why not (see the module comment).

@@ -5,6 +5,7 @@ use service_common::auth::{Admin, Caller};
 use service_common::extract::{Json, Path, Query};
 use service_common::openapi as api;
 use shared_types::auth::{CreateUserRequest, PasswordResetRequest, UpdateUserRequest, User};
+use shared_types::search::SearchWords;
 use shared_types::Role;
 
 use crate::accounts::create_account;
@@ -47,6 +48,8 @@ pub async fn create_user(
 
 #[derive(Debug, Deserialize)]
 pub struct UsersQuery {
+    /// Words, each found in the name or the email, in any case.
+    q: Option<String>,
     role: Option<String>,
 }
 
@@ -56,8 +59,11 @@ pub struct UsersQuery {
     path = "/auth/users",
     operation_id = "listUsers",
     summary = "List users",
-    description = "Admin only. Users ordered by name, optionally only those holding one role.",
-    params(("role" = Option<String>, Query, description = "Only users with this role; absent or empty: all users.")),
+    description = "Admin only. Users ordered by name, optionally only those holding one role, or matching a search (`GET /auth/users?q=chen&role=student`).",
+    params(
+        ("q" = Option<String>, Query, description = "Words, each found in the user's name or email, in any case; absent or empty: every user."),
+        ("role" = Option<String>, Query, description = "Only users with this role; absent or empty: all users."),
+    ),
     responses(
         (status = 200, description = "The users.", body = Vec<shared_types::auth::User>),
         (status = 304, response = api::NotModified),
@@ -74,8 +80,14 @@ pub async fn list_users(
     Query(query): Query<UsersQuery>,
 ) -> Result<Json<Vec<User>>> {
     let role: Option<Role> = parse_role_filter(query.role.as_deref())?;
+    let words = SearchWords::new(query.q.as_deref().unwrap_or_default());
     let rows = store::list(&state.db, role).await?;
-    Ok(Json(rows.iter().map(|r| r.to_user()).collect()))
+    Ok(Json(
+        rows.iter()
+            .map(|r| r.to_user())
+            .filter(|user| words.match_fields(&[&user.name, &user.email]))
+            .collect(),
+    ))
 }
 
 /// `POST /auth/users/{id}/password-reset` (admin): sets a temporary

@@ -256,6 +256,25 @@ async fn admin_creates_and_lists_users(backend: Backend) {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(all.as_array().unwrap().len(), 6);
 
+    // A search: each word in the name or the email, in any case, with the role filter.
+    let emails_of = |users: serde_json::Value| -> Vec<String> {
+        users
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["email"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, found) = status_and_body(app.get("/auth/users?q=CHEN%20example", Some(&admin)).await).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(emails_of(found), ["lin.chen@example.edu"]);
+    let (_, found) = status_and_body(app.get("/auth/users?q=chen&role=teacher", Some(&admin)).await).await;
+    assert!(emails_of(found).is_empty());
+    let (_, found) = status_and_body(app.get("/auth/users?q=teacher", Some(&admin)).await).await;
+    assert_eq!(emails_of(found).len(), 2, "both demo teachers by their emails");
+    let (_, found) = status_and_body(app.get("/auth/users?q=", Some(&admin)).await).await;
+    assert_eq!(emails_of(found).len(), 6);
+
     let (status, body) = status_and_body(app.get("/auth/users?role=dean", Some(&admin)).await).await;
     assert_eq!(
         (status, body["error"].as_str()),

@@ -10,11 +10,11 @@ use service_common::conditional::unchanged_for;
 use service_common::extract::{Json, Path, Query};
 use service_common::openapi as api;
 use shared_types::catalogue::{CatalogueFilter, CourseSort, MAX_PAGE_SIZE, TOTAL_COUNT_HEADER};
-use shared_types::courses::{Course, CreateCourseRequest, SEATS_AS_OF_HEADER};
+use shared_types::courses::{Course, CreateCourseRequest, UpdateCourseRequest, SEATS_AS_OF_HEADER};
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use crate::domain::NewCourse;
+use crate::domain::{CourseChanges, NewCourse};
 use crate::error::{Error, Result};
 use crate::prepared_body::PreparedBody;
 use crate::state::AppState;
@@ -201,4 +201,45 @@ pub async fn create_course(
     state.catalogue.invalidate();
     tracing::info!(admin = %admin.sub, course = %row.id, code = %row.code, "course created");
     Ok((StatusCode::CREATED, Json(row.to_course())))
+}
+
+/// `PATCH /courses/{id}` (admin): changes a course's title, description,
+/// capacity or teacher.
+#[utoipa::path(
+    patch,
+    path = "/courses/{id}",
+    operation_id = "updateCourse",
+    summary = "Change a course",
+    description = "Admin only. Only the fields sent change; `teacher_id` and `teacher_name` go together. A capacity below the seats already taken is refused (409 `capacity_below_enrolled`, naming how many are taken), exactly, whatever enrollments race it; a raised capacity shows in every open catalogue within one seat update.",
+    params(("id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
+    request_body = shared_types::courses::UpdateCourseRequest,
+    responses(
+        (status = 200, description = "The course as changed.", body = shared_types::courses::Course),
+        (status = 400, description = "`malformed_json`, `invalid_body` (an unknown field) or `invalid_path`.", body = shared_types::ErrorBody),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 404, response = api::CourseNotFound),
+        (status = 409, description = "`capacity_below_enrolled` or `teacher_is_enrolled`.", body = shared_types::ErrorBody),
+        (status = 413, response = api::PayloadTooLarge),
+        (status = 415, response = api::UnsupportedMediaType),
+        (status = 422, description = "`invalid_capacity` or `invalid_field` (title, description, teacher_name; or only one of teacher_id and teacher_name).", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
+pub async fn update_course(
+    State(state): State<AppState>,
+    Admin(Caller { claims: admin, .. }): Admin,
+    Path(id): Path<Uuid>,
+    Json(request): Json<UpdateCourseRequest>,
+) -> Result<Json<Course>> {
+    let changes = CourseChanges::parse(&request)?;
+    let raised = changes.capacity.is_some();
+    let row = store::update_course(&state.db, id, changes).await?;
+    state.catalogue.invalidate();
+    if raised {
+        // A course this replica remembered as full may have seats again.
+        state.full_courses.seat_freed(id);
+    }
+    tracing::info!(admin = %admin.sub, course = %id, capacity = row.capacity, "course changed");
+    Ok(Json(row.to_course()))
 }

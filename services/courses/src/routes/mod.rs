@@ -14,7 +14,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(catalogue::list_courses, catalogue::create_course))
         .routes(routes!(seats::seat_changes))
-        .routes(routes!(catalogue::get_course))
+        .routes(routes!(catalogue::get_course, catalogue::update_course))
         .routes(routes!(enrollment::enroll, enrollment::drop_course))
         .routes(routes!(enrollment::my_enrollments))
         .routes(routes!(roster::teaching))

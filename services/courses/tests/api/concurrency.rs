@@ -15,9 +15,10 @@ on_both_backends!(
     one_student_clicks_enroll_fifty_times,
     drops_and_enrollments_racing_for_the_last_seat_never_overbook,
     a_seat_freed_through_another_replica_is_not_lost,
+    lowering_capacity_while_students_race_never_overbooks,
 );
 
-async fn new_course(app: &TestCourses, code: &str, capacity: i64) -> Uuid {
+pub(crate) async fn new_course(app: &TestCourses, code: &str, capacity: i64) -> Uuid {
     let admin = app.token(demo::ADMIN.id, demo::ADMIN.name, Role::Admin);
     let body = json!({"code": code, "title": "Popular Seminar", "capacity": capacity,
                       "teacher_id": demo::TEACHER.id, "teacher_name": demo::TEACHER.name});
@@ -219,4 +220,46 @@ async fn a_seat_freed_through_another_replica_is_not_lost(backend: Backend) {
         "SELECT CAST(COUNT(*) AS TEXT) AS value FROM enrollments WHERE course_id = '{course}'"
     ));
     assert_eq!(counted, ["1"]);
+}
+
+/// 40 students enroll while an admin lowers the capacity from 30 to 20,
+/// ten times over: whatever the order, the seats taken never pass the
+/// capacity, and a refused change names the seats that stopped it.
+async fn lowering_capacity_while_students_race_never_overbooks(backend: Backend) {
+    let app = TestCourses::spawn(backend).await;
+    let course = new_course(&app, "SHRINK1", 30).await;
+    let admin = app.token(demo::ADMIN.id, demo::ADMIN.name, Role::Admin);
+    let path = format!("/courses/{course}");
+    let tokens: Vec<String> = (0..40)
+        .map(|n| app.token(Uuid::new_v4(), &format!("Student {n}"), Role::Student))
+        .collect();
+    let enrollments = testkit::join_all(tokens.iter().map(|t| app.enroll(course, t)));
+    let changes =
+        testkit::join_all((0..10).map(|_| app.call(Method::PATCH, &path, &admin, Some(json!({"capacity": 20})))));
+    let (enrolled, changed) = tokio::join!(enrollments, changes);
+    let created = enrolled.iter().filter(|r| r.status() == StatusCode::CREATED).count();
+    let mut lowered = 0;
+    for answer in changed {
+        let (status, body) = status_and_body(answer).await;
+        match status {
+            StatusCode::OK => lowered += 1,
+            StatusCode::CONFLICT => {
+                assert_eq!(body["error"], "capacity_below_enrolled", "{body}");
+                assert!(body["message"].as_str().unwrap().contains("seats are taken"), "{body}");
+            }
+            other => panic!("a capacity change answered {other}: {body}"),
+        }
+    }
+    let (_, now) = status_and_body(app.call(Method::GET, &path, &admin, None).await).await;
+    let (capacity, taken) = (now["capacity"].as_i64().unwrap(), now["enrolled"].as_i64().unwrap());
+    assert_eq!(taken, created as i64, "the counter is the enrollments made");
+    assert!(taken <= capacity, "{taken} seats taken of {capacity}");
+    if lowered > 0 {
+        assert_eq!(capacity, 20);
+    } else {
+        assert_eq!(capacity, 30);
+        assert!(created > 20, "every change was refused with only {created} seats taken");
+    }
+    let (_, roster) = status_and_body(app.call(Method::GET, &format!("{path}/roster"), &admin, None).await).await;
+    assert_eq!(roster.as_array().unwrap().len(), created);
 }

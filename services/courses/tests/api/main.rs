@@ -7,6 +7,7 @@ mod basics;
 mod catalogue_search;
 mod concurrency;
 mod connections;
+mod course_edits;
 mod openapi;
 mod operations;
 mod seats;

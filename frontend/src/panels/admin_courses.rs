@@ -1,0 +1,165 @@
+//! An admin's courses: find one, change its title or seats, see its roster.
+
+use leptos::ev::SubmitEvent;
+use leptos::prelude::*;
+use shared_types::catalogue::{CatalogueFilter, CourseSort};
+use shared_types::courses::{Course, RosterEntry, UpdateCourseRequest};
+
+use super::frame::{feedback_line, panel, Feedback};
+use super::on_each_outcome;
+use super::widgets::{data_table, Column::Shown};
+use super::EnrollmentWrites;
+use crate::api::{Api, CallError};
+use crate::loader::Loader;
+use crate::service::Service;
+
+/// Courses listed for one search: enough to find one by a few letters.
+const SHOWN: usize = 10;
+
+#[component]
+pub fn AdminCourseList() -> impl IntoView {
+    let api = expect_context::<Api>();
+    let loader = Loader::new(move || {
+        let api = api.clone();
+        async move { api.catalogue().await.map(|(courses, _)| courses) }
+    });
+    // A course created in the form beside this one is listed here too.
+    expect_context::<EnrollmentWrites>().reload_after_each(move || loader.reload());
+    let search = RwSignal::new(String::new());
+    let render = move |courses: Vec<Course>| {
+        let courses = StoredValue::new(courses);
+        let shown = Memo::new(move |_| {
+            let filter = CatalogueFilter::new(&search.read(), false, CourseSort::Code);
+            courses.with_value(|all| {
+                let matching = filter.apply(all, Course::seats_left);
+                (
+                    matching.len(),
+                    matching.into_iter().take(SHOWN).cloned().collect::<Vec<_>>(),
+                )
+            })
+        });
+        view! {
+            <label for="admin-course-q">"Find a course"</label>
+            <input id="admin-course-q" type="search" placeholder="Code, title or teacher" bind:value=search />
+            <p class="muted small" aria-live="polite">
+                {move || {
+                    let (total, rows) = shown.get();
+                    format!("{} of {total} shown", rows.len())
+                }}
+            </p>
+            <ul class="admin-course-list">
+                <For
+                    each=move || shown.get().1
+                    key=|course| course.id
+                    children=|course| view! { <AdminCourseRow course=course /> }
+                />
+            </ul>
+        }
+    };
+    panel("admin-course-list", "Courses".into(), Service::Courses, loader, render)
+}
+
+#[component]
+fn AdminCourseRow(course: Course) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let id = course.id;
+    let code = course.code.clone();
+    let title = RwSignal::new(course.title.clone());
+    let seats = RwSignal::new(course.capacity.to_string());
+    let heading = RwSignal::new(format!("{} {}", course.code, course.title));
+    let feedback = RwSignal::new(None::<Feedback>);
+    let save = {
+        let api = api.clone();
+        Action::new_unsync(move |request: &UpdateCourseRequest| {
+            let (api, request) = (api.clone(), request.clone());
+            async move { api.update_course(id, &request).await }
+        })
+    };
+    on_each_outcome(save, move |result: Result<Course, CallError>| match result {
+        Ok(course) => {
+            heading.set(format!("{} {}", course.code, course.title));
+            feedback.set(Some(Feedback::ok(format!(
+                "Saved {}: {} seats, {} taken.",
+                course.code, course.capacity, course.enrolled
+            ))));
+        }
+        Err(error) => feedback.set(Some(Feedback::error(&error))),
+    });
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Ok(capacity) = seats.get_untracked().trim().parse::<i64>() else {
+            feedback.set(Some(Feedback::problem("Seats must be a whole number.")));
+            return;
+        };
+        feedback.set(None);
+        save.dispatch(UpdateCourseRequest {
+            title: Some(title.get_untracked().trim().to_owned()),
+            capacity: Some(capacity),
+            ..UpdateCourseRequest::default()
+        });
+    };
+    // The roster is read when first opened.
+    let roster = RwSignal::new(None::<Result<Vec<RosterEntry>, CallError>>);
+    let open_roster = move |_| {
+        if roster.get_untracked().is_some() {
+            return;
+        }
+        let api = api.clone();
+        leptos::task::spawn_local(async move {
+            roster.try_set(Some(api.roster(id).await));
+        });
+    };
+    let (title_id, seats_id) = (format!("course-title-{id}"), format!("course-seats-{id}"));
+    view! {
+        <li data-course-code=code.clone()>
+            <p class="admin-course-heading">{move || heading.get()}</p>
+            <details>
+                <summary>{format!("Change {code}")}</summary>
+                <form class="form-grid" on:submit=submit>
+                    <label for=title_id.clone()>"Title"</label>
+                    <input id=title_id type="text" required=true bind:value=title />
+                    <label for=seats_id.clone()>"Seats"</label>
+                    <input id=seats_id type="number" min="1" max="10000" required=true bind:value=seats />
+                    <button type="submit" class="primary" disabled=move || save.pending().get()>
+                        {format!("Save {code}")}
+                    </button>
+                    {feedback_line("course-change-message", feedback)}
+                </form>
+            </details>
+            <details on:toggle=open_roster>
+                <summary>{format!("Roster of {code}")}</summary>
+                {move || match roster.get() {
+                    None => view! { <p class="muted">"Loading the roster…"</p> }.into_any(),
+                    Some(Err(error)) => {
+                        view! {
+                            <p class="feedback error" role="alert">
+                                {error.to_string()}
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    Some(Ok(students)) if students.is_empty() => {
+                        view! { <p class="muted">"No students yet."</p> }.into_any()
+                    }
+                    Some(Ok(students)) => {
+                        let rows = students
+                            .into_iter()
+                            .map(|s| {
+                                let email = s.email.clone();
+                                view! {
+                                    <tr data-student-email=email>
+                                        <th scope="row">{s.name}</th>
+                                        <td>{s.email}</td>
+                                        <td>{s.enrolled_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view();
+                        data_table("table roster", &[Shown("Student"), Shown("Email"), Shown("Enrolled")], rows)
+                            .into_any()
+                    }
+                }}
+            </details>
+        </li>
+    }
+}
