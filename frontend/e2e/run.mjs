@@ -248,7 +248,7 @@ async function main() {
       await catalogue.getByTestId('catalogue-count').getByText('Showing 1–1 of 1 course').waitFor();
       assert.deepEqual(await codes(), ['MATH120']);
       await catalogue.getByLabel('Sort by').selectOption('title');
-      assert.match(student.url(), /\?q=turing&open=true&sort=title$/);
+      await student.waitForURL(/\?q=turing&open=true&sort=title$/);
       await screenshot(student, 'catalogue-searched');
       await student.reload();
       await expectPanelState(student, 'catalogue', 'ready');

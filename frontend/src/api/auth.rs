@@ -15,7 +15,8 @@ use super::{Api, CallError};
 use crate::service::Service;
 
 /// How long the sign-in form keeps waiting out a busy or throttled auth
-/// before it shows the refusal.
+/// before it shows the refusal; a single wait longer than what is left of
+/// it is shown at once.
 const SIGN_IN_WAIT_LIMIT_MS: f64 = 5.0 * 60_000.0;
 
 /// At most this much is added to a server's `Retry-After`, so that a
@@ -43,7 +44,7 @@ fn asked_wait(reply: &Reply) -> Option<(SignInWait, u32)> {
         _ => return None,
     };
     let seconds = reply.headers.get("retry-after")?.trim().parse::<u32>().ok()?;
-    Some((reason, seconds.clamp(1, 120)))
+    Some((reason, seconds.max(1)))
 }
 
 impl Api {
@@ -74,7 +75,11 @@ impl Api {
                 return self.auth.decode(&reply);
             }
             match asked_wait(&reply) {
-                Some((reason, seconds)) if js_sys::Date::now() - started < SIGN_IN_WAIT_LIMIT_MS => {
+                // A wait that would end past the limit (an account locked for
+                // a quarter of an hour) is shown as the refusal it is now.
+                Some((reason, seconds))
+                    if js_sys::Date::now() - started + f64::from(seconds) * 1_000.0 <= SIGN_IN_WAIT_LIMIT_MS =>
+                {
                     let jitter = js_sys::Math::random() * (f64::from(seconds) * 250.0).min(MAX_JITTER_MS);
                     let until = js_sys::Date::now() + f64::from(seconds) * 1_000.0 + jitter;
                     count_down(until, |left| on_wait(reason, left)).await;

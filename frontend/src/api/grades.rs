@@ -43,13 +43,15 @@ impl Api {
         self.send_json(Service::Grades, Method::PUT, &path, &body).await
     }
 
-    /// A class's grade sheet as CSV, for a spreadsheet.
-    pub async fn export_grades(&self, course_id: Uuid) -> Result<String, CallError> {
+    /// A class's grade sheet as CSV, for a spreadsheet, and whether it
+    /// holds the whole roster (see [`ClassGrades::roster_complete`]).
+    pub async fn export_grades(&self, course_id: Uuid) -> Result<(String, bool), CallError> {
         let path = format!("/grades/courses/{course_id}/export");
         let reply = self
             .authorized(Service::Grades, Method::GET, &path, Body::Empty)
             .await?;
-        Ok(reply.text)
+        let complete = reply.headers.get(ROSTER_COMPLETE_HEADER).as_deref() != Some("false");
+        Ok((reply.text, complete))
     }
 
     /// Uploads a class's grades as CSV. A 422 that carries a per-row report

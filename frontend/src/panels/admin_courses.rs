@@ -67,6 +67,9 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
     let title = RwSignal::new(course.title.clone());
     let seats = RwSignal::new(course.capacity.to_string());
     let heading = RwSignal::new(format!("{} {}", course.code, course.title));
+    // What the service holds, as last heard: only what differs is sent, so
+    // a title change never puts back a capacity changed elsewhere.
+    let saved = StoredValue::new((course.title.clone(), course.capacity));
     let feedback = RwSignal::new(None::<Feedback>);
     let save = {
         let api = api.clone();
@@ -78,6 +81,7 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
     on_each_outcome(save, move |result: Result<Course, CallError>| match result {
         Ok(course) => {
             heading.set(format!("{} {}", course.code, course.title));
+            saved.set_value((course.title.clone(), course.capacity));
             feedback.set(Some(Feedback::ok(format!(
                 "Saved {}: {} seats, {} taken.",
                 course.code, course.capacity, course.enrolled
@@ -91,17 +95,26 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
             feedback.set(Some(Feedback::problem("Seats must be a whole number.")));
             return;
         };
-        feedback.set(None);
-        save.dispatch(UpdateCourseRequest {
-            title: Some(title.get_untracked().trim().to_owned()),
-            capacity: Some(capacity),
+        let (saved_title, saved_capacity) = saved.get_value();
+        let new_title = title.get_untracked().trim().to_owned();
+        let request = UpdateCourseRequest {
+            title: (new_title != saved_title).then_some(new_title),
+            capacity: (capacity != i64::from(saved_capacity)).then_some(capacity),
             ..UpdateCourseRequest::default()
-        });
+        };
+        if request.title.is_none() && request.capacity.is_none() {
+            feedback.set(Some(Feedback::problem(
+                "Nothing to save: the title and seats are as they were.",
+            )));
+            return;
+        }
+        feedback.set(None);
+        save.dispatch(request);
     };
-    // The roster is read when first opened.
+    // The roster is read each time it is opened.
     let roster = RwSignal::new(None::<Result<Vec<RosterEntry>, CallError>>);
-    let open_roster = move |_| {
-        if roster.get_untracked().is_some() {
+    let open_roster = move |ev: leptos::ev::Event| {
+        if !event_target::<web_sys::HtmlDetailsElement>(&ev).open() {
             return;
         }
         let api = api.clone();

@@ -125,16 +125,30 @@ fn roster(course_id: Uuid, code: String, class: ClassGrades) -> impl IntoView {
 #[component]
 fn ExportCsv(course_id: Uuid, code: String) -> impl IntoView {
     let api = expect_context::<Api>();
-    let file_name = format!("{code}-grades.csv");
+    let file_code = code.clone();
+    // Ok(true): the whole class; Ok(false): only the students already graded.
     let export = Action::new_unsync(move |_: &()| {
-        let (api, file_name) = (api.clone(), file_name.clone());
+        let (api, code) = (api.clone(), file_code.clone());
         async move {
-            let csv = api.export_grades(course_id).await?;
-            save_file(&file_name, &csv).map_err(|_| CallError::BadAnswer(Service::Grades))
+            let (csv, complete) = api.export_grades(course_id).await?;
+            let file_name = if complete {
+                format!("{code}-grades.csv")
+            } else {
+                format!("{code}-grades-partial.csv")
+            };
+            save_file(&file_name, &csv).map_err(|_| CallError::BadAnswer(Service::Grades))?;
+            Ok::<_, CallError>(complete)
         }
     });
     let pending = export.pending();
-    let failed = move || export.value().get().and_then(Result::err);
+    let outcome = move || match export.value().get()? {
+        Ok(true) => None,
+        Ok(false) => Some((
+            "warning",
+            "The course service is unavailable: the file holds only the students who already have a grade.".to_owned(),
+        )),
+        Err(error) => Some(("error", error.to_string())),
+    };
     view! {
         <div class="export">
             <button
@@ -150,11 +164,11 @@ fn ExportCsv(course_id: Uuid, code: String) -> impl IntoView {
             </button>
             <div role="status" aria-live="polite">
                 {move || {
-                    failed()
-                        .map(|error| {
+                    outcome()
+                        .map(|(kind, text)| {
                             view! {
-                                <p class="feedback error" data-testid="export-error">
-                                    {error.to_string()}
+                                <p class=format!("feedback {kind}") data-testid="export-message">
+                                    {text}
                                 </p>
                             }
                         })
@@ -175,7 +189,13 @@ fn save_file(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
     link.set_href(&url);
     link.set_download(name);
     link.click();
-    web_sys::Url::revoke_object_url(&url)
+    // Revoked a moment later: some browsers start reading the file only
+    // after the click has returned.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
 }
 
 #[derive(Debug, Clone, PartialEq)]

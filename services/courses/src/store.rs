@@ -141,7 +141,18 @@ pub async fn update_course(db: &Database, id: Uuid, changes: CourseChanges) -> R
                 .execute(conn)?;
         }
         if let Some((teacher_id, teacher_name)) = &changes.teacher {
-            // A course's teacher is never on its roster (nor grades themselves).
+            // A course's teacher is never on its roster (nor grades
+            // themselves). The row is changed first, which takes its lock:
+            // an enrollment of the new teacher that commits before it is
+            // seen by the count below (and the change rolls back); one that
+            // comes after waits for the lock and is refused as their own
+            // course.
+            diesel::update(course)
+                .set((
+                    courses::teacher_id.eq(teacher_id.to_string()),
+                    courses::teacher_name.eq(teacher_name),
+                ))
+                .execute(conn)?;
             let on_roster: i64 = enrollments::table
                 .filter(enrollments::course_id.eq(&id))
                 .filter(enrollments::student_id.eq(teacher_id.to_string()))
@@ -150,12 +161,6 @@ pub async fn update_course(db: &Database, id: Uuid, changes: CourseChanges) -> R
             if on_roster > 0 {
                 return Err(Error::TeacherIsEnrolled);
             }
-            diesel::update(course)
-                .set((
-                    courses::teacher_id.eq(teacher_id.to_string()),
-                    courses::teacher_name.eq(teacher_name),
-                ))
-                .execute(conn)?;
         }
         course
             .select(CourseRow::as_select())

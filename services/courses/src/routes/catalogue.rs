@@ -68,15 +68,15 @@ impl CatalogueParams {
     path = "/courses",
     operation_id = "listCourses",
     summary = "The catalogue",
-    description = "Any valid token. Every course with live seat counts. Sent with `Cache-Control: private, no-cache` (a browser keeps it and revalidates each time), compressed once per version of the catalogue. `X-Seats-As-Of` says when its rows were read: the `since` of a tab's first `GET /courses/seats`. With `q`, `open`, `sort`, `offset` or `limit`, the matching courses in that order, and `X-Total-Count` says how many matched before paging: `GET /courses?q=history&open=true&sort=seats_left&limit=20`.",
+    description = "Any valid token. Every course with live seat counts. Sent with `Cache-Control: private, no-cache` (a browser keeps it and revalidates each time), compressed once per version of the catalogue. `X-Seats-As-Of` says when its rows were read: the `since` of a tab's first `GET /courses/seats`. With a search, `open=true`, an order other than `code`, an `offset` or a `limit`, the matching courses in that order, and `X-Total-Count` says how many matched before paging: `GET /courses?q=history&open=true&sort=seats_left&limit=20`. Parameters that ask for the whole catalogue in its own order (`?sort=code`, `?offset=0`) get the whole catalogue, tagged and cached as without them.",
     params(CatalogueParams),
     responses(
         (status = 200, description = "The courses.", body = Vec<shared_types::courses::Course>, headers(
             ("x-seats-as-of" = i64, description = "When the rows were read, in milliseconds since 1970-01-01 UTC."),
-            ("x-total-count" = usize, description = "With search or paging parameters: how many courses matched, before `offset` and `limit`."),
+            ("x-total-count" = usize, description = "On a searched, filtered, reordered or paged answer: how many courses matched, before `offset` and `limit`."),
         )),
         (status = 304, response = api::NotModified),
-        (status = 400, description = "`invalid_limit` (`limit` outside 1 to 500) or `invalid_query` (a parameter that is not of its type, such as `sort=price`).", body = shared_types::ErrorBody),
+        (status = 400, description = "`invalid_limit` (`limit` 0 or over 500) or `invalid_query` (a parameter that is not of its type, such as `sort=price` or `limit=-5`).", body = shared_types::ErrorBody),
         (status = 401, response = api::Unauthorized),
         (status = 503, response = api::Unavailable),
     )

@@ -16,6 +16,7 @@ on_both_backends!(
     drops_and_enrollments_racing_for_the_last_seat_never_overbook,
     a_seat_freed_through_another_replica_is_not_lost,
     lowering_capacity_while_students_race_never_overbooks,
+    a_teacher_change_racing_that_persons_enrollment_never_puts_them_on_their_roster,
 );
 
 pub(crate) async fn new_course(app: &TestCourses, code: &str, capacity: i64) -> Uuid {
@@ -262,4 +263,37 @@ async fn lowering_capacity_while_students_race_never_overbooks(backend: Backend)
     }
     let (_, roster) = status_and_body(app.call(Method::GET, &format!("{path}/roster"), &admin, None).await).await;
     assert_eq!(roster.as_array().unwrap().len(), created);
+}
+
+/// A person who both teaches and studies enrolls in a course while an
+/// admin makes them its teacher, 20 times over: never both.
+async fn a_teacher_change_racing_that_persons_enrollment_never_puts_them_on_their_roster(backend: Backend) {
+    let app = TestCourses::spawn(backend).await;
+    let admin = app.token(demo::ADMIN.id, demo::ADMIN.name, Role::Admin);
+    for round in 0..20 {
+        let course = new_course(&app, &format!("RACE{round}"), 10).await;
+        let person = Uuid::new_v4();
+        let as_student = app.token(person, "Pat Both", Role::Student);
+        let change = json!({"teacher_id": person, "teacher_name": "Pat Both"});
+        let path = format!("/courses/{course}");
+        let (enrolled, changed) = tokio::join!(
+            app.enroll(course, &as_student),
+            app.call(Method::PATCH, &path, &admin, Some(change)),
+        );
+        let (enrolled, changed) = (enrolled.status(), changed.status());
+        let (_, now) = status_and_body(app.call(Method::GET, &path, &admin, None).await).await;
+        let teaches = now["teacher_id"] == person.to_string();
+        let (_, roster) = status_and_body(app.call(Method::GET, &format!("{path}/roster"), &admin, None).await).await;
+        let on_roster = roster
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["student_id"] == person.to_string());
+        assert!(
+            !(teaches && on_roster),
+            "round {round}: teacher and student of one course ({enrolled}, {changed})"
+        );
+        assert_eq!(teaches, changed == StatusCode::OK, "round {round}: {changed}");
+        assert_eq!(on_roster, enrolled == StatusCode::CREATED, "round {round}: {enrolled}");
+    }
 }
