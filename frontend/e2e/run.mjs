@@ -659,6 +659,74 @@ async function main() {
       assertNoPageErrors(admin);
     });
 
+    await step('admin imports users and courses from CSV (checked first, all or nothing), archives and restores a course; an imported user signs in with their setup code', async () => {
+      const admin = adminPage;
+      const imports = panel(admin, 'admin-import');
+      const message = imports.getByTestId('import-message');
+      await imports.getByLabel('CSV to import').fill(
+        'email,name,roles\nmei.tanaka@example.edu,Mei Tanaka,student\nsam.rivers@example.edu,Sam Rivers,teacher\nstudent@example.edu,Already Here,student\n');
+      await imports.getByRole('button', { name: 'Check file' }).click();
+      await message.getByText('The file is good: 2 new, 1 already there. Nothing written yet.').waitFor();
+      await imports.getByRole('button', { name: 'Import', exact: true }).click();
+      await message.getByText('Imported: 2 created, 1 already there.').waitFor();
+      const mei = imports.locator('tr[data-row-status=created]').first();
+      const code = (await mei.locator('td').nth(4).textContent()).trim();
+      assert.match(code, /^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
+      await screenshot(admin, 'admin-import-users');
+      await assertAccessible(admin, 'admin import report with setup codes');
+      // The same file again creates nothing.
+      await imports.getByRole('button', { name: 'Import', exact: true }).click();
+      await message.getByText('Imported: 0 created, 3 already there.').waitFor();
+
+      // A course file with one bad row writes nothing and says which row.
+      await imports.getByLabel('Courses', { exact: true }).check();
+      await imports.getByLabel('CSV to import').fill(
+        'code,title,capacity,teacher_email\nGEO100,Rocks and Minerals,30,sam.rivers@example.edu\nGEO200,Maps,30,nobody@example.edu\n');
+      await imports.getByRole('button', { name: 'Import', exact: true }).click();
+      await message.getByText('Nothing imported: 1 of 2 rows need correcting (below).').waitFor();
+      await imports.locator('tr[data-row-status=invalid]').getByText('unknown_teacher').waitFor();
+      await screenshot(admin, 'admin-import-refused');
+      await imports.getByLabel('CSV to import').fill('code,title,capacity,teacher_email\nGEO100,Rocks and Minerals,30,sam.rivers@example.edu\n');
+      await imports.getByRole('button', { name: 'Import', exact: true }).click();
+      await message.getByText('Imported: 1 created, 0 already there.').waitFor();
+      const catalogue = panel(admin, 'catalogue');
+      await catalogue.getByLabel('Search courses').fill('GEO100');
+      await catalogue.locator('tr[data-course-code="GEO100"]').waitFor({ timeout: 10_000 });
+
+      // Archived: out of the catalogue, listed among the archived; restored: back.
+      const list = panel(admin, 'admin-course-list');
+      await list.getByLabel('Find a course').fill('GEO100');
+      const geo = list.locator('li[data-course-code="GEO100"]');
+      await geo.getByText('Change GEO100').click();
+      await geo.getByRole('button', { name: 'Archive GEO100' }).click();
+      await catalogue.locator('tr[data-course-code="GEO100"]').waitFor({ state: 'detached', timeout: 10_000 });
+      await list.getByText('Archived courses').click();
+      const archived = list.locator('.archived-courses li[data-course-code="GEO100"]');
+      await archived.waitFor();
+      await screenshot(admin, 'admin-archived-courses');
+      await archived.getByRole('button', { name: 'Restore GEO100' }).click();
+      await list.getByTestId('archive-message').getByText('Restored GEO100: it is in the catalogue again.').waitFor();
+      await catalogue.locator('tr[data-course-code="GEO100"]').waitFor({ timeout: 10_000 });
+      await catalogue.getByLabel('Search courses').fill('');
+      await list.getByLabel('Find a course').fill('');
+
+      // The imported student signs in once with the code and chooses a password.
+      const newcomer = await newPage();
+      await newcomer.goto(cluster.urls.web);
+      await newcomer.getByLabel('Email').fill('mei.tanaka@example.edu');
+      await newcomer.getByLabel('Password', { exact: true }).fill(code);
+      await newcomer.getByRole('button', { name: 'Sign in' }).click();
+      const choose = newcomer.getByTestId('choose-password');
+      await choose.waitFor();
+      await choose.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+      await choose.getByLabel('New password, again').fill(NEW_PASSWORD);
+      await choose.getByRole('button', { name: 'Change password' }).click();
+      await newcomer.getByRole('button', { name: 'Sign out', exact: true }).waitFor();
+      await newcomer.getByRole('heading', { name: 'Hello, Mei Tanaka' }).waitFor();
+      assertNoPageErrors(admin);
+      assertNoPageErrors(newcomer);
+    });
+
     await step('a user changes their password: their other session ends, the new one goes on', async () => {
       const here = await newPage();
       const elsewhere = await newPage();

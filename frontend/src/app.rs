@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::panels::account::Account;
 use crate::panels::admin::{AdminCourses, AdminUsers};
 use crate::panels::admin_courses::AdminCourseList;
+use crate::panels::admin_import::AdminImport;
 use crate::panels::catalogue::Catalogue;
 use crate::panels::my_courses::MyCourses;
 use crate::panels::my_grades::MyGrades;
@@ -102,6 +103,7 @@ fn Dashboard(user: User) -> impl IntoView {
                     <AdminCourseList />
                 </div>
             </div>
+            <AdminImport />
         }
     });
     // Signed in (the form that had focus is gone): reading starts here.

@@ -127,6 +127,7 @@ mod tests {
             capacity,
             enrolled,
             open: enrolled < capacity,
+            archived: false,
         }
     }
 

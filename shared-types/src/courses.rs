@@ -14,8 +14,12 @@ pub struct Course {
     pub teacher_name: String,
     pub capacity: i32,
     pub enrolled: i32,
-    /// Whether a seat is free.
+    /// Whether a seat is free (never on an archived course).
     pub open: bool,
+    /// An admin archived the course: it has left the catalogue, and no one
+    /// enrolls in it or drops it; its roster and grades stay.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
 }
 
 impl Course {
@@ -79,6 +83,9 @@ pub struct UpdateCourseRequest {
     pub teacher_id: Option<Uuid>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub teacher_name: Option<String>,
+    /// `true` archives the course, `false` brings it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub archived: Option<bool>,
 }
 
 /// Answer of `POST /courses/{id}/enrollment`.

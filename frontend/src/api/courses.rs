@@ -48,6 +48,11 @@ impl Api {
         self.send_json(Service::Courses, Method::PATCH, &path, request).await
     }
 
+    /// The archived courses (admins).
+    pub async fn archived_courses(&self) -> Result<Vec<Course>, CallError> {
+        self.get_json(Service::Courses, "/courses/archived").await
+    }
+
     pub async fn roster(&self, course_id: Uuid) -> Result<Vec<RosterEntry>, CallError> {
         self.get_json(Service::Courses, &format!("/courses/{course_id}/roster"))
             .await

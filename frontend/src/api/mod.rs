@@ -16,6 +16,7 @@ mod transfer;
 use gloo_net::http::Method;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use shared_types::import::ImportReport;
 
 pub use auth::SignInWait;
 pub use client::ServiceClient;
@@ -97,6 +98,21 @@ impl Api {
     async fn get_json<T: DeserializeOwned>(&self, service: Service, path: &str) -> Result<T, CallError> {
         let reply = self.authorized(service, Method::GET, path, Body::Empty).await?;
         self.client(service).decode(&reply)
+    }
+
+    /// Sends a CSV import to `path`: the report, also when the file is
+    /// refused (422 with the report of each row).
+    pub async fn import_csv(&self, service: Service, path: &str, csv: String) -> Result<ImportReport, CallError> {
+        let reply = self
+            .send_authorized(service, Method::POST, path, Body::Csv(csv))
+            .await?;
+        if reply.is_success() {
+            return self.client(service).decode(&reply);
+        }
+        match serde_json::from_str::<ImportReport>(&reply.text) {
+            Ok(report) if reply.status == 422 && !report.rows.is_empty() => Ok(report),
+            _ => Err(reply.into_error(service)),
+        }
     }
 
     async fn send_json<B: Serialize, T: DeserializeOwned>(

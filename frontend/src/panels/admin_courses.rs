@@ -7,7 +7,7 @@ use shared_types::courses::{Course, RosterEntry, UpdateCourseRequest};
 
 use super::frame::{feedback_line, panel, Feedback};
 use super::on_each_outcome;
-use super::widgets::{data_table, Column::Shown};
+use super::widgets::{data_table, list_on_open, Column::Shown};
 use super::EnrollmentWrites;
 use crate::api::{Api, CallError};
 use crate::loader::Loader;
@@ -23,8 +23,16 @@ pub fn AdminCourseList() -> impl IntoView {
         let api = api.clone();
         async move { api.catalogue().await.map(|(courses, _)| courses) }
     });
-    // A course created in the form beside this one is listed here too.
-    expect_context::<EnrollmentWrites>().reload_after_each(move || loader.reload());
+    // A course created in the form beside this one, archived, restored or
+    // imported is listed (or not) here too.
+    let writes = expect_context::<EnrollmentWrites>();
+    Effect::new(move |first_run_done: Option<()>| {
+        writes.create_course.version().track();
+        writes.courses_added_or_removed.track();
+        if first_run_done.is_some() {
+            loader.reload();
+        }
+    });
     let search = RwSignal::new(String::new());
     let render = move |courses: Vec<Course>| {
         let courses = StoredValue::new(courses);
@@ -54,6 +62,7 @@ pub fn AdminCourseList() -> impl IntoView {
                     children=|course| view! { <AdminCourseRow course=course /> }
                 />
             </ul>
+            <ArchivedCourses />
         }
     };
     panel("admin-course-list", "Courses".into(), Service::Courses, loader, render)
@@ -78,8 +87,11 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
             async move { api.update_course(id, &request).await }
         })
     };
+    let writes = expect_context::<EnrollmentWrites>();
     on_each_outcome(save, move |result: Result<Course, CallError>| match result {
+        Ok(course) if course.archived => writes.course_added_or_removed(),
         Ok(course) => {
+            writes.courses_changed.update(|n| *n += 1);
             heading.set(format!("{} {}", course.code, course.title));
             saved.set_value((course.title.clone(), course.capacity));
             feedback.set(Some(Feedback::ok(format!(
@@ -111,17 +123,36 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
         feedback.set(None);
         save.dispatch(request);
     };
-    // The roster is read each time it is opened.
-    let roster = RwSignal::new(None::<Result<Vec<RosterEntry>, CallError>>);
-    let open_roster = move |ev: leptos::ev::Event| {
-        if !event_target::<web_sys::HtmlDetailsElement>(&ev).open() {
-            return;
-        }
-        let api = api.clone();
-        leptos::task::spawn_local(async move {
-            roster.try_set(Some(api.roster(id).await));
-        });
-    };
+    let roster = list_on_open(
+        "roster",
+        format!("Roster of {code}"),
+        "No students yet.",
+        RwSignal::new(None),
+        move || {
+            let api = api.clone();
+            async move { api.roster(id).await }
+        },
+        |students: Vec<RosterEntry>| {
+            let rows = students
+                .into_iter()
+                .map(|s| {
+                    let email = s.email.clone();
+                    view! {
+                        <tr data-student-email=email>
+                            <th scope="row">{s.name}</th>
+                            <td>{s.email}</td>
+                            <td>{s.enrolled_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            data_table(
+                "table roster",
+                &[Shown("Student"), Shown("Email"), Shown("Enrolled")],
+                rows,
+            )
+        },
+    );
     let (title_id, seats_id) = (format!("course-title-{id}"), format!("course-seats-{id}"));
     view! {
         <li data-course-code=code.clone()>
@@ -138,41 +169,101 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
                     </button>
                     {feedback_line("course-change-message", feedback)}
                 </form>
+                <button
+                    type="button"
+                    disabled=move || save.pending().get()
+                    on:click=move |_| {
+                        save.dispatch(UpdateCourseRequest {
+                            archived: Some(true),
+                            ..UpdateCourseRequest::default()
+                        });
+                    }
+                >
+                    {format!("Archive {code}")}
+                </button>
+                <p class="muted small">
+                    "An archived course leaves the catalogue; its roster and grades stay. It can be restored."
+                </p>
             </details>
-            <details on:toggle=open_roster>
-                <summary>{format!("Roster of {code}")}</summary>
-                {move || match roster.get() {
-                    None => view! { <p class="muted">"Loading the roster…"</p> }.into_any(),
-                    Some(Err(error)) => {
-                        view! {
-                            <p class="feedback error" role="alert">
-                                {error.to_string()}
-                            </p>
-                        }
-                            .into_any()
-                    }
-                    Some(Ok(students)) if students.is_empty() => {
-                        view! { <p class="muted">"No students yet."</p> }.into_any()
-                    }
-                    Some(Ok(students)) => {
-                        let rows = students
-                            .into_iter()
-                            .map(|s| {
-                                let email = s.email.clone();
-                                view! {
-                                    <tr data-student-email=email>
-                                        <th scope="row">{s.name}</th>
-                                        <td>{s.email}</td>
-                                        <td>{s.enrolled_at.format("%Y-%m-%d %H:%M").to_string()}</td>
-                                    </tr>
-                                }
-                            })
-                            .collect_view();
-                        data_table("table roster", &[Shown("Student"), Shown("Email"), Shown("Enrolled")], rows)
-                            .into_any()
-                    }
-                }}
-            </details>
+            {roster}
         </li>
+    }
+}
+
+/// The archived courses, read each time the list is opened, each with a
+/// button that brings it back to the catalogue.
+#[component]
+fn ArchivedCourses() -> impl IntoView {
+    let api = expect_context::<Api>();
+    let writes = expect_context::<EnrollmentWrites>();
+    let archived = RwSignal::new(None::<Result<Vec<Course>, CallError>>);
+    let feedback = RwSignal::new(None::<Feedback>);
+    let restore = {
+        let api = api.clone();
+        Action::new_unsync(move |course: &Course| {
+            let (api, id) = (api.clone(), course.id);
+            async move {
+                let request = UpdateCourseRequest {
+                    archived: Some(false),
+                    ..UpdateCourseRequest::default()
+                };
+                api.update_course(id, &request).await
+            }
+        })
+    };
+    on_each_outcome(restore, move |result: Result<Course, CallError>| match result {
+        Ok(course) => {
+            feedback.set(Some(Feedback::ok(format!(
+                "Restored {}: it is in the catalogue again.",
+                course.code
+            ))));
+            archived.update(|list| {
+                if let Some(Ok(courses)) = list {
+                    courses.retain(|c| c.id != course.id);
+                }
+            });
+            writes.courses_changed.update(|n| *n += 1);
+        }
+        Err(error) => feedback.set(Some(Feedback::error(&error))),
+    });
+    let list = list_on_open(
+        "archived-courses",
+        "Archived courses".to_owned(),
+        "No archived courses.",
+        archived,
+        move || {
+            let api = api.clone();
+            async move { api.archived_courses().await }
+        },
+        move |courses: Vec<Course>| {
+            let items = courses
+                .into_iter()
+                .map(|course| {
+                    let label = format!("Restore {}", course.code);
+                    let heading = format!("{} {}", course.code, course.title);
+                    let code = course.code.clone();
+                    view! {
+                        <li data-course-code=code>
+                            <span>{heading}</span>
+                            " "
+                            <button
+                                type="button"
+                                disabled=move || restore.pending().get()
+                                on:click=move |_| {
+                                    restore.dispatch(course.clone());
+                                }
+                            >
+                                {label}
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! { <ul class="admin-course-list">{items}</ul> }
+        },
+    );
+    view! {
+        {list}
+        {feedback_line("archive-message", feedback)}
     }
 }

@@ -9,7 +9,7 @@ use shared_types::courses::Course;
 use uuid::Uuid;
 
 use super::catalogue_query::{CatalogueQuery, PAGE_SIZE};
-use super::frame::{feedback_line, panel, Feedback};
+use super::frame::{feedback_line, live_panel, Feedback};
 use super::live_seats::LiveSeats;
 use super::widgets::{data_table, Column::Hidden, Column::Shown};
 use super::{outcome_of, EnrollmentWrites};
@@ -88,46 +88,60 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
 
     let query = CatalogueQuery::from_address();
 
-    let render = move |view_data: CatalogueView| {
-        if view_data.courses.is_empty() {
-            return view! { <p class="muted">"No courses yet."</p> }.into_any();
-        }
-        let CatalogueView { courses, mine, .. } = view_data;
+    // Made once: a reload (after an enrollment, an admin's change, every
+    // few minutes) flows through `data` into the rows that changed, and the
+    // search box keeps its focus and caret.
+    let render = move |data: Signal<CatalogueView>| {
         // The page on screen: follows the search, the page and, for the
         // filters that depend on them, the live seat counts.
         let shown = Memo::new(move |_| {
             let filter = query.filter();
-            let matching = filter.apply(&courses, |course| {
-                let (capacity, taken) = live.seats_of(course);
-                (capacity - taken).max(0)
-            });
-            let total = matching.len();
-            let pages = total.div_ceil(PAGE_SIZE).max(1);
-            let page = query.page.get().min(pages - 1);
-            let rows: Vec<Course> = matching
-                .into_iter()
-                .skip(page * PAGE_SIZE)
-                .take(PAGE_SIZE)
-                .cloned()
-                .collect();
-            ShownPage {
-                rows,
-                total,
-                page,
-                pages,
-            }
+            data.with(|view| {
+                let matching = filter.apply(&view.courses, |course| {
+                    let (capacity, taken) = live.seats_of(course);
+                    (capacity - taken).max(0)
+                });
+                let total = matching.len();
+                let pages = total.div_ceil(PAGE_SIZE).max(1);
+                let page = query.page.get().min(pages - 1);
+                let rows: Vec<Course> = matching
+                    .into_iter()
+                    .skip(page * PAGE_SIZE)
+                    .take(PAGE_SIZE)
+                    .cloned()
+                    .collect();
+                ShownPage {
+                    rows,
+                    total,
+                    page,
+                    pages,
+                }
+            })
         });
         let rows = view! {
             <For
                 each=move || shown.with(|p| p.rows.clone())
-                key=|course| course.id
+                // A course whose words changed is drawn again; its seats
+                // follow on their own.
+                key=|course| (
+                    course.id,
+                    course.code.clone(),
+                    course.title.clone(),
+                    course.description.clone(),
+                    course.teacher_name.clone(),
+                )
                 children=move |course| {
-                    let enrolled = mine.contains(&course.id);
+                    let id = course.id;
+                    let enrolled = Signal::derive(move || data.with(|view| view.mine.contains(&id)));
                     course_row(course, enrolled, can_enroll, live, enroll)
                 }
             />
         };
+        let empty = move || data.with(|view| view.courses.is_empty());
         view! {
+            <Show when=empty>
+                <p class="muted">"No courses yet."</p>
+            </Show>
             {feedback_line("catalogue-message", feedback)}
             <Show when=move || stale.get()>
                 <p class="muted" data-testid="catalogue-stale">
@@ -145,14 +159,13 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
             )}
             {pager(query, shown)}
         }
-        .into_any()
     };
-    panel("catalogue", "Course catalogue".into(), Service::Courses, loader, render)
+    live_panel("catalogue", "Course catalogue".into(), Service::Courses, loader, render)
 }
 
 fn course_row(
     course: Course,
-    enrolled: bool,
+    enrolled: Signal<bool>,
     can_enroll: bool,
     live: LiveSeats,
     enroll: Action<Course, Feedback>,
@@ -171,7 +184,7 @@ fn course_row(
     let label = format!("Enroll in {}", course.code);
     let target = course.clone();
     let action = move || {
-        if enrolled {
+        if enrolled.get() {
             view! { <span class="badge ok">"Enrolled"</span> }.into_any()
         } else if !open() {
             view! { <span class="badge full">"Full"</span> }.into_any()

@@ -24,29 +24,89 @@ where
 {
     let state = loader.state();
     let shown = Memo::new(move |_| state.get());
-    let arriving = expect_context::<Api>().client(service).arriving();
+    let phase = Signal::derive(move || shown.with(|s| s.name()));
+    let loading = loading_view(service);
+    frame(name, title, phase, move || match shown.get() {
+        LoadState::Loading => loading(),
+        LoadState::Failed(error) => panel_error(error, move || loader.reload()).into_any(),
+        LoadState::Ready(data) => render(data).into_any(),
+    })
+}
+
+/// Like [`panel`], but the view is made once, when the data first arrives
+/// (and again after an error), and follows each newer answer through the
+/// signal it is given: what the person is doing in it (typing in a search
+/// box, a focused button) survives a refresh.
+pub fn live_panel<T, V, R>(
+    name: &'static str,
+    title: String,
+    service: Service,
+    loader: Loader<T>,
+    render: R,
+) -> impl IntoView
+where
+    T: Clone + PartialEq + Send + Sync + 'static,
+    V: IntoView + 'static,
+    R: Fn(Signal<T>) -> V + Send + Sync + 'static,
+{
+    let state = loader.state();
+    let phase = Memo::new(move |_| state.with(|s| s.name()));
+    // The newest data, kept while a refresh fails or runs.
+    let latest = Memo::new(move |previous: Option<&Option<T>>| {
+        state.with(|s| match s {
+            LoadState::Ready(data) => Some(data.clone()),
+            _ => previous.cloned().flatten(),
+        })
+    });
+    let data = Signal::derive(move || latest.get().expect("rendered only once loaded"));
+    let loading = loading_view(service);
+    frame(name, title, phase.into(), move || match phase.get() {
+        "ready" => render(data).into_any(),
+        "error" => (move || {
+            state
+                .with(|s| match s {
+                    LoadState::Failed(error) => Some(error.clone()),
+                    _ => None,
+                })
+                .map(|error| panel_error(error, move || loader.reload()))
+        })
+        .into_any(),
+        _ => loading(),
+    })
+}
+
+/// The section every panel is: its title, and `content` as `phase`
+/// (`loading`, `ready`, `error`) has it.
+fn frame(
+    name: &'static str,
+    title: String,
+    phase: Signal<&'static str>,
+    content: impl Fn() -> AnyView + Send + Sync + 'static,
+) -> impl IntoView {
     view! {
         <section
             class="panel"
             data-panel=name
-            data-state=move || shown.with(|s| s.name())
-            aria-busy=move || shown.with(|s| matches!(s, LoadState::Loading)).to_string()
+            data-state=move || phase.get()
+            aria-busy=move || (phase.get() == "loading").to_string()
         >
             <h2>{title}</h2>
-            {move || match shown.get() {
-                LoadState::Loading => {
-                    let arriving = arriving.clone();
-                    view! {
-                        <p class="muted" data-testid="panel-loading">
-                            {move || loading_text(arriving.get())}
-                        </p>
-                    }
-                        .into_any()
-                }
-                LoadState::Failed(error) => panel_error(error, move || loader.reload()).into_any(),
-                LoadState::Ready(data) => render(data).into_any(),
-            }}
+            {content}
         </section>
+    }
+}
+
+/// What a panel shows while its data is on the way.
+fn loading_view(service: Service) -> impl Fn() -> AnyView + Send + Sync + 'static {
+    let arriving = expect_context::<Api>().client(service).arriving();
+    move || {
+        let arriving = arriving.clone();
+        view! {
+            <p class="muted" data-testid="panel-loading">
+                {move || loading_text(arriving.get())}
+            </p>
+        }
+        .into_any()
     }
 }
 

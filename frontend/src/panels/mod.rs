@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_courses;
+pub mod admin_import;
 pub mod catalogue;
 mod catalogue_query;
 mod frame;
@@ -37,6 +38,13 @@ pub struct EnrollmentWrites {
     pub drop: Action<(Uuid, String), Feedback>,
     /// An admin's new course (the catalogue shows it).
     pub create_course: Action<CreateCourseRequest, Result<Course, CallError>>,
+    /// Counts an admin's changes to courses (an edit, an archive, an
+    /// import): each one has every list of courses read again.
+    pub courses_changed: RwSignal<u64>,
+    /// Counts changes to which courses there are (an archive, a restore,
+    /// an import): the admin's list is read again for these only, so that
+    /// an edit does not close the form it was made in.
+    pub courses_added_or_removed: RwSignal<u64>,
 }
 
 impl EnrollmentWrites {
@@ -76,7 +84,15 @@ impl EnrollmentWrites {
             enroll,
             drop,
             create_course,
+            courses_changed: RwSignal::new(0),
+            courses_added_or_removed: RwSignal::new(0),
         }
+    }
+
+    /// Counts a change to which courses there are (and so to courses).
+    pub fn course_added_or_removed(&self) {
+        self.courses_added_or_removed.update(|n| *n += 1);
+        self.courses_changed.update(|n| *n += 1);
     }
 
     /// Calls `reload` each time one of the writes completes (not at first:
@@ -86,6 +102,7 @@ impl EnrollmentWrites {
             self.enroll.version().track();
             self.drop.version().track();
             self.create_course.version().track();
+            self.courses_changed.track();
             if first_run_done.is_some() {
                 reload();
             }

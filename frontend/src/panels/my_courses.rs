@@ -34,13 +34,8 @@ pub fn MyCourses() -> impl IntoView {
                     let id = e.course.id;
                     let code = e.course.code.clone();
                     let this_one = move || drop_course.input().with(|d| d.as_ref().is_some_and(|(d, _)| *d == id));
-                    view! {
-                        <li data-course-code=e.course.code.clone()>
-                            <div>
-                                <span class="code">{e.course.code.clone()}</span>
-                                <span class="title">{e.course.title.clone()}</span>
-                                <span class="muted small">{e.course.teacher_name.clone()}</span>
-                            </div>
+                    let drop_button = (!e.course.archived).then(|| {
+                        view! {
                             <button
                                 type="button"
                                 class="secondary"
@@ -52,6 +47,21 @@ pub fn MyCourses() -> impl IntoView {
                             >
                                 {move || if this_one() { "Dropping…" } else { "Drop" }}
                             </button>
+                        }
+                    });
+                    let archived = e
+                        .course
+                        .archived
+                        .then(|| view! { <span class="muted small">"archived"</span> });
+                    view! {
+                        <li data-course-code=e.course.code.clone()>
+                            <div>
+                                <span class="code">{e.course.code.clone()}</span>
+                                <span class="title">{e.course.title.clone()}</span>
+                                <span class="muted small">{e.course.teacher_name.clone()}</span>
+                                {archived}
+                            </div>
+                            {drop_button}
                         </li>
                     }
                 })

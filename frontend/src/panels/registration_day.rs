@@ -15,7 +15,7 @@ use futures_util::future::join3;
 use leptos::prelude::*;
 use shared_types::metrics_text::{increase, quantile_between, Scrape};
 
-use super::frame::panel;
+use super::frame::live_panel;
 use super::widgets::{data_table, Column::Shown};
 use crate::api::Api;
 use crate::loader::Loader;
@@ -78,34 +78,43 @@ pub fn RegistrationDay() -> impl IntoView {
     })
     .refresh_every(READ_EVERY)
     .keep_on_failure();
-    let render = |figures: DayFigures| {
-        let rows = figures.services.iter().map(service_row).collect_view();
-        let refusals = if figures.refusals.is_empty() {
-            view! { <p class="muted small">"No refusals in the last minute."</p> }.into_any()
-        } else {
-            let items = figures
-                .refusals
-                .iter()
-                .map(|(reason, n)| {
-                    view! {
-                        <li data-reason=reason.clone()>
-                            <span class="mono">{reason.clone()}</span>
-                            {format!(": {}", per_minute(*n))}
-                        </li>
-                    }
-                })
-                .collect_view();
-            view! { <ul class="refusals">{items}</ul> }.into_any()
+    // Made once and fed each reading: the table (a focusable scroll area)
+    // keeps focus across the refresh every few seconds.
+    let render = |figures: Signal<DayFigures>| {
+        let rows = move || figures.with(|f| f.services.iter().map(service_row).collect_view());
+        let refusals = move || {
+            figures.with(|f| {
+                if f.refusals.is_empty() {
+                    return view! { <p class="muted small">"No refusals in the last minute."</p> }.into_any();
+                }
+                let items = f
+                    .refusals
+                    .iter()
+                    .map(|(reason, n)| {
+                        view! {
+                            <li data-reason=reason.clone()>
+                                <span class="mono">{reason.clone()}</span>
+                                {format!(": {}", per_minute(*n))}
+                            </li>
+                        }
+                    })
+                    .collect_view();
+                view! { <ul class="refusals">{items}</ul> }.into_any()
+            })
         };
         view! {
             <div class="tiles">
                 <div class="tile" data-testid="seats-per-minute">
-                    <span class="tile-value">{figures.seats_per_minute.map_or("…".to_owned(), per_minute)}</span>
+                    <span class="tile-value">
+                        {move || figures.with(|f| f.seats_per_minute.map_or("…".to_owned(), per_minute))}
+                    </span>
                     <span class="tile-label">"seats filled per minute"</span>
                 </div>
                 <div class="tile" data-testid="open-courses">
                     <span class="tile-value">
-                        {figures.open.map_or("…".to_owned(), |(open, all)| format!("{open} of {all}"))}
+                        {move || {
+                            figures.with(|f| f.open.map_or("…".to_owned(), |(open, all)| format!("{open} of {all}")))
+                        }}
                     </span>
                     <span class="tile-label">"courses with a free seat"</span>
                 </div>
@@ -118,15 +127,17 @@ pub fn RegistrationDay() -> impl IntoView {
                 rows,
             )}
             <p class="muted small">
-                {format!(
-                    "Over the last {:.0} s, read every {} s from each service's /metrics.",
-                    figures.window_s,
-                    READ_EVERY.as_secs(),
-                )}
+                {move || {
+                    format!(
+                        "Over the last {:.0} s, read every {} s from each service's /metrics.",
+                        figures.with(|f| f.window_s),
+                        READ_EVERY.as_secs(),
+                    )
+                }}
             </p>
         }
     };
-    panel(
+    live_panel(
         "registration-day",
         "Registration day".into(),
         Service::Courses,

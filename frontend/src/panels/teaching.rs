@@ -8,17 +8,15 @@
 use std::collections::HashMap;
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared_types::courses::Course;
 use shared_types::grades::{StudentGrade, UploadReport};
 use shared_types::Grade;
 use uuid::Uuid;
-use wasm_bindgen::JsCast;
 
 use super::frame::{panel, panel_error};
 use super::grade_chart::{distribution, grade_chart};
 use super::on_each_outcome;
-use super::widgets::{data_table, Column::Hidden, Column::Shown};
+use super::widgets::{data_table, read_chosen_file, save_file, Column::Hidden, Column::Shown};
 use crate::api::{Api, CallError, ClassGrades};
 use crate::loader::Loader;
 use crate::service::Service;
@@ -178,26 +176,6 @@ fn ExportCsv(course_id: Uuid, code: String) -> impl IntoView {
     }
 }
 
-/// Offers `text` to the person as a file download named `name`.
-fn save_file(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
-    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
-    let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/csv;charset=utf-8");
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
-    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
-    let link: web_sys::HtmlAnchorElement = document().create_element("a")?.unchecked_into();
-    link.set_href(&url);
-    link.set_download(name);
-    link.click();
-    // Revoked a moment later: some browsers start reading the file only
-    // after the click has returned.
-    gloo_timers::callback::Timeout::new(10_000, move || {
-        let _ = web_sys::Url::revoke_object_url(&url);
-    })
-    .forget();
-    Ok(())
-}
-
 #[derive(Debug, Clone, PartialEq)]
 enum SaveState {
     Idle,
@@ -303,19 +281,7 @@ fn CsvUpload(course_id: Uuid, code: String, on_written: impl Fn() + Send + Sync 
     });
     let pending = send.pending();
 
-    let read_file = move |ev: leptos::ev::Event| {
-        let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
-            return;
-        };
-        let Some(file) = input.files().and_then(|files| files.get(0)) else {
-            return;
-        };
-        spawn_local(async move {
-            if let Ok(content) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
-                text.try_set(content.as_string().unwrap_or_default());
-            }
-        });
-    };
+    let read_file = move |ev: leptos::ev::Event| read_chosen_file(&ev, text);
 
     let upload = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();

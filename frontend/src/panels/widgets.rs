@@ -1,6 +1,9 @@
 //! View pieces the panels share: a data table and a labelled text field.
 
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::api::CallError;
 
 /// A column heading of [`data_table`].
 #[derive(Debug, Clone, Copy)]
@@ -82,5 +85,85 @@ pub fn NewPasswordField(id: &'static str, label: &'static str, value: RwSignal<S
             required=true
             minlength=shared_types::password::MIN_CHARS
         />
+    }
+}
+
+/// Offers `text` to the person as a file download named `name`.
+pub fn save_file(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
+    let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("text/csv;charset=utf-8");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob)?;
+    let link: web_sys::HtmlAnchorElement = document().create_element("a")?.unchecked_into();
+    link.set_href(&url);
+    link.set_download(name);
+    link.click();
+    // Revoked a moment later: some browsers start reading the file only
+    // after the click has returned.
+    gloo_timers::callback::Timeout::new(10_000, move || {
+        let _ = web_sys::Url::revoke_object_url(&url);
+    })
+    .forget();
+    Ok(())
+}
+
+/// Reads the file just chosen in the file input of `ev` into `text`.
+pub fn read_chosen_file(ev: &leptos::ev::Event, text: RwSignal<String>) {
+    let Some(input) = ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok()) else {
+        return;
+    };
+    let Some(file) = input.files().and_then(|files| files.get(0)) else {
+        return;
+    };
+    leptos::task::spawn_local(async move {
+        if let Ok(content) = wasm_bindgen_futures::JsFuture::from(file.text()).await {
+            text.try_set(content.as_string().unwrap_or_default());
+        }
+    });
+}
+
+/// A list read each time its `<details>` is opened (so never stale when
+/// looked at): "Loading…", the service's error, `empty`, or `show(items)`.
+/// `list` is the caller's, to change what is shown after an action.
+pub fn list_on_open<T, Fut, V>(
+    class: &'static str,
+    summary: String,
+    empty: &'static str,
+    list: RwSignal<Option<Result<Vec<T>, CallError>>>,
+    fetch: impl Fn() -> Fut + 'static,
+    show: impl Fn(Vec<T>) -> V + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<Vec<T>, CallError>> + 'static,
+    V: IntoView + 'static,
+{
+    let open = move |ev: leptos::ev::Event| {
+        if !event_target::<web_sys::HtmlDetailsElement>(&ev).open() {
+            return;
+        }
+        let read = fetch();
+        leptos::task::spawn_local(async move {
+            list.try_set(Some(read.await));
+        });
+    };
+    view! {
+        <details class=class on:toggle=open>
+            <summary>{summary}</summary>
+            {move || match list.get() {
+                None => view! { <p class="muted">"Loading…"</p> }.into_any(),
+                Some(Err(error)) => {
+                    view! {
+                        <p class="feedback error" role="alert">
+                            {error.to_string()}
+                        </p>
+                    }
+                        .into_any()
+                }
+                Some(Ok(items)) if items.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
+                Some(Ok(items)) => show(items).into_any(),
+            }}
+        </details>
     }
 }

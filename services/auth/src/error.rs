@@ -29,6 +29,9 @@ pub enum Error {
     AccountChanged,
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
+    /// Refused as the shared plumbing words it (a bad import file).
+    #[error("{0}")]
+    Refused(#[from] ApiError),
     #[error(transparent)]
     HasherBusy(#[from] HasherBusy),
     #[error(transparent)]
@@ -92,6 +95,7 @@ impl From<Error> for ApiError {
                 "You cannot disable your own account; another admin can.",
             ),
             Error::InvalidValue(e) => e.into(),
+            Error::Refused(e) => e,
             Error::HasherBusy(HasherBusy { retry_after }) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "auth_busy",

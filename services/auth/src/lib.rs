@@ -10,6 +10,7 @@ mod commands;
 mod credentials;
 mod domain;
 mod error;
+mod import;
 mod models;
 mod password;
 mod routes;

@@ -304,11 +304,22 @@ impl PasswordHasher {
         let pbkdf2 = self.pbkdf2;
         let known = stored.is_some();
         let phc = stored.unwrap_or_else(|| self.decoy.clone());
+        let decoy = self.decoy.clone();
         let matches = self
             .run(ticket, lane, move || {
-                PasswordHash::new(&phc)
-                    .map(|hash| pbkdf2.verify_password(password.expose().as_bytes(), &hash).is_ok())
-                    .unwrap_or(false)
+                let Ok(hash) = PasswordHash::new(&phc) else {
+                    return false;
+                };
+                let matches = pbkdf2.verify_password(password.expose().as_bytes(), &hash).is_ok();
+                // A cheap hash is an imported user's setup code: the decoy
+                // is checked too, so that its answer takes a password's
+                // time and does not tell who has not signed in yet.
+                if Params::try_from(&hash).is_ok_and(|params| params.rounds() < MIN_ITERATIONS) {
+                    if let Ok(decoy) = PasswordHash::new(&decoy) {
+                        let _ = pbkdf2.verify_password(password.expose().as_bytes(), &decoy);
+                    }
+                }
+                matches
             })
             .await?;
         Ok(known && matches)

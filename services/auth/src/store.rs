@@ -1,8 +1,10 @@
 //! Queries on the users table, written once for both backends.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use diesel::prelude::*;
-use service_common::db::{Database, DuplicateMeans};
+use service_common::db::{Database, DuplicateMeans, TextUuid};
 use service_common::{db_run, db_write};
 use shared_types::{Email, Role};
 use uuid::Uuid;
@@ -196,3 +198,37 @@ pub async fn purge_revocations(db: &Database, now: chrono::NaiveDateTime) -> Res
     .execute(conn)
     .map_err(Error::from))
 }
+
+/// The ids of the users among `emails` (already normalised) that exist.
+pub async fn ids_by_email(db: &Database, emails: Vec<String>) -> Result<HashMap<String, Uuid>> {
+    db_run!(db, |conn| {
+        let mut found = HashMap::new();
+        // Bounded lists: SQLite caps the parameters of one statement.
+        for chunk in emails.chunks(IN_LIST_CHUNK) {
+            let rows: Vec<(TextUuid, String)> = users::table
+                .filter(users::email.eq_any(chunk))
+                .select((users::id, users::email))
+                .load(conn)?;
+            found.extend(rows.into_iter().map(|(id, email)| (email, id.0)));
+        }
+        Ok::<_, Error>(found)
+    })
+}
+
+/// Stores the users of an import in one transaction. An email taken
+/// since the caller looked (another import, an admin) fails the whole of
+/// it with [`Error::EmailTaken`]: sent again, the file finds that user as
+/// existing.
+pub async fn insert_imported(db: &Database, new: Vec<UserRow>) -> Result<()> {
+    db_write!(db, |conn| {
+        for chunk in new.chunks(IN_LIST_CHUNK) {
+            diesel::insert_into(users::table).values(chunk.to_vec()).execute(conn)?;
+        }
+        Ok::<_, Error>(())
+    })
+    .duplicate_means(Error::EmailTaken)
+}
+
+/// Rows per statement of the bulk queries: well under SQLite's limit on
+/// bound parameters (32,766) at nine columns a row.
+const IN_LIST_CHUNK: usize = 500;

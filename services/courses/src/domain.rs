@@ -69,6 +69,7 @@ pub struct CourseChanges {
     pub capacity: Option<Capacity>,
     /// The teacher's id and name, changed together.
     pub teacher: Option<(Uuid, String)>,
+    pub archived: Option<bool>,
 }
 
 impl CourseChanges {
@@ -96,6 +97,7 @@ impl CourseChanges {
                 .transpose()?,
             capacity: request.capacity.map(Capacity::new).transpose()?,
             teacher,
+            archived: request.archived,
         })
     }
 }

@@ -14,6 +14,8 @@ pub enum Error {
     AlreadyEnrolled,
     #[error("course full")]
     CourseFull,
+    #[error("course archived")]
+    CourseArchived,
     #[error("capacity below the {enrolled} seats taken")]
     CapacityBelowEnrolled { enrolled: i32 },
     #[error("the new teacher is enrolled in the course")]
@@ -26,10 +28,17 @@ pub enum Error {
     NotTheTeacher,
     #[error("`since` is not a moment the service can use")]
     InvalidSince,
+    #[error("auth-service is unavailable: {0}")]
+    AuthUnavailable(String),
+    #[error("auth-service refused the caller with {0}")]
+    AuthRefused(u16),
     #[error("a page size the catalogue cannot serve")]
     InvalidPageSize,
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
+    /// Refused as the shared plumbing words it (a bad import file).
+    #[error("{0}")]
+    Refused(#[from] ApiError),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("serializing an answer: {0}")]
@@ -60,6 +69,10 @@ impl From<Error> for ApiError {
                 ApiError::conflict("already_enrolled", "You are already enrolled in this course.")
             }
             Error::CourseFull => ApiError::conflict("course_full", "This course is full: no seat is left."),
+            Error::CourseArchived => ApiError::conflict(
+                "course_archived",
+                "This course is archived: no one enrolls in it or drops it any more.",
+            ),
             Error::CapacityBelowEnrolled { enrolled } => ApiError::conflict(
                 "capacity_below_enrolled",
                 format!("{enrolled} seats are taken: the capacity cannot go below {enrolled}."),
@@ -83,7 +96,18 @@ impl From<Error> for ApiError {
                 "invalid_limit",
                 format!("`limit` must be from 1 to {}.", shared_types::catalogue::MAX_PAGE_SIZE),
             ),
+            Error::AuthUnavailable(detail) => {
+                tracing::warn!(%detail, "answering auth_unavailable");
+                ApiError::unavailable(
+                    "auth",
+                    "The user service, which knows the teachers by email, is unavailable: try the import again shortly.",
+                )
+            }
+            Error::AuthRefused(status) => ApiError::unauthorized(format!(
+                "The user service refused this session ({status}) when asked for the teachers: sign in again."
+            )),
             Error::InvalidValue(e) => e.into(),
+            Error::Refused(e) => e,
             Error::Db(e) => e.into(),
             Error::Serialize(e) => ApiError::internal(e),
         }

@@ -9,6 +9,7 @@ mod catalogue_cache;
 mod domain;
 mod error;
 mod full_courses;
+mod import;
 mod models;
 mod prepared_body;
 mod routes;
@@ -24,11 +25,15 @@ use std::time::Duration;
 
 use diesel_migrations::{embed_migrations, EmbeddedMigrations};
 use service_common::assembly::Assembly;
+use service_common::peer::PeerClient;
 use service_common::server::Server;
 
 use crate::catalogue_cache::CatalogueCache;
 use crate::cli::{ServeArgs, DEFAULT_PORT};
 use crate::state::AppState;
+
+/// How long a course import waits for auth-service's list of teachers.
+const AUTH_TIMEOUT: Duration = Duration::from_secs(3);
 
 const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
 const SERVICE: Assembly = Assembly {
@@ -55,6 +60,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
         catalogue: Arc::new(CatalogueCache::new(Duration::from_millis(args.catalogue_cache_ms))),
         seat_feed: Arc::default(),
         full_courses: Arc::default(),
+        auth: PeerClient::new("auth", args.revocations.auth_url.clone(), AUTH_TIMEOUT)?,
     };
     SERVICE.serve(common, database, routes::router(state))
 }

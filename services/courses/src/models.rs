@@ -23,6 +23,8 @@ pub struct CourseRow {
     pub created_at: NaiveDateTime,
     /// When `enrolled` last changed (or the course was created).
     pub seats_changed_at: NaiveDateTime,
+    /// When an admin archived the course (see `store::list_courses`).
+    pub archived_at: Option<NaiveDateTime>,
 }
 
 /// A row of `enrollments`.
@@ -49,7 +51,8 @@ impl CourseRow {
             teacher_name: self.teacher_name.clone(),
             capacity: self.capacity,
             enrolled: self.enrolled,
-            open: self.enrolled < self.capacity,
+            open: self.enrolled < self.capacity && self.archived_at.is_none(),
+            archived: self.archived_at.is_some(),
         }
     }
 }

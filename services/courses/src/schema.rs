@@ -12,6 +12,7 @@ diesel::table! {
         enrolled -> Integer,
         created_at -> Timestamp,
         seats_changed_at -> Timestamp,
+        archived_at -> Nullable<Timestamp>,
     }
 }
 

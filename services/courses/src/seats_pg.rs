@@ -45,7 +45,7 @@ impl QueryFragment<Pg> for TakeSeat<'_> {
         out.push_bind_param::<Timestamp, _>(&self.stamped_at)?;
         out.push_sql(" WHERE id = ");
         out.push_bind_param::<Text, _>(course)?;
-        out.push_sql(" AND enrolled < capacity AND teacher_id <> ");
+        out.push_sql(" AND enrolled < capacity AND archived_at IS NULL AND teacher_id <> ");
         out.push_bind_param::<Text, _>(student)?;
         out.push_sql(
             " RETURNING id), inserted AS (INSERT INTO enrollments \
@@ -65,6 +65,8 @@ impl QueryFragment<Pg> for TakeSeat<'_> {
         );
         out.push_bind_param::<Text, _>(course)?;
         out.push_sql(") THEN 'not_found' WHEN EXISTS (SELECT 1 FROM courses WHERE id = ");
+        out.push_bind_param::<Text, _>(course)?;
+        out.push_sql(" AND archived_at IS NOT NULL) THEN 'archived' WHEN EXISTS (SELECT 1 FROM courses WHERE id = ");
         out.push_bind_param::<Text, _>(course)?;
         out.push_sql(" AND teacher_id = ");
         out.push_bind_param::<Text, _>(student)?;
@@ -90,7 +92,10 @@ impl QueryFragment<Pg> for GiveBackSeat<'_> {
         out.push_bind_param::<Text, _>(self.course_id)?;
         out.push_sql(" AND student_id = ");
         out.push_bind_param::<Text, _>(self.student_id)?;
-        out.push_sql(" RETURNING course_id) UPDATE courses SET enrolled = enrolled - 1, seats_changed_at = ");
+        // An archived course's roster stays as it is.
+        out.push_sql(" AND NOT EXISTS (SELECT 1 FROM courses WHERE id = ");
+        out.push_bind_param::<Text, _>(self.course_id)?;
+        out.push_sql(" AND archived_at IS NOT NULL) RETURNING course_id) UPDATE courses SET enrolled = enrolled - 1, seats_changed_at = ");
         out.push_bind_param::<Timestamp, _>(&self.stamped_at)?;
         out.push_sql(" WHERE id IN (SELECT course_id FROM gone)");
         Ok(())
@@ -124,7 +129,8 @@ struct Outcome {
 }
 
 /// Takes a seat, or says why not: [`Error::CourseNotFound`],
-/// [`Error::OwnCourse`], [`Error::AlreadyEnrolled`] or [`Error::CourseFull`].
+/// [`Error::CourseArchived`], [`Error::OwnCourse`], [`Error::AlreadyEnrolled`]
+/// or [`Error::CourseFull`].
 pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
     let statement = TakeSeat {
         row,
@@ -139,6 +145,7 @@ pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
     match outcome.as_str() {
         "taken" => Ok(()),
         "not_found" => Err(Error::CourseNotFound),
+        "archived" => Err(Error::CourseArchived),
         "own" => Err(Error::OwnCourse),
         "already" => Err(Error::AlreadyEnrolled),
         _ => Err(Error::CourseFull),

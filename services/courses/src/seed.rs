@@ -28,6 +28,7 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
             enrolled: ENROLLMENTS.iter().filter(|e| e.course.id == c.id).count() as i32,
             created_at: now,
             seats_changed_at: now,
+            archived_at: None,
         })
         .collect();
     let enrollment_rows = ENROLLMENTS

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use service_common::auth::TokenVerifier;
 use service_common::db::Database;
+use service_common::peer::PeerClient;
 
 use crate::catalogue_cache::CatalogueCache;
 use crate::full_courses::FullCourses;
@@ -16,4 +17,6 @@ pub struct AppState {
     pub catalogue: Arc<CatalogueCache>,
     pub seat_feed: Arc<SeatFeed>,
     pub full_courses: Arc<FullCourses>,
+    /// auth-service, asked for the teachers of a course import.
+    pub auth: PeerClient,
 }

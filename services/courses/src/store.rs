@@ -14,9 +14,11 @@
 //!
 //! On PostgreSQL both steps are one statement (`seats_pg`).
 
+use std::collections::HashMap;
+
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use service_common::db::{self, Database, DuplicateMeans};
+use service_common::db::{self, Database, DuplicateMeans, TextUuid};
 use service_common::{db_run, db_write};
 use shared_types::courses::SeatCount;
 use uuid::Uuid;
@@ -26,8 +28,10 @@ use crate::error::{Error, Result};
 use crate::models::{CourseRow, EnrollmentRow};
 use crate::schema::{courses, enrollments};
 
+/// The catalogue: every course not archived.
 pub async fn list_courses(db: &Database) -> Result<Vec<CourseRow>> {
     db_run!(db, |conn| courses::table
+        .filter(courses::archived_at.is_null())
         .select(CourseRow::as_select())
         .order(courses::code)
         .load(conn)
@@ -52,7 +56,10 @@ pub async fn seats_changed_since(
         if let Some(since) = since {
             query = query.filter(courses::seats_changed_at.gt(since));
         }
-        query.load(conn).map_err(Error::from)
+        query
+            .filter(courses::archived_at.is_null())
+            .load(conn)
+            .map_err(Error::from)
     })?;
     Ok(rows
         .into_iter()
@@ -61,6 +68,16 @@ pub async fn seats_changed_since(
             Some((changed_at, SeatCount { id, capacity, enrolled }))
         })
         .collect())
+}
+
+/// The archived courses, by code.
+pub async fn archived_courses(db: &Database) -> Result<Vec<CourseRow>> {
+    db_run!(db, |conn| courses::table
+        .filter(courses::archived_at.is_not_null())
+        .select(CourseRow::as_select())
+        .order(courses::code)
+        .load(conn)
+        .map_err(Error::from))
 }
 
 pub async fn find_course(db: &Database, id: Uuid) -> Result<CourseRow> {
@@ -84,9 +101,9 @@ pub async fn courses_taught_by(db: &Database, teacher: Uuid) -> Result<Vec<Cours
         .map_err(Error::from))
 }
 
-pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow> {
-    let now = Utc::now().naive_utc();
-    let row = CourseRow {
+/// The row of a new course, created at `now`.
+fn new_course_row(course: NewCourse, now: NaiveDateTime) -> CourseRow {
+    CourseRow {
         id: course.id,
         code: course.code.into_string(),
         title: course.title,
@@ -97,7 +114,12 @@ pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow
         enrolled: 0,
         created_at: now,
         seats_changed_at: now,
-    };
+        archived_at: None,
+    }
+}
+
+pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow> {
+    let row = new_course_row(course, Utc::now().naive_utc());
     let stored = row.clone();
     db_write!(db, |conn| diesel::insert_into(courses::table)
         .values(row.clone())
@@ -131,6 +153,12 @@ pub async fn update_course(db: &Database, id: Uuid, changes: CourseChanges) -> R
                     }),
                 );
             }
+        }
+        if let Some(archived) = changes.archived {
+            let stamp = archived.then(|| Utc::now().naive_utc());
+            diesel::update(course)
+                .set(courses::archived_at.eq(stamp))
+                .execute(conn)?;
         }
         if let Some(title) = &changes.title {
             diesel::update(course).set(courses::title.eq(title)).execute(conn)?;
@@ -194,6 +222,7 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
             // A course's teacher does not enroll in it (nor then grade
             // themselves).
             .filter(courses::teacher_id.ne(row.student_id.to_string()))
+            .filter(courses::archived_at.is_null())
             // Stamped inside the transaction, which holds the write lock:
             // the stamp is as late as the commit, less a few milliseconds.
             .set((
@@ -205,6 +234,11 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
             // Returning an error rolls the transaction back; find out which.
             let exists: i64 = courses::table
                 .filter(courses::id.eq(row.course_id.to_string()))
+                .count()
+                .get_result(conn)?;
+            let archived: i64 = courses::table
+                .filter(courses::id.eq(row.course_id.to_string()))
+                .filter(courses::archived_at.is_not_null())
                 .count()
                 .get_result(conn)?;
             let own: i64 = courses::table
@@ -219,6 +253,8 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
                 .get_result(conn)?;
             return Err(if exists == 0 {
                 Error::CourseNotFound
+            } else if archived > 0 {
+                Error::CourseArchived
             } else if own > 0 {
                 Error::OwnCourse
             } else if enrolled > 0 {
@@ -237,16 +273,36 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
 }
 
 /// Gives the student's seat back.
-pub async fn drop_enrollment(db: &Database, course_id: Uuid, student_id: Uuid) -> Result<()> {
-    let (course_id, student_id) = (course_id.to_string(), student_id.to_string());
+pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> Result<()> {
+    let (course_id, student_id) = (course.to_string(), student_id.to_string());
     if let Database::Postgres(pool) = db {
         let dropped = db::run_blocking(pool.clone(), db::PG_DEADLINE, move |conn| {
             crate::seats_pg::give_back_seat(conn, &course_id, &student_id)
         })
         .await?;
-        return if dropped { Ok(()) } else { Err(Error::NotEnrolled) };
+        if dropped {
+            return Ok(());
+        }
+        // Why not: looked up after the fact, which an archive racing the
+        // drop cannot make wrong (the drop did not happen either way).
+        let archived = find_course(db, course)
+            .await
+            .is_ok_and(|course| course.archived_at.is_some());
+        return Err(if archived {
+            Error::CourseArchived
+        } else {
+            Error::NotEnrolled
+        });
     }
     db_write!(db, |conn| {
+        let archived: i64 = courses::table
+            .find(&course_id)
+            .filter(courses::archived_at.is_not_null())
+            .count()
+            .get_result(conn)?;
+        if archived > 0 {
+            return Err(Error::CourseArchived);
+        }
         let removed = diesel::delete(
             enrollments::table
                 .filter(enrollments::course_id.eq(&course_id))
@@ -308,3 +364,40 @@ pub async fn insert_seed(
         Ok(())
     })
 }
+
+/// The ids of the courses among `codes` (already normalised) that exist,
+/// archived or not.
+pub async fn ids_by_code(db: &Database, codes: Vec<String>) -> Result<HashMap<String, Uuid>> {
+    db_run!(db, |conn| {
+        let mut found = HashMap::new();
+        for chunk in codes.chunks(IN_LIST_CHUNK) {
+            let rows: Vec<(TextUuid, String)> = courses::table
+                .filter(courses::code.eq_any(chunk))
+                .select((courses::id, courses::code))
+                .load(conn)?;
+            found.extend(rows.into_iter().map(|(id, code)| (code, id.0)));
+        }
+        Ok::<_, Error>(found)
+    })
+}
+
+/// Stores the courses of an import in one transaction. A code taken since
+/// the caller looked fails the whole of it with [`Error::CodeTaken`]: sent
+/// again, the file finds that course as existing.
+pub async fn insert_imported(db: &Database, new: Vec<NewCourse>) -> Result<()> {
+    let now = Utc::now().naive_utc();
+    let rows: Vec<CourseRow> = new.into_iter().map(|course| new_course_row(course, now)).collect();
+    db_write!(db, |conn| {
+        for chunk in rows.chunks(IN_LIST_CHUNK) {
+            diesel::insert_into(courses::table)
+                .values(chunk.to_vec())
+                .execute(conn)?;
+        }
+        Ok::<_, Error>(())
+    })
+    .duplicate_means(Error::CodeTaken)
+}
+
+/// Rows per statement of the bulk queries: well under SQLite's limit on
+/// bound parameters (32,766) at eleven columns a row.
+const IN_LIST_CHUNK: usize = 500;

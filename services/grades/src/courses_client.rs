@@ -7,11 +7,11 @@
 //! `courses_unavailable`. With several addresses (replicas), a network error
 //! or a 5xx moves on to the next one.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
-use service_common::request_id;
+use service_common::peer::{PeerClient, PeerError};
 use shared_types::courses::{Course, RosterEntry};
 use uuid::Uuid;
 
@@ -29,79 +29,22 @@ pub enum CoursesError {
 /// A client of course-service.
 #[derive(Clone)]
 pub struct CoursesClient {
-    http: reqwest::Client,
-    bases: Vec<String>,
+    peer: PeerClient,
 }
 
 impl CoursesClient {
     pub fn new(bases: Vec<String>, timeout: Duration) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .timeout(timeout)
-            // A cut-off host never answers the SYN: give up on the connect
-            // well before the overall timeout.
-            .connect_timeout(timeout.min(Duration::from_millis(1000)))
-            .pool_idle_timeout(service_common::server::CLIENT_POOL_IDLE)
-            .build()?;
-        let bases = bases
-            .into_iter()
-            .map(|b| b.trim().trim_end_matches('/').to_owned())
-            .filter(|b| !b.is_empty())
-            .collect::<Vec<_>>();
-        anyhow::ensure!(!bases.is_empty(), "--courses-url needs at least one address");
-        Ok(Self { http, bases })
+        Ok(Self {
+            peer: PeerClient::new("courses", bases, timeout)?,
+        })
     }
 
-    /// In a span of its own, inside the request's: a line logged here says
-    /// which call to course-service, for which request.
-    #[tracing::instrument(name = "courses_call", skip(self, token))]
     async fn get_json<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, CoursesError> {
-        let started = Instant::now();
-        let answer = self.ask(path, token).await;
-        let outcome = match &answer {
-            Ok(_) => "ok",
-            Err(CoursesError::Unavailable(_)) => "unavailable",
-            Err(CoursesError::NotFound) => "not_found",
-            Err(CoursesError::Forbidden) => "forbidden",
-        };
-        service_common::metrics::record_call("courses", outcome, started.elapsed());
-        answer
-    }
-
-    /// Each replica in turn, the request's id forwarded (see
-    /// `service_common::request_id`).
-    async fn ask<T: DeserializeOwned>(&self, path: &str, token: &str) -> Result<T, CoursesError> {
-        let mut last_failure = String::new();
-        for base in &self.bases {
-            let url = format!("{base}{path}");
-            let mut request = self.http.get(&url).bearer_auth(token);
-            if let Some(id) = request_id::current() {
-                request = request.header(request_id::HEADER, id);
-            }
-            let response = match request.send().await {
-                Ok(response) => response,
-                Err(e) => {
-                    tracing::warn!(%url, error = %e, "course-service did not answer");
-                    last_failure = e.to_string();
-                    continue;
-                }
-            };
-            match response.status() {
-                status if status.is_success() => {
-                    return response
-                        .json::<T>()
-                        .await
-                        .map_err(|e| CoursesError::Unavailable(format!("unreadable answer from {url}: {e}")));
-                }
-                StatusCode::NOT_FOUND => return Err(CoursesError::NotFound),
-                StatusCode::FORBIDDEN => return Err(CoursesError::Forbidden),
-                status => {
-                    tracing::warn!(%url, %status, "course-service failed");
-                    last_failure = format!("{url} answered {status}");
-                }
-            }
-        }
-        Err(CoursesError::Unavailable(last_failure))
+        self.peer.get_json(path, token).await.map_err(|e| match e {
+            PeerError::Refused(StatusCode::NOT_FOUND) => CoursesError::NotFound,
+            PeerError::Refused(StatusCode::FORBIDDEN) => CoursesError::Forbidden,
+            other => CoursesError::Unavailable(other.to_string()),
+        })
     }
 
     pub async fn course(&self, id: Uuid, token: &str) -> Result<Course, CoursesError> {

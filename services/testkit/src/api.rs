@@ -102,3 +102,12 @@ pub fn upload_csv(http: &Client, base: &str, token: &str, course: Uuid, rows: &[
         .header("content-type", "text/csv")
         .body(csv)
 }
+
+/// `POST {path}` of a CSV file: an import (`/auth/users/import`,
+/// `/courses/import`, with `?dry_run=true` or not).
+pub fn post_csv(http: &Client, base: &str, token: &str, path: &str, csv: &str) -> RequestBuilder {
+    http.post(format!("{base}{path}"))
+        .bearer_auth(token)
+        .header("content-type", "text/csv; charset=utf-8")
+        .body(csv.to_owned())
+}

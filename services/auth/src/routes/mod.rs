@@ -1,5 +1,6 @@
 //! The routes of auth-service, one file per resource.
 
+mod import;
 mod keys;
 mod login;
 mod me;
@@ -20,6 +21,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(sessions::revocations))
         .routes(routes!(me::me))
         .routes(routes!(users::create_user, users::list_users))
+        .routes(routes!(import::import_users))
         .routes(routes!(users::update_user))
         .routes(routes!(users::reset_password))
         .routes(routes!(keys::keys))

@@ -6,6 +6,7 @@ mod accounts;
 mod basics;
 mod database;
 mod ended_sessions_everywhere;
+mod import;
 mod openapi;
 mod operations;
 mod signin;

@@ -204,13 +204,13 @@ pub async fn create_course(
 }
 
 /// `PATCH /courses/{id}` (admin): changes a course's title, description,
-/// capacity or teacher.
+/// capacity or teacher, or archives it.
 #[utoipa::path(
     patch,
     path = "/courses/{id}",
     operation_id = "updateCourse",
     summary = "Change a course",
-    description = "Admin only. Only the fields sent change; `teacher_id` and `teacher_name` go together. A capacity below the seats already taken is refused (409 `capacity_below_enrolled`, naming how many are taken), exactly, whatever enrollments race it; a raised capacity shows in every open catalogue within one seat update.",
+    description = "Admin only. Only the fields sent change; `teacher_id` and `teacher_name` go together. A capacity below the seats already taken is refused (409 `capacity_below_enrolled`, naming how many are taken), exactly, whatever enrollments race it; a raised capacity shows in every open catalogue within one seat update. `\"archived\": true` takes the course out of the catalogue (it stays readable at `GET /courses/{id}` and in `GET /courses/archived`); enrolling in it or dropping it is then 409 `course_archived`, and its roster and grades stay as they are. `false` brings it back.",
     params(("id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
     request_body = shared_types::courses::UpdateCourseRequest,
     responses(
@@ -240,6 +240,25 @@ pub async fn update_course(
         // A course this replica remembered as full may have seats again.
         state.full_courses.seat_freed(id);
     }
-    tracing::info!(admin = %admin.sub, course = %id, capacity = row.capacity, "course changed");
+    tracing::info!(admin = %admin.sub, course = %id, capacity = row.capacity, archived = row.archived_at.is_some(), "course changed");
     Ok(Json(row.to_course()))
+}
+
+/// `GET /courses/archived` (admin): the courses taken out of the catalogue.
+#[utoipa::path(
+    get,
+    path = "/courses/archived",
+    operation_id = "listArchivedCourses",
+    summary = "Archived courses",
+    description = "Admin only. The courses archived with `PATCH /courses/{id}` `{\"archived\": true}`, by code.",
+    responses(
+        (status = 200, description = "The archived courses.", body = Vec<shared_types::courses::Course>),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 503, response = api::Unavailable),
+    )
+)]
+pub async fn archived_courses(State(state): State<AppState>, Admin(_): Admin) -> Result<Json<Vec<Course>>> {
+    let rows = store::archived_courses(&state.db).await?;
+    Ok(Json(rows.iter().map(|r| r.to_course()).collect()))
 }

@@ -29,7 +29,7 @@ use crate::store;
         (status = 401, response = api::Unauthorized),
         (status = 403, description = "`forbidden` (not a student) or `own_course` (the caller teaches this course).", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
-        (status = 409, description = "`already_enrolled` or `course_full`.", body = shared_types::ErrorBody),
+        (status = 409, description = "`already_enrolled`, `course_full` or `course_archived`.", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -55,6 +55,7 @@ pub async fn enroll(
         Err(Error::AlreadyEnrolled) => "already_enrolled",
         Err(Error::OwnCourse) => "own_course",
         Err(Error::CourseNotFound) => "course_not_found",
+        Err(Error::CourseArchived) => "course_archived",
         Err(_) => "error",
     });
     let row = match taken {
@@ -96,6 +97,7 @@ fn count_attempt(outcome: &'static str) {
         (status = 401, response = api::Unauthorized),
         (status = 403, response = api::Forbidden),
         (status = 404, description = "`not_enrolled` (the caller holds no seat in it) or `course_not_found`.", body = shared_types::ErrorBody),
+        (status = 409, description = "`course_archived`: the course was archived; its roster stays as it is.", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -119,7 +121,7 @@ pub async fn drop_course(
     path = "/enrollments/me",
     operation_id = "myEnrollments",
     summary = "The student's courses",
-    description = "Students only.",
+    description = "Students only. Archived courses are included, marked `archived`.",
     responses(
         (status = 200, description = "The courses the caller is enrolled in.", body = Vec<shared_types::courses::MyEnrollment>),
         (status = 304, response = api::NotModified),

@@ -2,6 +2,7 @@
 
 mod catalogue;
 mod enrollment;
+mod import;
 mod roster;
 mod seats;
 
@@ -14,6 +15,8 @@ pub fn router(state: AppState) -> OpenApiRouter {
     OpenApiRouter::new()
         .routes(routes!(catalogue::list_courses, catalogue::create_course))
         .routes(routes!(seats::seat_changes))
+        .routes(routes!(catalogue::archived_courses))
+        .routes(routes!(import::import_courses))
         .routes(routes!(catalogue::get_course, catalogue::update_course))
         .routes(routes!(enrollment::enroll, enrollment::drop_course))
         .routes(routes!(enrollment::my_enrollments))

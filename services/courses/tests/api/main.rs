@@ -2,6 +2,7 @@
 //! temporary database (SQLite, and PostgreSQL when it is reachable), over
 //! HTTP.
 
+mod archive_and_import;
 mod bad_input;
 mod basics;
 mod catalogue_search;

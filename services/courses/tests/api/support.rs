@@ -11,6 +11,8 @@ use uuid::Uuid;
 pub struct TestCourses {
     pub service: RunningService,
     pub db: TestDb,
+    /// Databases of other services this test started, dropped with it.
+    pub other_dbs: Vec<TestDb>,
     pub keys: TestKeys,
     pub client: Client,
 }
@@ -23,8 +25,36 @@ impl TestCourses {
 
     /// course-service with the demo courses and `extra` flags.
     pub async fn spawn_with(backend: Backend, extra: &[&str]) -> Self {
-        let db = TestDb::create(backend);
+        Self::spawn_with_keys(backend, TestKeys::generate(), extra).await
+    }
+
+    /// course-service with the demo courses, and the real auth-service
+    /// (demo users, its own database) that it asks for teachers.
+    pub async fn spawn_with_auth(backend: Backend) -> (Self, RunningService) {
         let keys = TestKeys::generate();
+        let auth_db = TestDb::create(backend);
+        let auth = auth_service::build(
+            auth_service::cli::Cli::parse_from([
+                "auth-service".to_owned(),
+                "--bind=127.0.0.1:0".into(),
+                format!("--database-url={}", auth_db.url),
+                format!("--jwt-private-key={}", keys.private_key.display()),
+                format!("--jwt-public-key={}", keys.public_dir.display()),
+                "--seed-demo".into(),
+            ])
+            .serve,
+        )
+        .await
+        .expect("auth-service starts");
+        let auth = RunningService::spawn(auth);
+        let auth_url = format!("--auth-url={}", auth.url);
+        let mut courses = Self::spawn_with_keys(backend, keys, &[&auth_url]).await;
+        courses.other_dbs.push(auth_db);
+        (courses, auth)
+    }
+
+    async fn spawn_with_keys(backend: Backend, keys: TestKeys, extra: &[&str]) -> Self {
+        let db = TestDb::create(backend);
         let mut args = vec![
             "course-service".to_owned(),
             "--bind=127.0.0.1:0".into(),
@@ -38,6 +68,7 @@ impl TestCourses {
         Self {
             service: RunningService::spawn(server),
             db,
+            other_dbs: Vec::new(),
             keys,
             client: testkit::http_client(),
         }
