@@ -39,6 +39,10 @@ pub struct SeatCount {
     pub id: Uuid,
     pub capacity: i32,
     pub enrolled: i32,
+    /// The course was archived: a tab that shows it reads the catalogue
+    /// again (one it has never seen it ignores).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub archived: bool,
 }
 
 /// Body of `GET /courses/seats[?since=]`: the courses whose seat count

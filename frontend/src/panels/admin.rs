@@ -79,6 +79,7 @@ pub fn AdminUsers() -> impl IntoView {
             async move { api.users(None).await }
         })
     };
+    expect_context::<EnrollmentWrites>().reload_after_user_imports(move || loader.reload());
     // Kept out here: the form and the rows are drawn again when the list
     // reloads after an action, and their lines must outlive that.
     let feedback = RwSignal::new(None::<Feedback>);
@@ -306,6 +307,8 @@ pub fn AdminCourses() -> impl IntoView {
         let api = api.clone();
         async move { api.users(Some(Role::Teacher)).await }
     });
+    // Teachers just imported can be picked.
+    expect_context::<EnrollmentWrites>().reload_after_user_imports(move || teachers.reload());
     panel(
         "admin-courses",
         "New course".into(),

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use shared_types::catalogue::{CatalogueFilter, CourseSort};
 use shared_types::courses::{Course, RosterEntry, UpdateCourseRequest};
 
-use super::frame::{feedback_line, panel, Feedback};
+use super::frame::{feedback_line, live_panel, Feedback};
 use super::on_each_outcome;
 use super::widgets::{data_table, list_on_open, Column::Shown};
 use super::EnrollmentWrites;
@@ -34,11 +34,13 @@ pub fn AdminCourseList() -> impl IntoView {
         }
     });
     let search = RwSignal::new(String::new());
-    let render = move |courses: Vec<Course>| {
-        let courses = StoredValue::new(courses);
+    // Made once: a reload (a course created, archived, restored, imported)
+    // flows into the list, and the search box, the archived list and its
+    // message stay as they are.
+    let render = move |courses: Signal<Vec<Course>>| {
         let shown = Memo::new(move |_| {
             let filter = CatalogueFilter::new(&search.read(), false, CourseSort::Code);
-            courses.with_value(|all| {
+            courses.with(|all| {
                 let matching = filter.apply(all, Course::seats_left);
                 (
                     matching.len(),
@@ -58,14 +60,15 @@ pub fn AdminCourseList() -> impl IntoView {
             <ul class="admin-course-list">
                 <For
                     each=move || shown.get().1
-                    key=|course| course.id
+                    // Changed elsewhere (another admin): drawn again.
+                    key=|course| (course.id, course.title.clone(), course.capacity)
                     children=|course| view! { <AdminCourseRow course=course /> }
                 />
             </ul>
             <ArchivedCourses />
         }
     };
-    panel("admin-course-list", "Courses".into(), Service::Courses, loader, render)
+    live_panel("admin-course-list", "Courses".into(), Service::Courses, loader, render)
 }
 
 #[component]
@@ -222,7 +225,7 @@ fn ArchivedCourses() -> impl IntoView {
                     courses.retain(|c| c.id != course.id);
                 }
             });
-            writes.courses_changed.update(|n| *n += 1);
+            writes.course_added_or_removed();
         }
         Err(error) => feedback.set(Some(Feedback::error(&error))),
     });

@@ -59,7 +59,10 @@ pub fn AdminImport() -> impl IntoView {
         Ok(done) => {
             feedback.set(Some(summary(&done)));
             if !done.dry_run && done.created > 0 {
-                writes.course_added_or_removed();
+                match kind.get_untracked() {
+                    ImportKind::Users => writes.users_imported.update(|n| *n += 1),
+                    ImportKind::Courses => writes.course_added_or_removed(),
+                }
             }
             report.set(Some(done));
         }

@@ -58,7 +58,8 @@ impl LiveSeats {
     }
 
     /// Polls while `active` says the catalogue is on screen; a course this
-    /// tab has never seen calls `reload` (the whole catalogue is needed).
+    /// tab has never seen, or one it shows that was archived, calls
+    /// `reload` (the whole catalogue is needed).
     pub fn follow(self, api: Api, active: impl Fn() -> bool + 'static, reload: impl Fn() + Clone + 'static) {
         let tick = move || {
             let Some(since) = self.since.try_get_value().flatten() else {
@@ -81,11 +82,13 @@ impl LiveSeats {
                 if self.since.try_get_value().flatten() != Some(since) {
                     return;
                 }
-                let unknown = self
+                // A course this tab has never seen (new, or restored), or one
+                // it shows that was archived: the list itself changed.
+                let list_changed = self
                     .known
-                    .try_with_value(|known| changes.courses.iter().any(|c| !known.contains(&c.id)))
+                    .try_with_value(|known| changes.courses.iter().any(|c| known.contains(&c.id) == c.archived))
                     .unwrap_or(false);
-                if unknown {
+                if list_changed {
                     // Polling waits for the catalogue this reload brings
                     // (its `restart`), so one new course costs one reload.
                     self.since.try_set_value(None);

@@ -45,6 +45,9 @@ pub struct EnrollmentWrites {
     /// an import): the admin's list is read again for these only, so that
     /// an edit does not close the form it was made in.
     pub courses_added_or_removed: RwSignal<u64>,
+    /// Counts users created by an import: the user list and the teachers
+    /// offered for a new course are read again.
+    pub users_imported: RwSignal<u64>,
 }
 
 impl EnrollmentWrites {
@@ -86,6 +89,7 @@ impl EnrollmentWrites {
             create_course,
             courses_changed: RwSignal::new(0),
             courses_added_or_removed: RwSignal::new(0),
+            users_imported: RwSignal::new(0),
         }
     }
 
@@ -93,6 +97,16 @@ impl EnrollmentWrites {
     pub fn course_added_or_removed(&self) {
         self.courses_added_or_removed.update(|n| *n += 1);
         self.courses_changed.update(|n| *n += 1);
+    }
+
+    /// Calls `reload` after each import of users (not at first).
+    pub fn reload_after_user_imports(self, reload: impl Fn() + 'static) {
+        Effect::new(move |first_run_done: Option<()>| {
+            self.users_imported.track();
+            if first_run_done.is_some() {
+                reload();
+            }
+        });
     }
 
     /// Calls `reload` each time one of the writes completes (not at first:

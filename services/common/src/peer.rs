@@ -94,7 +94,15 @@ impl PeerClient {
                         .await
                         .map_err(|e| PeerError::Unavailable(format!("unreadable answer from {url}: {e}")));
                 }
-                status if status.is_client_error() => return Err(PeerError::Refused(status)),
+                // A timeout or a throttle is about that replica, not the
+                // request: the next one may answer.
+                status
+                    if status.is_client_error()
+                        && status != StatusCode::REQUEST_TIMEOUT
+                        && status != StatusCode::TOO_MANY_REQUESTS =>
+                {
+                    return Err(PeerError::Refused(status))
+                }
                 status => {
                     tracing::warn!(%url, %status, "failed");
                     last_failure = format!("{url} answered {status}");

@@ -30,8 +30,8 @@ pub enum Error {
     InvalidSince,
     #[error("auth-service is unavailable: {0}")]
     AuthUnavailable(String),
-    #[error("auth-service refused the caller with {0}")]
-    AuthRefused(u16),
+    #[error("auth-service refused the caller's session")]
+    AuthRefused,
     #[error("a page size the catalogue cannot serve")]
     InvalidPageSize,
     #[error(transparent)]
@@ -103,9 +103,9 @@ impl From<Error> for ApiError {
                     "The user service, which knows the teachers by email, is unavailable: try the import again shortly.",
                 )
             }
-            Error::AuthRefused(status) => ApiError::unauthorized(format!(
-                "The user service refused this session ({status}) when asked for the teachers: sign in again."
-            )),
+            Error::AuthRefused => ApiError::unauthorized(
+                "The user service refused this session when asked for the teachers: sign in again.",
+            ),
             Error::InvalidValue(e) => e.into(),
             Error::Refused(e) => e,
             Error::Db(e) => e.into(),

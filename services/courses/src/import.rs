@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use axum::http::StatusCode;
 use service_common::csv_table::{Columns, CsvRow};
 use service_common::import::{KeyedRow, RowProblem};
 use service_common::peer::{PeerClient, PeerError};
@@ -32,14 +33,17 @@ pub const COURSE_COLUMNS: Columns<'static> = Columns {
 pub type Teachers = HashMap<String, (Uuid, String)>;
 
 /// The teachers as auth-service lists them for the admin whose token this is.
-pub async fn teachers(auth: &PeerClient, token: &str) -> Result<Teachers> {
+pub async fn teachers(auth: Option<&PeerClient>, token: &str) -> Result<Teachers> {
+    let auth = auth.ok_or_else(|| Error::AuthUnavailable("no --auth-url is set".to_owned()))?;
     let users: Vec<User> = auth
         .get_json("/auth/users?role=teacher", token)
         .await
         .map_err(|e| match e {
-            // The admin's token was refused there (ended, say): theirs to fix.
-            PeerError::Refused(status) => Error::AuthRefused(status.as_u16()),
-            PeerError::Unavailable(detail) => Error::AuthUnavailable(detail),
+            // The admin's session was refused there (ended, say): theirs to
+            // fix by signing in again. Any other refusal is ours (a wrong
+            // address, a throttled peer), never a reason to sign them out.
+            PeerError::Refused(StatusCode::UNAUTHORIZED) => Error::AuthRefused,
+            other => Error::AuthUnavailable(other.to_string()),
         })?;
     Ok(users
         .into_iter()

@@ -134,6 +134,7 @@ mod tests {
 
     fn seat(enrolled: i32) -> SeatCount {
         SeatCount {
+            archived: false,
             id: Uuid::new_v4(),
             capacity: 40,
             enrolled,

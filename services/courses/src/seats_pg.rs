@@ -148,8 +148,24 @@ pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
         "archived" => Err(Error::CourseArchived),
         "own" => Err(Error::OwnCourse),
         "already" => Err(Error::AlreadyEnrolled),
+        _ if archived_since(conn, row.course_id)? => Err(Error::CourseArchived),
         _ => Err(Error::CourseFull),
     }
+}
+
+/// Whether the course is archived now. The reasons of `TakeSeat` see the
+/// rows as they were when the statement began: an archive that committed
+/// while it waited for the row's lock refused the seat but reads as
+/// "full" there. Asked only then, in a statement of its own.
+fn archived_since(conn: &mut PgConnection, course: uuid::Uuid) -> Result<bool> {
+    use crate::schema::courses;
+    use diesel::prelude::*;
+    let archived: Option<Option<NaiveDateTime>> = courses::table
+        .find(course.to_string())
+        .select(courses::archived_at)
+        .first(conn)
+        .optional()?;
+    Ok(matches!(archived, Some(Some(_))))
 }
 
 /// Whether there was an enrollment to drop (its seat is given back).

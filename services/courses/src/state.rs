@@ -17,6 +17,7 @@ pub struct AppState {
     pub catalogue: Arc<CatalogueCache>,
     pub seat_feed: Arc<SeatFeed>,
     pub full_courses: Arc<FullCourses>,
-    /// auth-service, asked for the teachers of a course import.
-    pub auth: PeerClient,
+    /// auth-service, asked for the teachers of a course import; `None`
+    /// without an `--auth-url` (imports then answer 503).
+    pub auth: Option<PeerClient>,
 }

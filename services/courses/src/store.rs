@@ -39,33 +39,42 @@ pub async fn list_courses(db: &Database) -> Result<Vec<CourseRow>> {
 }
 
 /// Every course's seats whose count changed after `since` (all of them
-/// without it), with when it changed.
+/// without it), with when it changed. Archiving or restoring a course
+/// stamps it too, so open tabs learn of it (see `SeatCount::archived`).
 pub async fn seats_changed_since(
     db: &Database,
     since: Option<NaiveDateTime>,
 ) -> Result<Vec<(NaiveDateTime, SeatCount)>> {
-    let rows: Vec<(String, i32, i32, NaiveDateTime)> = db_run!(db, |conn| {
+    type Row = (String, i32, i32, NaiveDateTime, Option<NaiveDateTime>);
+    let rows: Vec<Row> = db_run!(db, |conn| {
         let mut query = courses::table
             .select((
                 courses::id,
                 courses::capacity,
                 courses::enrolled,
                 courses::seats_changed_at,
+                courses::archived_at,
             ))
             .into_boxed();
         if let Some(since) = since {
             query = query.filter(courses::seats_changed_at.gt(since));
         }
-        query
-            .filter(courses::archived_at.is_null())
-            .load(conn)
-            .map_err(Error::from)
+        query.load(conn).map_err(Error::from)
     })?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, capacity, enrolled, changed_at)| {
+        .filter_map(|(id, capacity, enrolled, changed_at, archived_at)| {
             let id = id.parse().ok()?;
-            Some((changed_at, SeatCount { id, capacity, enrolled }))
+            let archived = archived_at.is_some();
+            Some((
+                changed_at,
+                SeatCount {
+                    id,
+                    capacity,
+                    enrolled,
+                    archived,
+                },
+            ))
         })
         .collect())
 }
@@ -155,9 +164,12 @@ pub async fn update_course(db: &Database, id: Uuid, changes: CourseChanges) -> R
             }
         }
         if let Some(archived) = changes.archived {
-            let stamp = archived.then(|| Utc::now().naive_utc());
+            let now = Utc::now().naive_utc();
             diesel::update(course)
-                .set(courses::archived_at.eq(stamp))
+                .set((
+                    courses::archived_at.eq(archived.then_some(now)),
+                    courses::seats_changed_at.eq(now),
+                ))
                 .execute(conn)?;
         }
         if let Some(title) = &changes.title {
@@ -285,9 +297,11 @@ pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> R
         }
         // Why not: looked up after the fact, which an archive racing the
         // drop cannot make wrong (the drop did not happen either way).
-        let archived = find_course(db, course)
-            .await
-            .is_ok_and(|course| course.archived_at.is_some());
+        let archived = match find_course(db, course).await {
+            Ok(course) => course.archived_at.is_some(),
+            Err(Error::CourseNotFound) => false,
+            Err(other) => return Err(other),
+        };
         return Err(if archived {
             Error::CourseArchived
         } else {

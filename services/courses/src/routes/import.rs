@@ -41,7 +41,7 @@ pub async fn import_courses(
     body: CsvBody,
 ) -> Result<Response> {
     let rows = body.rows(COURSE_COLUMNS)?;
-    let teachers = teachers(&state.auth, token.expose()).await?;
+    let teachers = teachers(state.auth.as_ref(), token.expose()).await?;
     let checked = check_rows(&rows, &teachers);
     let codes = checked
         .iter()

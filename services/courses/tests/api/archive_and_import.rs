@@ -51,6 +51,8 @@ async fn an_archived_course_leaves_the_catalogue_and_its_roster_stays(backend: B
     let admin = admin(&app);
     let (_, roster_before) = get(&app, &format!("/courses/{}/roster", demo::CS101.id), &admin).await;
     assert!(!roster_before.as_array().unwrap().is_empty());
+    let (_, seats) = get(&app, "/courses/seats", &admin).await;
+    let before_archive = seats["as_of"].as_i64().unwrap();
 
     let (status, course) = archive(&app, demo::CS101.id, true).await;
     assert_eq!(
@@ -65,6 +67,16 @@ async fn an_archived_course_leaves_the_catalogue_and_its_roster_stays(backend: B
     assert_eq!((status, codes(&archived)), (StatusCode::OK, vec!["CS101"]));
     let (status, one) = get(&app, &format!("/courses/{}", demo::CS101.id), &admin).await;
     assert_eq!((status, one["archived"].as_bool()), (StatusCode::OK, Some(true)));
+    // Open tabs learn of it from their seat updates (the feed reads at
+    // most every 250 ms).
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (_, changes) = get(&app, &format!("/courses/seats?since={before_archive}"), &admin).await;
+    let told = changes["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == json!(demo::CS101.id));
+    assert_eq!(told.map(|c| c["archived"].clone()), Some(json!(true)), "{changes}");
 
     // Enrolled students keep it (marked) and cannot drop it; nobody joins.
     let enrolled = student(&app, demo::STUDENT);
