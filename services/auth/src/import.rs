@@ -11,10 +11,11 @@
 use pbkdf2::password_hash::PasswordHasher as _;
 use pbkdf2::{Algorithm, Params, Pbkdf2};
 use service_common::csv_table::{Columns, CsvRow};
-use service_common::import::RowProblem;
+use service_common::import::{KeyedRow, RowProblem};
 use shared_types::import::MAX_IMPORT_ROWS;
 use shared_types::values::line_text;
 use shared_types::{Email, Role, Secret};
+use uuid::Uuid;
 
 use crate::domain::parse_roles;
 
@@ -37,16 +38,15 @@ pub const SETUP_CODE_ROUNDS: u32 = Params::MIN_ROUNDS;
 /// A row whose values are all valid.
 #[derive(Debug, Clone)]
 pub struct UserToImport {
-    pub line: usize,
     pub email: Email,
     pub name: String,
     pub roles: Vec<Role>,
 }
 
-/// Each row checked, in file order: a user to import, or the report of
-/// what is wrong with it. An email twice in the file is wrong the second
-/// time (which of the two was meant is not ours to guess).
-pub fn check_rows(rows: &[CsvRow]) -> Vec<Result<UserToImport, RowProblem>> {
+/// Each row checked, in file order: a user to import, by its email, or the
+/// report of what is wrong with it. An email twice in the file is wrong the
+/// second time (which of the two was meant is not ours to guess).
+pub fn check_rows(rows: &[CsvRow]) -> Vec<Result<(KeyedRow, UserToImport), RowProblem>> {
     let mut seen = std::collections::HashMap::new();
     rows.iter()
         .map(|row| {
@@ -66,12 +66,13 @@ pub fn check_rows(rows: &[CsvRow]) -> Vec<Result<UserToImport, RowProblem>> {
                 "" => vec![Role::Student],
                 cell => parse_roles(&role_names(cell)).map_err(invalid)?,
             };
-            Ok(UserToImport {
+            let keyed = KeyedRow {
                 line: row.line,
-                email,
-                name,
-                roles,
-            })
+                key: email.as_str().to_owned(),
+                natural_key: email.as_str().to_owned(),
+                new_id: Uuid::new_v4(),
+            };
+            Ok((keyed, UserToImport { email, name, roles }))
         })
         .collect()
 }
@@ -136,9 +137,10 @@ mod tests {
                 "unknown_role"
             ]
         );
-        let first = checked[0].as_ref().unwrap();
-        assert_eq!((first.line, first.roles.as_slice()), (2, [Role::Student].as_slice()));
-        assert_eq!(checked[4].as_ref().unwrap().roles, [Role::Teacher, Role::Admin]);
+        let (keyed, first) = checked[0].as_ref().unwrap();
+        assert_eq!((keyed.line, keyed.natural_key.as_str()), (2, "ada@example.edu"));
+        assert_eq!(first.roles, [Role::Student]);
+        assert_eq!(checked[4].as_ref().unwrap().1.roles, [Role::Teacher, Role::Admin]);
     }
 
     #[test]

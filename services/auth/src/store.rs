@@ -60,18 +60,26 @@ pub async fn list(db: &Database, role: Option<Role>) -> Result<Vec<UserRow>> {
 }
 
 /// Stores a user; a taken email is [`Error::EmailTaken`].
+impl NewUser {
+    /// Its row, created at `now`; `must_change_password` for an account
+    /// whose first secret was not chosen by its user.
+    pub fn into_row(self, now: chrono::NaiveDateTime, must_change_password: bool) -> UserRow {
+        UserRow {
+            id: self.id,
+            email: self.email.into_string(),
+            name: self.name,
+            password_hash: self.password_hash,
+            roles: roles_to_column(&self.roles),
+            created_at: now,
+            disabled: false,
+            must_change_password,
+            session_epoch: 0,
+        }
+    }
+}
+
 pub async fn insert(db: &Database, user: NewUser) -> Result<UserRow> {
-    let row = UserRow {
-        id: user.id,
-        email: user.email.into_string(),
-        name: user.name,
-        password_hash: user.password_hash,
-        roles: roles_to_column(&user.roles),
-        created_at: Utc::now().naive_utc(),
-        disabled: false,
-        must_change_password: false,
-        session_epoch: 0,
-    };
+    let row = user.into_row(Utc::now().naive_utc(), false);
     let stored = row.clone();
     db_write!(db, |conn| diesel::insert_into(users::table)
         .values(row.clone())

@@ -3,16 +3,16 @@ use axum::response::Response;
 use chrono::Utc;
 use service_common::auth::{Admin, Caller};
 use service_common::extract::Query;
-use service_common::import::{answer, report, CsvBody, KeyedRow};
+use service_common::import::{answer, report, CsvBody};
 use service_common::openapi as api;
 use shared_types::import::{ImportParams, ImportStatus};
 use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::import::{check_rows, hash_setup_code, new_setup_code, UserToImport, USER_COLUMNS};
-use crate::models::{roles_to_column, UserRow};
+use crate::models::UserRow;
 use crate::state::AppState;
-use crate::store;
+use crate::store::{self, NewUser};
 
 /// `POST /auth/users/import[?dry_run=true]` (admin): creates the users of
 /// a CSV file, all or none.
@@ -44,36 +44,34 @@ pub async fn import_users(
     body: CsvBody,
 ) -> Result<Response> {
     let checked = check_rows(&body.rows(USER_COLUMNS)?);
-    let valid: Vec<&UserToImport> = checked.iter().filter_map(|row| row.as_ref().ok()).collect();
-    let emails = valid.iter().map(|user| user.email.as_str().to_owned()).collect();
-    let existing = store::ids_by_email(&state.db, emails).await?;
-    let keyed: Vec<_> = checked
+    let emails = checked
         .iter()
-        .map(|row| {
-            row.clone().map(|user| KeyedRow {
-                line: user.line,
-                key: user.email.as_str().to_owned(),
-                natural_key: user.email.as_str().to_owned(),
-                new_id: Uuid::new_v4(),
-            })
-        })
+        .filter_map(|row| row.as_ref().ok())
+        .map(|(keyed, _)| keyed.natural_key.clone())
         .collect();
-    let refused = keyed.iter().any(Result::is_err);
+    let existing = store::ids_by_email(&state.db, emails).await?;
+    let refused = checked.iter().any(Result::is_err);
+    let (keyed, users): (Vec<_>, Vec<_>) = checked
+        .into_iter()
+        .map(|row| match row {
+            Ok((keyed, user)) => {
+                let new = (keyed.new_id, user);
+                (Ok(keyed), Some(new))
+            }
+            Err(problem) => (Err(problem), None),
+        })
+        .unzip();
     if refused || params.dry_run {
         return Ok(answer(report(keyed, &existing, params.dry_run, false)));
     }
-    let to_create: Vec<(&KeyedRow, &UserToImport)> = keyed
-        .iter()
-        .filter_map(|row| row.as_ref().ok())
-        .zip(valid)
-        .filter(|(row, _)| !existing.contains_key(&row.natural_key))
+    let to_create: Vec<(Uuid, UserToImport)> = users
+        .into_iter()
+        .flatten()
+        .filter(|(_, user)| !existing.contains_key(user.email.as_str()))
         .collect();
-    let (rows, codes) = tokio::task::spawn_blocking({
-        let to_create: Vec<(Uuid, UserToImport)> = to_create.iter().map(|(k, u)| (k.new_id, (*u).clone())).collect();
-        move || new_user_rows(to_create)
-    })
-    .await
-    .map_err(|e| Error::Internal(e.into()))??;
+    let (rows, codes) = tokio::task::spawn_blocking(move || new_user_rows(to_create))
+        .await
+        .map_err(|e| Error::Internal(e.into()))??;
     store::insert_imported(&state.db, rows).await?;
     let mut report = report(keyed, &existing, false, true);
     for row in &mut report.rows {
@@ -93,17 +91,14 @@ fn new_user_rows(users: Vec<(Uuid, UserToImport)>) -> Result<(Vec<UserRow>, std:
     let mut rows = Vec::with_capacity(users.len());
     for (id, user) in users {
         let code = new_setup_code()?;
-        rows.push(UserRow {
+        let new = NewUser {
             id,
-            email: user.email.into_string(),
+            email: user.email,
             name: user.name,
             password_hash: hash_setup_code(&code)?,
-            roles: roles_to_column(&user.roles),
-            created_at: now,
-            disabled: false,
-            must_change_password: true,
-            session_epoch: 0,
-        });
+            roles: user.roles,
+        };
+        rows.push(new.into_row(now, true));
         codes.insert(id, code.expose().to_owned());
     }
     Ok((rows, codes))
