@@ -190,30 +190,15 @@ pub async fn check_fault(
     let mut label = format!("{node} {} ({backend})", fault.name());
     println!("fault: {label}");
     let applied = sabotage != Sabotage::FaultNotApplied;
-    let how = if applied { fault.apply(cluster, node).await? } else { "" };
+    let (during, how) = fault_window(cluster, urls, session, node, fault, sabotage).await?;
     if !how.is_empty() && how != "netem delay" {
         label = format!("{node} slowed: {how} ({backend})");
-    }
-    let stall = match sabotage {
-        Sabotage::StallBystander(bystander) => Some(sabotage::stall_once(cluster, bystander)),
-        _ => None,
-    };
-    let during = all_probes(urls, session, WINDOW).await;
-    if let Some(stall) = stall {
-        stall.await?;
-    }
-    if applied && sabotage != Sabotage::NotHealed {
-        fault.heal(cluster, node).await?;
     }
     let healed = heals(&label, urls, session).await;
     if applied && sabotage == Sabotage::NotHealed {
         fault.heal(cluster, node).await?;
     }
-    // A restarted process opens its database connections and warms its
-    // caches on its first requests: one second of the usual traffic is let
-    // through first, so that what is judged is lasting harm, not the first
-    // second after the heal.
-    let _ = all_probes(urls, session, SETTLE).await;
+    settle(urls, session).await;
     // Measured again once healed: harm that outlives the heal shows here,
     // judged against the original baseline.
     let pulses = match sabotage {
@@ -241,7 +226,7 @@ pub async fn check_fault(
         pulses.end().await;
     }
     let mut judged = judge(&label, node, fault, &during, baseline, None);
-    if judged.iter().any(|row| !row.passed && row.check == UNAFFECTED) {
+    if delayed(&judged) {
         // The machine's own load drifts, and sign-in feels it most. So an
         // apparent delay is checked against the same requests measured
         // again once the node is healed: a delay the fault caused is gone by
@@ -250,10 +235,103 @@ pub async fn check_fault(
         // cannot hide lasting harm.
         judged = judge(&label, node, fault, &during, baseline, Some(&again));
     }
+    if delayed(&judged) && every_bystander_answered(node, &during) {
+        // Sign-in samples about 25 times a window, so its p95 is its second
+        // slowest: two sign-ins whose session commit met a stalled fsync
+        // failed the row in CI (p95 144 ms against a 143 ms bound, with
+        // 95 ms before and 90 ms after). Such stalls fall anywhere; a delay
+        // the fault causes comes back with it. So the fault is applied a
+        // second time and the row passes only if that trial is undelayed
+        // and nothing failed in either; a failed request is never retried.
+        println!("fault: {label}: delayed, second trial");
+        let (second, _) = fault_window(cluster, urls, session, node, fault, sabotage).await?;
+        if applied && sabotage == Sabotage::NotHealed {
+            fault.heal(cluster, node).await?;
+        }
+        settle(urls, session).await;
+        let retried = judge(&label, node, fault, &second, baseline, Some(&again));
+        judged = second_trial(judged, retried);
+    }
     let mut rows = judged;
     rows.push(healed);
     rows.push(as_fast_as_before(&label, baseline, &again));
     Ok(rows)
+}
+
+/// Applies `fault` (or the sabotage's version of it), samples every request
+/// for a window, and heals it unless the sabotage is to leave it unhealed.
+/// Returns the samples and how the fault was applied, where that varies.
+async fn fault_window(
+    cluster: &mut Cluster,
+    urls: &Urls,
+    session: &Session,
+    node: &str,
+    fault: Fault,
+    sabotage: Sabotage,
+) -> anyhow::Result<(Vec<(Probe, Vec<Sample>)>, &'static str)> {
+    let applied = sabotage != Sabotage::FaultNotApplied;
+    let how = if applied { fault.apply(cluster, node).await? } else { "" };
+    let stall = match sabotage {
+        Sabotage::StallBystander(bystander) => Some(sabotage::stall_once(cluster, bystander)),
+        _ => None,
+    };
+    let during = all_probes(urls, session, WINDOW).await;
+    if let Some(stall) = stall {
+        stall.await?;
+    }
+    if applied && sabotage != Sabotage::NotHealed {
+        fault.heal(cluster, node).await?;
+    }
+    Ok((during, how))
+}
+
+/// A restarted process opens its database connections and warms its caches
+/// on its first requests: one second of the usual traffic is let through
+/// first, so that what is judged is lasting harm, not the first second after
+/// the heal.
+async fn settle(urls: &Urls, session: &Session) {
+    let _ = all_probes(urls, session, SETTLE).await;
+}
+
+/// Whether the judged rows fail "every other request keeps working,
+/// undelayed".
+fn delayed(rows: &[Row]) -> bool {
+    rows.iter().any(|row| !row.passed && row.check == UNAFFECTED)
+}
+
+/// Whether every request that does not need `node` answered in the window:
+/// only then may a delay be tried again.
+fn every_bystander_answered(node: &str, during: &[(Probe, Vec<Sample>)]) -> bool {
+    during
+        .iter()
+        .filter(|(probe, _)| !probe.needs(node))
+        .all(|(_, samples)| samples.iter().all(|s| s.ok))
+}
+
+/// The rows of a fault tried twice: the requests that need the node must
+/// pass in the first trial (already judged there), and the bystanders'
+/// row is the second trial's, with the first trial's figures kept beside it.
+fn second_trial(first: Vec<Row>, second: Vec<Row>) -> Vec<Row> {
+    let first_figures = first
+        .iter()
+        .find(|row| row.check == UNAFFECTED)
+        .map(|row| row.figures.clone())
+        .unwrap_or_default();
+    first
+        .into_iter()
+        .map(|row| {
+            if row.check != UNAFFECTED {
+                return row;
+            }
+            let retried = second.iter().find(|r| r.check == UNAFFECTED).unwrap_or(&row);
+            Row::new(
+                row.fault.clone(),
+                UNAFFECTED,
+                retried.passed,
+                format!("second trial: {}; first trial: {first_figures}", retried.figures),
+            )
+        })
+        .collect()
 }
 
 fn judge(
