@@ -156,12 +156,33 @@ async function main() {
     await expectPanelState(student, 'my-grades', 'ready');
     const seats = await panel(student, 'catalogue').locator('tr[data-course-code="HIST210"] [data-testid=seats]').textContent();
     assert.equal(seats, '1 of 2 seats left');
+    const credits = await panel(student, 'catalogue').locator('tr[data-course-code="HIST210"] .credits').textContent();
+    assert.equal(credits, '3 credits');
     await screenshot(student, 'student-dashboard');
     await assertAccessible(student, 'student dashboard');
     assertNoPageErrors(student);
   });
 
   if (!figuresOnly) {
+    await step('a student past the credit limit is refused with the server message', async () => {
+      // The demo term's limit is 18: a limit of 6 for Sam (set by the
+      // admin, with a reason) leaves no room beside CS101 and MATH120 (3
+      // credits each), which Sam holds.
+      const admin = await login('admin@example.edu');
+      const terms = await api('courses', 'GET', '/terms', admin);
+      const current = terms.body.find((t) => t.current);
+      assert.equal(current.code, 'DEMO');
+      const limit = `/terms/${current.id}/students/${SAM}/credit-limit`;
+      const set = await api('courses', 'PUT', limit, admin, { max_credits: 6, reason: 'Part-time this term' });
+      assert.equal(set.status, 200);
+      await student.getByRole('button', { name: 'Enroll in CS201' }).click();
+      const message = student.locator('[data-testid=catalogue-message][data-kind=error]');
+      await message.waitFor();
+      assert.match(await message.textContent(), /past your limit of 6 for the term: you hold 6\./);
+      await screenshot(student, 'credit-limit');
+      assert.equal((await api('courses', 'PUT', limit, admin, { max_credits: null })).status, 200);
+    });
+
     await step('student enrolls in CS201 and sees it in my courses', async () => {
       await student.getByRole('button', { name: 'Enroll in CS201' }).click();
       const message = student.getByTestId('catalogue-message');

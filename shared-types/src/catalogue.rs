@@ -128,6 +128,8 @@ mod tests {
             enrolled,
             open: enrolled < capacity,
             archived: false,
+            credits: 3,
+            term_id: Uuid::nil(),
         }
     }
 

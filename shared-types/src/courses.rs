@@ -20,6 +20,12 @@ pub struct Course {
     /// enrolls in it or drops it; its roster and grades stay.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub archived: bool,
+    /// What the course counts toward the student's credit limit.
+    #[serde(default)]
+    pub credits: i32,
+    /// The term the course is taught in (see `GET /terms`).
+    #[serde(default)]
+    pub term_id: Uuid,
 }
 
 impl Course {
@@ -68,6 +74,12 @@ pub struct CreateCourseRequest {
     pub capacity: i64,
     pub teacher_id: Uuid,
     pub teacher_name: String,
+    /// 0 to 30; 3 when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<i64>,
+    /// The current term when not given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub term_id: Option<Uuid>,
 }
 
 /// Body of `PATCH /courses/{id}` (admin): only the fields sent change.
@@ -90,6 +102,10 @@ pub struct UpdateCourseRequest {
     /// `true` archives the course, `false` brings it back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
+    /// Applies to later enrollments: a student who holds the course keeps
+    /// the credits it had when they enrolled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credits: Option<i64>,
 }
 
 /// Answer of `POST /courses/{id}/enrollment`.

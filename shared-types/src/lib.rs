@@ -17,9 +17,10 @@ mod openapi;
 pub mod password;
 pub mod search;
 pub mod secret;
+pub mod terms;
 pub mod values;
 
 pub use auth::{Claims, Role};
 pub use error::ErrorBody;
 pub use secret::Secret;
-pub use values::{Capacity, Email, Grade, ValueError};
+pub use values::{Capacity, CreditLimit, Credits, Email, Grade, ValueError};

@@ -161,28 +161,63 @@ impl fmt::Display for Grade {
     }
 }
 
-/// The number of seats of a course: at least 1, at most 10,000.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(transparent)]
-pub struct Capacity(i32);
+/// A whole number within bounds, as a course or a term states it: the type
+/// can hold nothing else. `$field` names it in the refusal, `$code` is the
+/// refusal's error code.
+macro_rules! bounded_count {
+    ($(#[$doc:meta])* $name:ident, $min:expr, $max:expr, $field:literal, $code:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+        #[serde(transparent)]
+        pub struct $name(i32);
 
-impl Capacity {
-    pub const MAX: i32 = 10_000;
+        impl $name {
+            pub const MIN: i32 = $min;
+            pub const MAX: i32 = $max;
 
-    pub fn new(seats: i64) -> Result<Self, ValueError> {
-        if (1..=i64::from(Self::MAX)).contains(&seats) {
-            Ok(Self(seats as i32))
-        } else {
-            Err(ValueError::new(
-                "invalid_capacity",
-                format!("capacity must be between 1 and {}, not {seats}", Self::MAX),
-            ))
+            pub fn new(value: i64) -> Result<Self, ValueError> {
+                if (i64::from(Self::MIN)..=i64::from(Self::MAX)).contains(&value) {
+                    Ok(Self(value as i32))
+                } else {
+                    Err(ValueError::new(
+                        $code,
+                        format!("{} must be between {} and {}, not {value}", $field, Self::MIN, Self::MAX),
+                    ))
+                }
+            }
+
+            pub fn get(self) -> i32 {
+                self.0
+            }
         }
-    }
+    };
+}
 
-    pub fn get(self) -> i32 {
-        self.0
-    }
+bounded_count!(
+    /// The number of seats of a course: at least 1, at most 10,000.
+    Capacity, 1, 10_000, "capacity", "invalid_capacity"
+);
+
+bounded_count!(
+    /// The credits a course is worth: 0 (a seminar that counts toward no
+    /// limit) to 30.
+    Credits, 0, 30, "credits", "invalid_credits"
+);
+
+impl Credits {
+    /// What a course is worth when its creator does not say.
+    pub const DEFAULT: Credits = Credits(3);
+}
+
+bounded_count!(
+    /// The most credits a student may hold in one term: 0 to 60 (a term's
+    /// default, or one student's own limit).
+    CreditLimit, 0, 60, "max_credits", "invalid_max_credits"
+);
+
+impl CreditLimit {
+    /// A term's limit when its creator does not say.
+    pub const DEFAULT: CreditLimit = CreditLimit(18);
 }
 
 /// Checks a free-text field: trimmed, not empty (unless `allow_empty`), at
@@ -296,6 +331,10 @@ mod tests {
     #[test]
     fn capacity_is_bounded() {
         assert_eq!(Capacity::new(30).unwrap().get(), 30);
+        assert_eq!(Credits::new(0).unwrap().get(), 0);
+        assert_eq!(Credits::new(31).unwrap_err().code, "invalid_credits");
+        assert_eq!(CreditLimit::new(60).unwrap().get(), 60);
+        assert_eq!(CreditLimit::new(-1).unwrap_err().code, "invalid_max_credits");
         for bad in [0, -1, 10_001, i64::MAX] {
             assert_eq!(Capacity::new(bad).unwrap_err().code, "invalid_capacity");
         }

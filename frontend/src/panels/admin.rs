@@ -359,6 +359,8 @@ fn NewCourseForm(teachers: Vec<User>) -> impl IntoView {
             capacity: seats,
             teacher_id,
             teacher_name: teacher_name.unwrap_or_default(),
+            credits: None,
+            term_id: None,
         };
         feedback.set(None);
         create.dispatch(request);

@@ -129,6 +129,7 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
                     course.title.clone(),
                     course.description.clone(),
                     course.teacher_name.clone(),
+                    course.credits,
                 )
                 children=move |course| {
                     let id = course.id;
@@ -214,12 +215,22 @@ fn course_row(
             <th scope="row">
                 <span class="code">{course.code.clone()}</span>
                 <span class="title">{course.title.clone()}</span>
+                <span class="credits">{credits_text(course.credits)}</span>
                 <span class="desc">{course.description.clone()}</span>
             </th>
             <td>{course.teacher_name.clone()}</td>
             <td data-testid="seats">{seats_text}</td>
             <td class="action">{action}</td>
         </tr>
+    }
+}
+
+/// "3 credits", "1 credit".
+pub fn credits_text(credits: i32) -> String {
+    if credits == 1 {
+        "1 credit".to_owned()
+    } else {
+        format!("{credits} credits")
     }
 }
 

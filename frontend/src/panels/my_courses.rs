@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 use shared_types::courses::MyEnrollment;
 
+use super::catalogue::credits_text;
 use super::frame::{feedback_line, panel};
 use super::{outcome_of, EnrollmentWrites};
 use crate::api::Api;
@@ -59,6 +60,7 @@ pub fn MyCourses() -> impl IntoView {
                                 <span class="code">{e.course.code.clone()}</span>
                                 <span class="title">{e.course.title.clone()}</span>
                                 <span class="muted small">{e.course.teacher_name.clone()}</span>
+                                <span class="muted small">{credits_text(e.course.credits)}</span>
                                 {archived}
                             </div>
                             {drop_button}

@@ -3,7 +3,7 @@
 
 use shared_types::courses::{CreateCourseRequest, UpdateCourseRequest};
 use shared_types::values::{bounded_text, line_text, shown};
-use shared_types::{Capacity, ValueError};
+use shared_types::{Capacity, Credits, ValueError};
 use uuid::Uuid;
 
 /// A course code: 2 to 16 characters of A-Z, 0-9 and '-', stored upper-case.
@@ -12,26 +12,43 @@ pub struct CourseCode(String);
 
 impl CourseCode {
     pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        let code = raw.trim().to_uppercase();
-        let valid = (2..=16).contains(&code.len())
-            && code
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
-        if valid {
-            Ok(Self(code))
-        } else {
-            Err(ValueError {
-                code: "invalid_code",
-                message: format!(
-                    "{} is not a course code: use 2 to 16 letters, digits or '-'",
-                    shown(raw)
-                ),
-            })
-        }
+        code_of("a course code", raw).map(Self)
     }
 
     pub fn into_string(self) -> String {
         self.0
+    }
+}
+
+/// A term code (`2026-FA`), by the rules of a course code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermCode(String);
+
+impl TermCode {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        code_of("a term code", raw).map(Self)
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// 2 to 16 characters of A-Z, 0-9 and '-', upper-cased; `what` names the
+/// code in the refusal.
+fn code_of(what: &str, raw: &str) -> Result<String, ValueError> {
+    let code = raw.trim().to_uppercase();
+    let valid = (2..=16).contains(&code.len())
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+    if valid {
+        Ok(code)
+    } else {
+        Err(ValueError {
+            code: "invalid_code",
+            message: format!("{} is not {what}: use 2 to 16 letters, digits or '-'", shown(raw)),
+        })
     }
 }
 
@@ -45,6 +62,9 @@ pub struct NewCourse {
     pub capacity: Capacity,
     pub teacher_id: Uuid,
     pub teacher_name: String,
+    pub credits: Credits,
+    /// The current term when `None` (see `store::insert_course`).
+    pub term_id: Option<Uuid>,
 }
 
 impl NewCourse {
@@ -57,6 +77,8 @@ impl NewCourse {
             capacity: Capacity::new(request.capacity)?,
             teacher_id: request.teacher_id,
             teacher_name: line_text("teacher_name", &request.teacher_name, 100)?,
+            credits: request.credits.map_or(Ok(Credits::DEFAULT), Credits::new)?,
+            term_id: request.term_id,
         })
     }
 }
@@ -70,6 +92,7 @@ pub struct CourseChanges {
     /// The teacher's id and name, changed together.
     pub teacher: Option<(Uuid, String)>,
     pub archived: Option<bool>,
+    pub credits: Option<Credits>,
 }
 
 impl CourseChanges {
@@ -98,6 +121,7 @@ impl CourseChanges {
             capacity: request.capacity.map(Capacity::new).transpose()?,
             teacher,
             archived: request.archived,
+            credits: request.credits.map(Credits::new).transpose()?,
         })
     }
 }

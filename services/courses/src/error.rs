@@ -1,5 +1,6 @@
 //! The errors of course-service, mapped once to the JSON error body.
 
+use chrono::{DateTime, Utc};
 use service_common::db::DbError;
 use service_common::ApiError;
 use shared_types::ValueError;
@@ -26,6 +27,22 @@ pub enum Error {
     OwnCourse,
     #[error("not this course's teacher")]
     NotTheTeacher,
+    #[error("term not found")]
+    TermNotFound,
+    #[error("no such term for the course")]
+    UnknownTerm,
+    #[error("term code taken")]
+    TermCodeTaken,
+    #[error("registration for {term} is closed")]
+    RegistrationClosed {
+        term: String,
+        /// When it opens, if it has not yet.
+        opens_at: Option<DateTime<Utc>>,
+    },
+    #[error("credit limit: {held} held + {credits} > {limit}")]
+    CreditLimit { held: i32, credits: i32, limit: i32 },
+    #[error("a credit limit override needs a reason")]
+    ReasonRequired,
     #[error("`since` is not a moment the service can use")]
     InvalidSince,
     #[error("auth-service is unavailable: {0}")]
@@ -88,6 +105,37 @@ impl From<Error> for ApiError {
             ),
             Error::NotEnrolled => ApiError::not_found("not_enrolled", "You are not enrolled in this course."),
             Error::NotTheTeacher => ApiError::forbidden("Only this course's teacher or an admin may see its roster."),
+            Error::TermNotFound => ApiError::not_found("term_not_found", "There is no such term."),
+            Error::UnknownTerm => ApiError::unprocessable("unknown_term", "term_id: there is no such term."),
+            Error::TermCodeTaken => ApiError::conflict("code_taken", "A term with this code already exists."),
+            Error::RegistrationClosed {
+                term,
+                opens_at: Some(opens_at),
+            } => {
+                let wait = (opens_at - Utc::now()).num_seconds().max(1) as u64;
+                ApiError::conflict(
+                    "registration_closed",
+                    format!(
+                        "Registration for {term} opens at {} UTC.",
+                        opens_at.format("%Y-%m-%d %H:%M")
+                    ),
+                )
+                .with_retry_after(wait)
+            }
+            Error::RegistrationClosed { term, opens_at: None } => ApiError::conflict(
+                "registration_closed",
+                format!("The add/drop deadline of {term} has passed: courses can no longer be added or dropped."),
+            ),
+            Error::CreditLimit { held, credits, limit } => ApiError::conflict(
+                "credit_limit",
+                format!(
+                    "This course's {credits} credits would take you past your limit of {limit} for the term: you hold {held}."
+                ),
+            ),
+            Error::ReasonRequired => ApiError::unprocessable(
+                "invalid_field",
+                "reason: say why this student gets their own credit limit (1 to 500 characters).",
+            ),
             Error::InvalidSince => ApiError::bad_request(
                 "invalid_since",
                 "`since` must be the `as_of` of an earlier answer: milliseconds since 1970-01-01 UTC, not in the future.",

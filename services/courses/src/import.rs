@@ -1,5 +1,6 @@
 //! Bulk import of courses from CSV:
-//! `code,title,capacity,teacher_email[,description]`, one course a row.
+//! `code,title,capacity,teacher_email[,description][,credits]`, one course a
+//! row, into the current term.
 //!
 //! Teachers are named by email, as a registrar's files name them; their
 //! ids and names come from auth-service's user list, asked once per import
@@ -24,7 +25,7 @@ use crate::error::{Error, Result};
 /// The columns of a course import.
 pub const COURSE_COLUMNS: Columns<'static> = Columns {
     required: &["code", "title", "capacity", "teacher_email"],
-    optional: &["description"],
+    optional: &["description", "credits"],
     refused: &[],
     max_rows: MAX_IMPORT_ROWS,
 };
@@ -89,6 +90,17 @@ pub fn check_rows(rows: &[CsvRow], teachers: &Teachers) -> Vec<Result<(KeyedRow,
                     "The capacity must be a whole number of seats.",
                 )
             })?;
+            let credits = match row.get("credits").trim() {
+                "" => None,
+                given => Some(given.parse::<i64>().map_err(|_| {
+                    RowProblem::new(
+                        row.line,
+                        key,
+                        "invalid_credits",
+                        "The credits must be a whole number from 0 to 30.",
+                    )
+                })?),
+            };
             let course = NewCourse::parse(&CreateCourseRequest {
                 code: key.to_owned(),
                 title: row.get("title").to_owned(),
@@ -96,6 +108,8 @@ pub fn check_rows(rows: &[CsvRow], teachers: &Teachers) -> Vec<Result<(KeyedRow,
                 capacity,
                 teacher_id: *teacher_id,
                 teacher_name: teacher_name.clone(),
+                credits,
+                term_id: None,
             })
             .map_err(invalid)?;
             let code = course.code.clone().into_string();

@@ -15,10 +15,13 @@ mod prepared_body;
 mod routes;
 mod schema;
 mod seat_feed;
+mod seats;
 mod seats_pg;
 mod seed;
 mod state;
 mod store;
+mod term_store;
+mod terms;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,10 +1,11 @@
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use service_common::db::TextUuid;
 use shared_types::courses::{Course, RosterEntry};
+use shared_types::terms::Term;
 use uuid::Uuid;
 
-use crate::schema::{courses, enrollments};
+use crate::schema::{courses, enrollments, terms};
 
 /// A row of `courses`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -25,6 +26,9 @@ pub struct CourseRow {
     pub seats_changed_at: NaiveDateTime,
     /// When an admin archived the course (see `store::list_courses`).
     pub archived_at: Option<NaiveDateTime>,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub term_id: Uuid,
+    pub credits: i32,
 }
 
 /// A row of `enrollments`.
@@ -38,6 +42,24 @@ pub struct EnrollmentRow {
     pub student_name: String,
     pub student_email: String,
     pub enrolled_at: NaiveDateTime,
+    /// The course's credits when the student enrolled.
+    pub credits: i32,
+}
+
+/// A row of `terms`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = terms)]
+pub struct TermRow {
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub registration_opens_at: NaiveDateTime,
+    pub add_drop_closes_at: NaiveDateTime,
+    pub max_credits: i32,
+    pub created_at: NaiveDateTime,
 }
 
 impl CourseRow {
@@ -53,6 +75,8 @@ impl CourseRow {
             enrolled: self.enrolled,
             open: self.enrolled < self.capacity && self.archived_at.is_none(),
             archived: self.archived_at.is_some(),
+            credits: self.credits,
+            term_id: self.term_id,
         }
     }
 }
@@ -64,6 +88,24 @@ impl EnrollmentRow {
             name: self.student_name.clone(),
             email: self.student_email.clone(),
             enrolled_at: self.enrolled_at.and_utc(),
+        }
+    }
+}
+
+impl TermRow {
+    /// The term as the wire shows it; `current` is the caller's to say (see
+    /// `terms::current`).
+    pub fn to_term(&self, current: bool) -> Term {
+        Term {
+            id: self.id,
+            code: self.code.clone(),
+            title: self.title.clone(),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            registration_opens_at: self.registration_opens_at.and_utc(),
+            add_drop_closes_at: self.add_drop_closes_at.and_utc(),
+            max_credits: self.max_credits,
+            current,
         }
     }
 }

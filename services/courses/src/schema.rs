@@ -1,6 +1,20 @@
 // Written to match `migrations/`; both backends share it.
 
 diesel::table! {
+    terms (id) {
+        id -> Text,
+        code -> Text,
+        title -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        registration_opens_at -> Timestamp,
+        add_drop_closes_at -> Timestamp,
+        max_credits -> Integer,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     courses (id) {
         id -> Text,
         code -> Text,
@@ -13,6 +27,8 @@ diesel::table! {
         created_at -> Timestamp,
         seats_changed_at -> Timestamp,
         archived_at -> Nullable<Timestamp>,
+        term_id -> Text,
+        credits -> Integer,
     }
 }
 
@@ -23,8 +39,20 @@ diesel::table! {
         student_name -> Text,
         student_email -> Text,
         enrolled_at -> Timestamp,
+        credits -> Integer,
+    }
+}
+
+diesel::table! {
+    student_terms (student_id, term_id) {
+        student_id -> Text,
+        term_id -> Text,
+        credits -> Integer,
+        max_credits -> Nullable<Integer>,
+        max_credits_reason -> Nullable<Text>,
     }
 }
 
 diesel::joinable!(enrollments -> courses (course_id));
-diesel::allow_tables_to_appear_in_same_query!(courses, enrollments);
+diesel::joinable!(courses -> terms (term_id));
+diesel::allow_tables_to_appear_in_same_query!(terms, courses, enrollments, student_terms);

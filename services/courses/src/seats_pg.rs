@@ -1,14 +1,11 @@
 //! Taking and giving back a seat on PostgreSQL, each in one statement.
 //!
-//! The portable path (see `store`) is a transaction of four round trips:
-//! BEGIN, the conditional UPDATE, the INSERT, COMMIT. Here the UPDATE and
-//! the INSERT are one statement (a data-modifying CTE), run in autocommit:
-//! one round trip and one commit. It is as exact as the transaction: the
-//! UPDATE locks the course row and re-checks `enrolled < capacity` after
-//! waiting for it (READ COMMITTED), and a duplicate enrollment fails the
-//! statement as a whole, so the seat taken in the same statement is given
-//! back with it. `synchronous_commit` is untouched: the 201 still leaves
-//! only after the commit is durable.
+//! SQLite's path (see `seats`) is two statements: the conditional UPDATE
+//! and the INSERT. Here they are one (a data-modifying CTE): one round trip
+//! in the enrollment's transaction. The UPDATE locks the course row and
+//! re-checks `enrolled < capacity` after waiting for it (READ COMMITTED),
+//! and a duplicate enrollment fails the statement as a whole, so the seat
+//! taken in the same statement is given back with it.
 //!
 //! Both statements are prepared once per connection and reused (diesel
 //! caches a statement whose type names it; its `sql_query` is parsed and
@@ -18,7 +15,7 @@
 use chrono::NaiveDateTime;
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, Query, QueryFragment, QueryId};
-use diesel::sql_types::{Text, Timestamp, Untyped};
+use diesel::sql_types::{Integer, Text, Timestamp, Untyped};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
 use service_common::db::{DuplicateMeans, TextUuid};
 
@@ -49,7 +46,7 @@ impl QueryFragment<Pg> for TakeSeat<'_> {
         out.push_bind_param::<Text, _>(student)?;
         out.push_sql(
             " RETURNING id), inserted AS (INSERT INTO enrollments \
-             (course_id, student_id, student_name, student_email, enrolled_at) SELECT id, ",
+             (course_id, student_id, student_name, student_email, enrolled_at, credits) SELECT id, ",
         );
         out.push_bind_param::<Text, _>(student)?;
         out.push_sql(", ");
@@ -58,6 +55,8 @@ impl QueryFragment<Pg> for TakeSeat<'_> {
         out.push_bind_param::<Text, _>(&self.row.student_email)?;
         out.push_sql(", ");
         out.push_bind_param::<Timestamp, _>(&self.row.enrolled_at)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Integer, _>(&self.row.credits)?;
         out.push_sql(
             " FROM seat RETURNING 1) SELECT CASE \
              WHEN EXISTS (SELECT 1 FROM inserted) THEN 'taken' \
@@ -79,7 +78,8 @@ impl QueryFragment<Pg> for TakeSeat<'_> {
     }
 }
 
-/// Removes the enrollment and gives its seat back, if there was one.
+/// Removes the enrollment and gives its seat back, if there was one;
+/// answers the credits it counted.
 struct GiveBackSeat<'a> {
     course_id: &'a str,
     student_id: &'a str,
@@ -95,9 +95,11 @@ impl QueryFragment<Pg> for GiveBackSeat<'_> {
         // An archived course's roster stays as it is.
         out.push_sql(" AND NOT EXISTS (SELECT 1 FROM courses WHERE id = ");
         out.push_bind_param::<Text, _>(self.course_id)?;
-        out.push_sql(" AND archived_at IS NOT NULL) RETURNING course_id) UPDATE courses SET enrolled = enrolled - 1, seats_changed_at = ");
+        out.push_sql(" AND archived_at IS NOT NULL) RETURNING course_id, credits), seat AS (UPDATE courses SET enrolled = enrolled - 1, seats_changed_at = ");
         out.push_bind_param::<Timestamp, _>(&self.stamped_at)?;
-        out.push_sql(" WHERE id IN (SELECT course_id FROM gone)");
+        // A data-modifying CTE runs to completion whether or not the main
+        // query reads it.
+        out.push_sql(" WHERE id IN (SELECT course_id FROM gone) RETURNING id) SELECT credits FROM gone");
         Ok(())
     }
 }
@@ -121,6 +123,12 @@ macro_rules! prepared_once {
 
 prepared_once!(TakeSeat);
 prepared_once!(GiveBackSeat);
+
+#[derive(diesel::QueryableByName)]
+struct Given {
+    #[diesel(sql_type = Integer)]
+    credits: i32,
+}
 
 #[derive(diesel::QueryableByName)]
 struct Outcome {
@@ -168,12 +176,14 @@ fn archived_since(conn: &mut PgConnection, course: uuid::Uuid) -> Result<bool> {
     Ok(matches!(archived, Some(Some(_))))
 }
 
-/// Whether there was an enrollment to drop (its seat is given back).
-pub fn give_back_seat(conn: &mut PgConnection, course_id: &str, student_id: &str) -> Result<bool> {
+/// The credits of the enrollment dropped (its seat is given back), or
+/// `None` when there was none to drop.
+pub fn give_back_seat(conn: &mut PgConnection, course_id: &str, student_id: &str) -> Result<Option<i32>> {
     let statement = GiveBackSeat {
         course_id,
         student_id,
         stamped_at: chrono::Utc::now().naive_utc(),
     };
-    Ok(statement.execute(conn)? == 1)
+    let given: Vec<Given> = statement.load(conn)?;
+    Ok(given.first().map(|g| g.credits))
 }

@@ -1,13 +1,15 @@
-//! `--seed-demo`: the demo courses and enrollments, when there are no
+//! `--seed-demo`: the demo term, courses and enrollments, when there are no
 //! courses yet.
 
 use chrono::Utc;
 use service_common::db::Database;
 use service_common::demo::{COURSES, ENROLLMENTS};
+use shared_types::Credits;
 
 use crate::error::{Error, Result};
 use crate::models::{CourseRow, EnrollmentRow};
-use crate::store;
+use crate::terms::STANDING_TERM;
+use crate::{store, term_store};
 
 pub async fn seed_demo_courses(db: &Database) -> Result<()> {
     if store::count_courses(db).await? > 0 {
@@ -15,6 +17,9 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
         return Ok(());
     }
     let now = Utc::now().naive_utc();
+    // The demo term is the current one and its registration is open, so
+    // the demo (and whatever is written against it) enrolls and drops.
+    term_store::make_demo_term(db).await?;
     let course_rows = COURSES
         .iter()
         .map(|c| CourseRow {
@@ -29,6 +34,8 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
             created_at: now,
             seats_changed_at: now,
             archived_at: None,
+            term_id: STANDING_TERM,
+            credits: Credits::DEFAULT.get(),
         })
         .collect();
     let enrollment_rows = ENROLLMENTS
@@ -39,6 +46,7 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
             student_name: e.student.name.to_owned(),
             student_email: e.student.email.to_owned(),
             enrolled_at: now,
+            credits: Credits::DEFAULT.get(),
         })
         .collect();
     match store::insert_seed(db, course_rows, enrollment_rows).await {

@@ -11,26 +11,36 @@
 //!   transaction is IMMEDIATE, so writers are serialised outright.
 //! - one enrollment per student and course is the primary key of
 //!   `enrollments`; a duplicate fails the insert and rolls the seat back.
+//! - a student's credits in a term are one row of `student_terms`, raised
+//!   by a conditional increment (`credits + n <= limit`) in the same
+//!   transaction: concurrent enrollments of one student queue on that row
+//!   as a course's do on the course row, so the limit holds across courses.
 //!
-//! On PostgreSQL both steps are one statement (`seats_pg`).
+//! On PostgreSQL the seat and the enrollment are one statement (`seats_pg`).
 
 use std::collections::HashMap;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
-use service_common::db::{self, Database, DuplicateMeans, TextUuid};
+use service_common::db::{Database, DuplicateMeans, TextUuid};
 use service_common::{db_run, db_write};
 use shared_types::courses::SeatCount;
 use uuid::Uuid;
 
 use crate::domain::{CourseChanges, EnrollingStudent, NewCourse};
 use crate::error::{Error, Result};
-use crate::models::{CourseRow, EnrollmentRow};
-use crate::schema::{courses, enrollments};
+use crate::models::{CourseRow, EnrollmentRow, TermRow};
+use crate::schema::terms as terms_table;
+use crate::schema::{courses, enrollments, student_terms};
+use crate::seats::SeatStatements;
+use crate::term_store;
+use crate::terms;
 
-/// The catalogue: every course not archived.
-pub async fn list_courses(db: &Database) -> Result<Vec<CourseRow>> {
+/// A term's catalogue: its courses not archived.
+pub async fn list_courses(db: &Database, term: Uuid) -> Result<Vec<CourseRow>> {
+    let term = term.to_string();
     db_run!(db, |conn| courses::table
+        .filter(courses::term_id.eq(&term))
         .filter(courses::archived_at.is_null())
         .select(CourseRow::as_select())
         .order(courses::code)
@@ -38,13 +48,15 @@ pub async fn list_courses(db: &Database) -> Result<Vec<CourseRow>> {
         .map_err(Error::from))
 }
 
-/// Every course's seats whose count changed after `since` (all of them
-/// without it), with when it changed. Archiving or restoring a course
+/// The seats of a term's courses whose count changed after `since` (all of
+/// them without it), with when it changed. Archiving or restoring a course
 /// stamps it too, so open tabs learn of it (see `SeatCount::archived`).
 pub async fn seats_changed_since(
     db: &Database,
+    term: Uuid,
     since: Option<NaiveDateTime>,
 ) -> Result<Vec<(NaiveDateTime, SeatCount)>> {
+    let term = term.to_string();
     type Row = (String, i32, i32, NaiveDateTime, Option<NaiveDateTime>);
     let rows: Vec<Row> = db_run!(db, |conn| {
         let mut query = courses::table
@@ -55,6 +67,7 @@ pub async fn seats_changed_since(
                 courses::seats_changed_at,
                 courses::archived_at,
             ))
+            .filter(courses::term_id.eq(&term))
             .into_boxed();
         if let Some(since) = since {
             query = query.filter(courses::seats_changed_at.gt(since));
@@ -110,8 +123,8 @@ pub async fn courses_taught_by(db: &Database, teacher: Uuid) -> Result<Vec<Cours
         .map_err(Error::from))
 }
 
-/// The row of a new course, created at `now`.
-fn new_course_row(course: NewCourse, now: NaiveDateTime) -> CourseRow {
+/// The row of a new course of `term`, created at `now`.
+fn new_course_row(course: NewCourse, term: Uuid, now: NaiveDateTime) -> CourseRow {
     CourseRow {
         id: course.id,
         code: course.code.into_string(),
@@ -124,11 +137,27 @@ fn new_course_row(course: NewCourse, now: NaiveDateTime) -> CourseRow {
         created_at: now,
         seats_changed_at: now,
         archived_at: None,
+        term_id: term,
+        credits: course.credits.get(),
+    }
+}
+
+/// The term a new course goes to: the one named, which must exist
+/// ([`Error::UnknownTerm`]), or the current one.
+async fn term_for_new_course(db: &Database, named: Option<Uuid>) -> Result<Uuid> {
+    match named {
+        Some(id) => match term_store::find_term(db, id).await {
+            Ok(term) => Ok(term.id),
+            Err(Error::TermNotFound) => Err(Error::UnknownTerm),
+            Err(other) => Err(other),
+        },
+        None => Ok(term_store::current_term(db).await?.id),
     }
 }
 
 pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow> {
-    let row = new_course_row(course, Utc::now().naive_utc());
+    let term = term_for_new_course(db, course.term_id).await?;
+    let row = new_course_row(course, term, Utc::now().naive_utc());
     let stored = row.clone();
     db_write!(db, |conn| diesel::insert_into(courses::table)
         .values(row.clone())
@@ -175,6 +204,11 @@ pub async fn update_course(db: &Database, id: Uuid, changes: CourseChanges) -> R
         if let Some(title) = &changes.title {
             diesel::update(course).set(courses::title.eq(title)).execute(conn)?;
         }
+        if let Some(credits) = changes.credits {
+            diesel::update(course)
+                .set(courses::credits.eq(credits.get()))
+                .execute(conn)?;
+        }
         if let Some(description) = &changes.description {
             diesel::update(course)
                 .set(courses::description.eq(description))
@@ -210,127 +244,105 @@ pub async fn update_course(db: &Database, id: Uuid, changes: CourseChanges) -> R
     })
 }
 
-/// Takes a seat for `student`, or says why not (see the module comment).
-pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<EnrollmentRow> {
-    let row = EnrollmentRow {
-        course_id,
-        student_id: student.id,
-        student_name: student.name,
-        student_email: student.email,
-        enrolled_at: Utc::now().naive_utc(),
+/// The term of a course, and its credits, on either backend's connection
+/// (a statement diesel types per backend); a course that does not exist is
+/// [`Error::CourseNotFound`].
+macro_rules! term_of {
+    ($conn:expr, $course_id:expr) => {
+        courses::table
+            .inner_join(terms_table::table)
+            .filter(courses::id.eq($course_id.to_string()))
+            .select((TermRow::as_select(), courses::credits))
+            .first::<(TermRow, i32)>($conn)
+            .optional()
+            .map_err(Error::from)
+            .and_then(|found| found.ok_or(Error::CourseNotFound))
     };
-    let stored = row.clone();
-    if let Database::Postgres(pool) = db {
-        let taken = db::run_blocking(pool.clone(), db::PG_DEADLINE, move |conn| {
-            crate::seats_pg::take_seat(conn, &row)
-        })
-        .await;
-        return taken.map(|()| stored);
-    }
+}
+
+/// Takes a seat for `student`, or says why not (see the module comment):
+/// in one transaction, the term's window is checked, the seat taken and the
+/// course's credits added to the student's in the term, or nothing is.
+pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<EnrollmentRow> {
+    let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
-        let seat_taken = diesel::update(courses::table)
-            .filter(courses::id.eq(row.course_id.to_string()))
-            .filter(courses::enrolled.lt(courses::capacity))
-            // A course's teacher does not enroll in it (nor then grade
-            // themselves).
-            .filter(courses::teacher_id.ne(row.student_id.to_string()))
-            .filter(courses::archived_at.is_null())
-            // Stamped inside the transaction, which holds the write lock:
-            // the stamp is as late as the commit, less a few milliseconds.
-            .set((
-                courses::enrolled.eq(courses::enrolled + 1),
-                courses::seats_changed_at.eq(Utc::now().naive_utc()),
+        let (term, credits) = term_of!(conn, course_id)?;
+        terms::check_window(&term, now)?;
+        let row = EnrollmentRow {
+            course_id,
+            student_id: student.id,
+            student_name: student.name.clone(),
+            student_email: student.email.clone(),
+            enrolled_at: now,
+            credits,
+        };
+        // The course row's lock is taken first, then the student's: a drop
+        // takes them in the same order, so the two never wait on each other.
+        conn.take_seat(&row)?;
+        let (student_id, term_id) = (row.student_id.to_string(), term.id.to_string());
+        diesel::insert_into(student_terms::table)
+            .values((
+                student_terms::student_id.eq(&student_id),
+                student_terms::term_id.eq(&term_id),
+                student_terms::credits.eq(0),
             ))
+            .on_conflict_do_nothing()
             .execute(conn)?;
-        if seat_taken == 0 {
-            // Returning an error rolls the transaction back; find out which.
-            let exists: i64 = courses::table
-                .filter(courses::id.eq(row.course_id.to_string()))
-                .count()
-                .get_result(conn)?;
+        let held = student_terms::table.find((&student_id, &term_id));
+        let after = student_terms::credits + credits;
+        // The guarded increment: on PostgreSQL the UPDATE waits for the row
+        // lock and re-checks against the newest credits, so concurrent
+        // enrollments of one student never pass the limit together.
+        let added = diesel::update(held)
+            .filter(
+                student_terms::max_credits
+                    .is_null()
+                    .and(after.le(term.max_credits))
+                    .or(after.le(student_terms::max_credits.assume_not_null())),
+            )
+            .set(student_terms::credits.eq(after))
+            .execute(conn)?;
+        if added == 0 {
+            let (held, own_limit): (i32, Option<i32>) = held
+                .select((student_terms::credits, student_terms::max_credits))
+                .first(conn)?;
+            return Err(Error::CreditLimit {
+                held,
+                credits,
+                limit: own_limit.unwrap_or(term.max_credits),
+            });
+        }
+        Ok(row)
+    })
+}
+
+/// Gives the student's seat and credits back, within the term's window.
+pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> Result<()> {
+    let now = Utc::now().naive_utc();
+    let (course_id, student_id) = (course.to_string(), student_id.to_string());
+    db_write!(db, |conn| {
+        let term = match term_of!(conn, course) {
+            Ok((term, _)) => term,
+            Err(Error::CourseNotFound) => return Err(Error::NotEnrolled),
+            Err(other) => return Err(other),
+        };
+        terms::check_window(&term, now)?;
+        let Some(credits) = conn.give_back_seat(&course_id, &student_id)? else {
+            // Why not: read afresh, so an archive that committed while the
+            // drop waited is named as the reason.
             let archived: i64 = courses::table
-                .filter(courses::id.eq(row.course_id.to_string()))
+                .find(&course_id)
                 .filter(courses::archived_at.is_not_null())
                 .count()
                 .get_result(conn)?;
-            let own: i64 = courses::table
-                .filter(courses::id.eq(row.course_id.to_string()))
-                .filter(courses::teacher_id.eq(row.student_id.to_string()))
-                .count()
-                .get_result(conn)?;
-            let enrolled: i64 = enrollments::table
-                .filter(enrollments::course_id.eq(row.course_id.to_string()))
-                .filter(enrollments::student_id.eq(row.student_id.to_string()))
-                .count()
-                .get_result(conn)?;
-            return Err(if exists == 0 {
-                Error::CourseNotFound
-            } else if archived > 0 {
+            return Err(if archived > 0 {
                 Error::CourseArchived
-            } else if own > 0 {
-                Error::OwnCourse
-            } else if enrolled > 0 {
-                Error::AlreadyEnrolled
             } else {
-                Error::CourseFull
+                Error::NotEnrolled
             });
-        }
-        diesel::insert_into(enrollments::table)
-            .values(row.clone())
-            .execute(conn)
-            .map_err(Error::from)
-            .duplicate_means(Error::AlreadyEnrolled)
-    })?;
-    Ok(stored)
-}
-
-/// Gives the student's seat back.
-pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> Result<()> {
-    let (course_id, student_id) = (course.to_string(), student_id.to_string());
-    if let Database::Postgres(pool) = db {
-        let dropped = db::run_blocking(pool.clone(), db::PG_DEADLINE, move |conn| {
-            crate::seats_pg::give_back_seat(conn, &course_id, &student_id)
-        })
-        .await?;
-        if dropped {
-            return Ok(());
-        }
-        // Why not: looked up after the fact, which an archive racing the
-        // drop cannot make wrong (the drop did not happen either way).
-        let archived = match find_course(db, course).await {
-            Ok(course) => course.archived_at.is_some(),
-            Err(Error::CourseNotFound) => false,
-            Err(other) => return Err(other),
         };
-        return Err(if archived {
-            Error::CourseArchived
-        } else {
-            Error::NotEnrolled
-        });
-    }
-    db_write!(db, |conn| {
-        let archived: i64 = courses::table
-            .find(&course_id)
-            .filter(courses::archived_at.is_not_null())
-            .count()
-            .get_result(conn)?;
-        if archived > 0 {
-            return Err(Error::CourseArchived);
-        }
-        let removed = diesel::delete(
-            enrollments::table
-                .filter(enrollments::course_id.eq(&course_id))
-                .filter(enrollments::student_id.eq(&student_id)),
-        )
-        .execute(conn)?;
-        if removed == 0 {
-            return Err(Error::NotEnrolled);
-        }
-        diesel::update(courses::table.find(&course_id))
-            .set((
-                courses::enrolled.eq(courses::enrolled - 1),
-                courses::seats_changed_at.eq(Utc::now().naive_utc()),
-            ))
+        diesel::update(student_terms::table.find((&student_id, term.id.to_string())))
+            .set(student_terms::credits.eq(student_terms::credits - credits))
             .execute(conn)?;
         Ok(())
     })
@@ -362,12 +374,23 @@ pub async fn count_courses(db: &Database) -> Result<i64> {
     db_run!(db, |conn| courses::table.count().get_result(conn).map_err(Error::from))
 }
 
-/// Inserts demo rows as they are, in one transaction.
+/// Inserts demo rows as they are, in one transaction, with the credits
+/// each student then holds in each term.
 pub async fn insert_seed(
     db: &Database,
     course_rows: Vec<CourseRow>,
     enrollment_rows: Vec<EnrollmentRow>,
 ) -> Result<()> {
+    let mut held: HashMap<(String, String), i32> = HashMap::new();
+    for enrollment in &enrollment_rows {
+        let term = course_rows
+            .iter()
+            .find(|c| c.id == enrollment.course_id)
+            .map_or(terms::STANDING_TERM, |c| c.term_id);
+        *held
+            .entry((enrollment.student_id.to_string(), term.to_string()))
+            .or_default() += enrollment.credits;
+    }
     db_write!(db, |conn| {
         diesel::insert_into(courses::table)
             .values(course_rows.clone())
@@ -375,6 +398,15 @@ pub async fn insert_seed(
         diesel::insert_into(enrollments::table)
             .values(enrollment_rows.clone())
             .execute(conn)?;
+        for ((student, term), credits) in &held {
+            diesel::insert_into(student_terms::table)
+                .values((
+                    student_terms::student_id.eq(student),
+                    student_terms::term_id.eq(term),
+                    student_terms::credits.eq(credits),
+                ))
+                .execute(conn)?;
+        }
         Ok(())
     })
 }
@@ -400,7 +432,11 @@ pub async fn ids_by_code(db: &Database, codes: Vec<String>) -> Result<HashMap<St
 /// again, the file finds that course as existing.
 pub async fn insert_imported(db: &Database, new: Vec<NewCourse>) -> Result<()> {
     let now = Utc::now().naive_utc();
-    let rows: Vec<CourseRow> = new.into_iter().map(|course| new_course_row(course, now)).collect();
+    let term = term_store::current_term(db).await?.id;
+    let rows: Vec<CourseRow> = new
+        .into_iter()
+        .map(|course| new_course_row(course, term, now))
+        .collect();
     db_write!(db, |conn| {
         for chunk in rows.chunks(IN_LIST_CHUNK) {
             diesel::insert_into(courses::table)
@@ -413,5 +449,5 @@ pub async fn insert_imported(db: &Database, new: Vec<NewCourse>) -> Result<()> {
 }
 
 /// Rows per statement of the bulk queries: well under SQLite's limit on
-/// bound parameters (32,766) at eleven columns a row.
+/// bound parameters (32,766) at thirteen columns a row.
 const IN_LIST_CHUNK: usize = 500;

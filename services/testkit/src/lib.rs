@@ -123,6 +123,8 @@ pub mod write {
             capacity,
             teacher_id: teacher.0,
             teacher_name: teacher.1.to_owned(),
+            credits: None,
+            term_id: None,
         };
         let response = api::create_course(http, courses, admin, &course).send().await?;
         anyhow::ensure!(

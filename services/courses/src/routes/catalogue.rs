@@ -18,13 +18,15 @@ use crate::domain::{CourseChanges, NewCourse};
 use crate::error::{Error, Result};
 use crate::prepared_body::PreparedBody;
 use crate::state::AppState;
-use crate::store;
+use crate::{store, term_store};
 
 /// `GET /courses`'s search and paging parameters: without any, the whole
 /// catalogue as every tab reads it.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct CatalogueParams {
+    /// A term's code (`2026-FA`, any case); the current term without it.
+    term: Option<String>,
     /// Words to look for: a course matches when each word is in its code,
     /// title or teacher's name (any case).
     q: Option<String>,
@@ -68,7 +70,7 @@ impl CatalogueParams {
     path = "/courses",
     operation_id = "listCourses",
     summary = "The catalogue",
-    description = "Any valid token. Every course with live seat counts. Sent with `Cache-Control: private, no-cache` (a browser keeps it and revalidates each time), compressed once per version of the catalogue. `X-Seats-As-Of` says when its rows were read: the `since` of a tab's first `GET /courses/seats`. With a search, `open=true`, an order other than `code`, an `offset` or a `limit`, the matching courses in that order, and `X-Total-Count` says how many matched before paging: `GET /courses?q=history&open=true&sort=seats_left&limit=20`. Parameters that ask for the whole catalogue in its own order (`?sort=code`, `?offset=0`) get the whole catalogue, tagged and cached as without them.",
+    description = "Any valid token. Every course of the current term (`?term=CODE` for another; 404 `term_not_found` for a code no term has) with live seat counts. Sent with `Cache-Control: private, no-cache` (a browser keeps it and revalidates each time), compressed once per version of the catalogue. `X-Seats-As-Of` says when its rows were read: the `since` of a tab's first `GET /courses/seats`. With a search, `open=true`, an order other than `code`, an `offset` or a `limit`, the matching courses in that order, and `X-Total-Count` says how many matched before paging: `GET /courses?q=history&open=true&sort=seats_left&limit=20`. Parameters that ask for the whole catalogue in its own order (`?sort=code`, `?offset=0`) get the whole catalogue, tagged and cached as without them.",
     params(CatalogueParams),
     responses(
         (status = 200, description = "The courses.", body = Vec<shared_types::courses::Course>, headers(
@@ -78,6 +80,7 @@ impl CatalogueParams {
         (status = 304, response = api::NotModified),
         (status = 400, description = "`invalid_limit` (`limit` 0 or over 500) or `invalid_query` (a parameter that is not of its type, such as `sort=price` or `limit=-5`).", body = shared_types::ErrorBody),
         (status = 401, response = api::Unauthorized),
+        (status = 404, description = "`term_not_found`: `term` is no term's code.", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -89,6 +92,19 @@ pub async fn list_courses(
 ) -> Result<Response> {
     if params.limit.is_some_and(|limit| limit == 0 || limit > MAX_PAGE_SIZE) {
         return Err(Error::InvalidPageSize);
+    }
+    if let Some(code) = &params.term {
+        // Another term than the current one is read for this request alone:
+        // the cached, tagged catalogue is the one a registration day asks for.
+        let term = term_store::find_term_by_code(&state.db, code).await?;
+        if term.id != term_store::current_term(&state.db).await?.id {
+            let rows = store::list_courses(&state.db, term.id).await?;
+            let courses: Vec<Course> = rows.iter().map(|r| r.to_course()).collect();
+            let (total, page) = search(&serde_json::to_vec(&courses)?, &params)?;
+            let total = [(HeaderName::from_static(TOTAL_COUNT_HEADER), HeaderValue::from(total))];
+            let caching = [(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"))];
+            return Ok((caching, total, Json(page)).into_response());
+        }
     }
     let body = catalogue_body(&state).await?;
     // A 304 carries the 200's caching headers: a browser merges them into
@@ -118,7 +134,8 @@ async fn catalogue_body(state: &AppState) -> Result<Arc<PreparedBody>> {
     let loaded = state
         .catalogue
         .get_or_load(|| async {
-            let rows = store::list_courses(&state.db).await?;
+            let term = term_store::current_term(&state.db).await?;
+            let rows = store::list_courses(&state.db, term.id).await?;
             let courses: Vec<Course> = rows.iter().map(|r| r.to_course()).collect();
             Ok::<_, Error>(Bytes::from(serde_json::to_vec(&courses)?))
         })
@@ -177,7 +194,7 @@ pub async fn get_course(State(state): State<AppState>, _: Caller, Path(id): Path
     path = "/courses",
     operation_id = "createCourse",
     summary = "Create a course",
-    description = "Admin only.",
+    description = "Admin only. In the term `term_id` names (the current term without it), worth `credits` (3 without it).",
     request_body = shared_types::courses::CreateCourseRequest,
     responses(
         (status = 201, description = "The course was created.", body = shared_types::courses::Course),
@@ -187,7 +204,7 @@ pub async fn get_course(State(state): State<AppState>, _: Caller, Path(id): Path
         (status = 409, description = "`code_taken`: a course with this code exists.", body = shared_types::ErrorBody),
         (status = 413, response = api::PayloadTooLarge),
         (status = 415, response = api::UnsupportedMediaType),
-        (status = 422, description = "`invalid_code`, `invalid_capacity` or `invalid_field` (title, description, teacher_name).", body = shared_types::ErrorBody),
+        (status = 422, description = "`invalid_code`, `invalid_capacity`, `invalid_credits`, `unknown_term` or `invalid_field` (title, description, teacher_name).", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -222,7 +239,7 @@ pub async fn create_course(
         (status = 409, description = "`capacity_below_enrolled` or `teacher_is_enrolled`.", body = shared_types::ErrorBody),
         (status = 413, response = api::PayloadTooLarge),
         (status = 415, response = api::UnsupportedMediaType),
-        (status = 422, description = "`invalid_capacity` or `invalid_field` (title, description, teacher_name; or only one of teacher_id and teacher_name).", body = shared_types::ErrorBody),
+        (status = 422, description = "`invalid_capacity`, `invalid_credits` or `invalid_field` (title, description, teacher_name; or only one of teacher_id and teacher_name).", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]

@@ -21,7 +21,7 @@ use crate::store;
     path = "/courses/{id}/enrollment",
     operation_id = "enroll",
     summary = "Enroll in a course",
-    description = "Students only; no body. Takes a seat: N parallel enrollments into a course with k free seats give exactly k 201s. The student's name and email are copied from the token.",
+    description = "Students only; no body. Takes a seat: N parallel enrollments into a course with k free seats give exactly k 201s. The course's credits count toward the caller's limit for its term, exactly under any concurrency: a student's enrollments in a term are serialised on their credits. Open only within the term's registration window. The student's name and email are copied from the token.",
     params(("id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
     responses(
         (status = 201, description = "Enrolled.", body = shared_types::courses::Enrollment),
@@ -29,7 +29,7 @@ use crate::store;
         (status = 401, response = api::Unauthorized),
         (status = 403, description = "`forbidden` (not a student) or `own_course` (the caller teaches this course).", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
-        (status = 409, description = "`already_enrolled`, `course_full` or `course_archived`.", body = shared_types::ErrorBody),
+        (status = 409, description = "`already_enrolled`, `course_full`, `course_archived`, `credit_limit` (the course's credits would take the caller past their limit for the term; the message says how many they hold) or `registration_closed` (outside the term's window: before it opens, with `Retry-After` in seconds until it does; after the add/drop deadline, without).", body = shared_types::ErrorBody, headers(("retry-after" = u64, description = "Before registration opens: the seconds until it does."))),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -56,6 +56,8 @@ pub async fn enroll(
         Err(Error::OwnCourse) => "own_course",
         Err(Error::CourseNotFound) => "course_not_found",
         Err(Error::CourseArchived) => "course_archived",
+        Err(Error::CreditLimit { .. }) => "credit_limit",
+        Err(Error::RegistrationClosed { .. }) => "registration_closed",
         Err(_) => "error",
     });
     let row = match taken {
@@ -89,7 +91,7 @@ fn count_attempt(outcome: &'static str) {
     path = "/courses/{id}/enrollment",
     operation_id = "dropCourse",
     summary = "Drop a course",
-    description = "Students only. Gives the seat back.",
+    description = "Students only. Gives the seat back, and the credits it counted. Open only within the term's registration window.",
     params(("id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
     responses(
         (status = 204, description = "Dropped."),
@@ -97,7 +99,7 @@ fn count_attempt(outcome: &'static str) {
         (status = 401, response = api::Unauthorized),
         (status = 403, response = api::Forbidden),
         (status = 404, description = "`not_enrolled` (the caller holds no seat in it) or `course_not_found`.", body = shared_types::ErrorBody),
-        (status = 409, description = "`course_archived`: the course was archived; its roster stays as it is.", body = shared_types::ErrorBody),
+        (status = 409, description = "`course_archived` (the course was archived; its roster stays as it is) or `registration_closed` (outside the term's window; before it opens, with `Retry-After`).", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]

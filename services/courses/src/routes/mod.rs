@@ -5,6 +5,7 @@ mod enrollment;
 mod import;
 mod roster;
 mod seats;
+mod terms;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,5 +23,9 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(enrollment::my_enrollments))
         .routes(routes!(roster::teaching))
         .routes(routes!(roster::roster))
+        .routes(routes!(terms::list_terms, terms::create_term))
+        .routes(routes!(terms::update_term))
+        .routes(routes!(terms::my_credits))
+        .routes(routes!(terms::student_credits, terms::set_credit_limit))
         .with_state(state)
 }

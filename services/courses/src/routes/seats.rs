@@ -33,7 +33,7 @@ use crate::error::{Error, Result};
 use crate::prepared_body::PreparedBody;
 use crate::seat_feed::{prepared_answer, Snapshot};
 use crate::state::AppState;
-use crate::store;
+use crate::{store, term_store};
 
 /// How far before `since` each answer looks again.
 pub const OVERLAP: TimeDelta = TimeDelta::seconds(10);
@@ -83,7 +83,9 @@ pub async fn seat_changes(
                 .seat_feed
                 .snapshot(|| async {
                     let now = Utc::now();
-                    let changes = store::seats_changed_since(&state.db, Some(Snapshot::window_start(now))).await?;
+                    let term = term_store::current_term(&state.db).await?.id;
+                    let changes =
+                        store::seats_changed_since(&state.db, term, Some(Snapshot::window_start(now))).await?;
                     Ok::<_, Error>(Snapshot::new(now, changes))
                 })
                 .await?;
@@ -104,11 +106,12 @@ pub async fn seat_changes(
     ))
 }
 
-/// The changes after `after` (every course without it), read for this
-/// request alone.
+/// The changes after `after` (every course of the current term without
+/// it), read for this request alone.
 async fn read_now(state: &AppState, after: Option<NaiveDateTime>) -> Result<Arc<PreparedBody>> {
     let as_of = Utc::now().timestamp_millis();
-    let changes = store::seats_changed_since(&state.db, after).await?;
+    let term = term_store::current_term(&state.db).await?.id;
+    let changes = store::seats_changed_since(&state.db, term, after).await?;
     let courses = changes.into_iter().map(|(_, seat)| seat).collect();
     Ok(prepared_answer(as_of, courses).await?)
 }

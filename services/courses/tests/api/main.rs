@@ -13,4 +13,5 @@ mod openapi;
 mod operations;
 mod seats;
 mod support;
+mod terms;
 mod transfer;

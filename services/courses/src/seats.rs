@@ -1,0 +1,119 @@
+//! Taking and giving back one seat, inside an enrollment's transaction: the
+//! one step whose statements differ between the backends (see `store` for
+//! why they are exact, and `seats_pg` for PostgreSQL's single statements).
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use service_common::db::DuplicateMeans;
+
+use crate::error::{Error, Result};
+use crate::models::EnrollmentRow;
+use crate::schema::{courses, enrollments};
+
+pub trait SeatStatements {
+    /// Takes a seat and inserts the enrollment, or says why not:
+    /// [`Error::CourseNotFound`], [`Error::CourseArchived`],
+    /// [`Error::OwnCourse`], [`Error::AlreadyEnrolled`] or
+    /// [`Error::CourseFull`].
+    fn take_seat(&mut self, row: &EnrollmentRow) -> Result<()>;
+
+    /// Removes the enrollment and gives its seat back; the credits it
+    /// counted, or `None` when there was none to remove (or the course is
+    /// archived).
+    fn give_back_seat(&mut self, course_id: &str, student_id: &str) -> Result<Option<i32>>;
+}
+
+impl SeatStatements for PgConnection {
+    fn take_seat(&mut self, row: &EnrollmentRow) -> Result<()> {
+        crate::seats_pg::take_seat(self, row)
+    }
+
+    fn give_back_seat(&mut self, course_id: &str, student_id: &str) -> Result<Option<i32>> {
+        crate::seats_pg::give_back_seat(self, course_id, student_id)
+    }
+}
+
+/// SQLite's transaction is IMMEDIATE, so writers are serialised outright;
+/// the guarded statements are still what keeps the counts exact.
+impl SeatStatements for SqliteConnection {
+    fn take_seat(&mut self, row: &EnrollmentRow) -> Result<()> {
+        let conn = self;
+        let seat_taken = diesel::update(courses::table)
+            .filter(courses::id.eq(row.course_id.to_string()))
+            .filter(courses::enrolled.lt(courses::capacity))
+            // A course's teacher does not enroll in it (nor then grade
+            // themselves).
+            .filter(courses::teacher_id.ne(row.student_id.to_string()))
+            .filter(courses::archived_at.is_null())
+            // Stamped inside the transaction, which holds the write lock:
+            // the stamp is as late as the commit, less a few milliseconds.
+            .set((
+                courses::enrolled.eq(courses::enrolled + 1),
+                courses::seats_changed_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+        if seat_taken == 0 {
+            // Returning an error rolls the transaction back; find out which.
+            let course = courses::table.filter(courses::id.eq(row.course_id.to_string()));
+            let exists: i64 = course.clone().count().get_result(conn)?;
+            let archived: i64 = course
+                .clone()
+                .filter(courses::archived_at.is_not_null())
+                .count()
+                .get_result(conn)?;
+            let own: i64 = course
+                .filter(courses::teacher_id.eq(row.student_id.to_string()))
+                .count()
+                .get_result(conn)?;
+            let enrolled: i64 = enrollments::table
+                .filter(enrollments::course_id.eq(row.course_id.to_string()))
+                .filter(enrollments::student_id.eq(row.student_id.to_string()))
+                .count()
+                .get_result(conn)?;
+            return Err(if exists == 0 {
+                Error::CourseNotFound
+            } else if archived > 0 {
+                Error::CourseArchived
+            } else if own > 0 {
+                Error::OwnCourse
+            } else if enrolled > 0 {
+                Error::AlreadyEnrolled
+            } else {
+                Error::CourseFull
+            });
+        }
+        diesel::insert_into(enrollments::table)
+            .values(row.clone())
+            .execute(conn)
+            .map_err(Error::from)
+            .duplicate_means(Error::AlreadyEnrolled)?;
+        Ok(())
+    }
+
+    fn give_back_seat(&mut self, course_id: &str, student_id: &str) -> Result<Option<i32>> {
+        let conn = self;
+        let archived: i64 = courses::table
+            .find(course_id)
+            .filter(courses::archived_at.is_not_null())
+            .count()
+            .get_result(conn)?;
+        if archived > 0 {
+            return Ok(None);
+        }
+        let enrollment = enrollments::table
+            .filter(enrollments::course_id.eq(course_id))
+            .filter(enrollments::student_id.eq(student_id));
+        let Some(credits) = enrollment.select(enrollments::credits).first::<i32>(conn).optional()? else {
+            return Ok(None);
+        };
+        diesel::delete(enrollment).execute(conn)?;
+        diesel::update(courses::table.find(course_id))
+            .set((
+                courses::enrolled.eq(courses::enrolled - 1),
+                courses::seats_changed_at.eq(Utc::now().naive_utc()),
+            ))
+            .execute(conn)?;
+        Ok(Some(credits))
+    }
+}

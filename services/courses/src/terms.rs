@@ -1,0 +1,223 @@
+//! Terms as checked values, which term is the current one, and whether a
+//! term's registration window is open.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use shared_types::terms::{CreateTermRequest, UpdateTermRequest};
+use shared_types::values::line_text;
+use shared_types::{CreditLimit, ValueError};
+use uuid::Uuid;
+
+use crate::domain::TermCode;
+use crate::error::Error;
+use crate::models::TermRow;
+
+/// The term the courses created before terms existed belong to (see the
+/// terms migration); the demo seed makes it the demo term.
+pub const STANDING_TERM: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_0001);
+
+/// Everything needed to create a term, each value checked.
+#[derive(Debug, Clone)]
+pub struct NewTerm {
+    pub id: Uuid,
+    pub code: TermCode,
+    pub title: String,
+    pub dates: TermDates,
+    pub max_credits: CreditLimit,
+}
+
+/// A term's dates, in an order that makes sense: it starts before it ends,
+/// and registration opens before add/drop closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermDates {
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub registration_opens_at: NaiveDateTime,
+    pub add_drop_closes_at: NaiveDateTime,
+}
+
+impl TermDates {
+    pub fn new(
+        starts_on: NaiveDate,
+        ends_on: NaiveDate,
+        registration_opens_at: DateTime<Utc>,
+        add_drop_closes_at: DateTime<Utc>,
+    ) -> Result<Self, ValueError> {
+        if starts_on > ends_on {
+            return Err(ValueError::new(
+                "invalid_term_dates",
+                format!("the term cannot end ({ends_on}) before it starts ({starts_on})"),
+            ));
+        }
+        if registration_opens_at >= add_drop_closes_at {
+            return Err(ValueError::new(
+                "invalid_term_dates",
+                format!(
+                    "registration must open ({}) before add/drop closes ({})",
+                    registration_opens_at.to_rfc3339(),
+                    add_drop_closes_at.to_rfc3339()
+                ),
+            ));
+        }
+        Ok(Self {
+            starts_on,
+            ends_on,
+            registration_opens_at: registration_opens_at.naive_utc(),
+            add_drop_closes_at: add_drop_closes_at.naive_utc(),
+        })
+    }
+
+    /// These dates with the changes of a `PATCH`, checked together.
+    pub fn changed(self, request: &UpdateTermRequest) -> Result<Self, ValueError> {
+        Self::new(
+            request.starts_on.unwrap_or(self.starts_on),
+            request.ends_on.unwrap_or(self.ends_on),
+            request
+                .registration_opens_at
+                .unwrap_or(self.registration_opens_at.and_utc()),
+            request.add_drop_closes_at.unwrap_or(self.add_drop_closes_at.and_utc()),
+        )
+    }
+
+    pub fn of(row: &TermRow) -> Self {
+        Self {
+            starts_on: row.starts_on,
+            ends_on: row.ends_on,
+            registration_opens_at: row.registration_opens_at,
+            add_drop_closes_at: row.add_drop_closes_at,
+        }
+    }
+}
+
+impl NewTerm {
+    pub fn parse(request: &CreateTermRequest) -> Result<Self, ValueError> {
+        Ok(Self {
+            id: Uuid::new_v4(),
+            code: TermCode::parse(&request.code)?,
+            title: line_text("title", &request.title, 200)?,
+            dates: TermDates::new(
+                request.starts_on,
+                request.ends_on,
+                request.registration_opens_at,
+                request.add_drop_closes_at,
+            )?,
+            max_credits: request.max_credits.map_or(Ok(CreditLimit::DEFAULT), CreditLimit::new)?,
+        })
+    }
+
+    pub fn into_row(self, now: NaiveDateTime) -> TermRow {
+        TermRow {
+            id: self.id,
+            code: self.code.into_string(),
+            title: self.title,
+            starts_on: self.dates.starts_on,
+            ends_on: self.dates.ends_on,
+            registration_opens_at: self.dates.registration_opens_at,
+            add_drop_closes_at: self.dates.add_drop_closes_at,
+            max_credits: self.max_credits.get(),
+            created_at: now,
+        }
+    }
+}
+
+/// The term a catalogue shows when none is asked for: of the terms under
+/// way on `today`, the one that started last; else the next to start; else
+/// the last to end.
+pub fn current(terms: &[TermRow], today: NaiveDate) -> Option<&TermRow> {
+    let under_way = terms
+        .iter()
+        .filter(|t| t.starts_on <= today && today <= t.ends_on)
+        .max_by_key(|t| (t.starts_on, t.created_at));
+    let next = || {
+        terms
+            .iter()
+            .filter(|t| t.starts_on > today)
+            .min_by_key(|t| (t.starts_on, t.created_at))
+    };
+    let last = || terms.iter().max_by_key(|t| (t.ends_on, t.created_at));
+    under_way.or_else(next).or_else(last)
+}
+
+/// Whether `term`'s registration is open at `now`: refused with
+/// [`Error::RegistrationClosed`] (saying when it opens, if it has not).
+pub fn check_window(term: &TermRow, now: NaiveDateTime) -> Result<(), Error> {
+    if now < term.registration_opens_at {
+        return Err(Error::RegistrationClosed {
+            term: term.code.clone(),
+            opens_at: Some(term.registration_opens_at.and_utc()),
+        });
+    }
+    if now >= term.add_drop_closes_at {
+        return Err(Error::RegistrationClosed {
+            term: term.code.clone(),
+            opens_at: None,
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(code: &str, starts: &str, ends: &str) -> TermRow {
+        let date = |d: &str| d.parse::<NaiveDate>().unwrap();
+        TermRow {
+            id: Uuid::new_v4(),
+            code: code.into(),
+            title: code.into(),
+            starts_on: date(starts),
+            ends_on: date(ends),
+            registration_opens_at: date(starts).and_hms_opt(0, 0, 0).unwrap(),
+            add_drop_closes_at: date(ends).and_hms_opt(0, 0, 0).unwrap(),
+            max_credits: 18,
+            created_at: NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn the_current_term_is_the_latest_under_way_then_the_next_then_the_last() {
+        let standing = term("STANDING", "1970-01-01", "9999-12-31");
+        let fall = term("2026-FA", "2026-09-01", "2026-12-20");
+        let spring = term("2027-SP", "2027-01-15", "2027-05-30");
+        let terms = [standing.clone(), fall.clone(), spring.clone()];
+        let on = |d: &str| current(&terms, d.parse().unwrap()).map(|t| t.code.as_str());
+        assert_eq!(on("2026-11-29"), Some("2026-FA"));
+        assert_eq!(on("2026-12-25"), Some("STANDING"));
+        assert_eq!(on("2027-02-01"), Some("2027-SP"));
+        let real = [fall, spring];
+        let on = |d: &str| current(&real, d.parse().unwrap()).map(|t| t.code.as_str());
+        assert_eq!(on("2026-12-25"), Some("2027-SP"));
+        assert_eq!(on("2028-01-01"), Some("2027-SP"));
+        assert_eq!(on("2020-01-01"), Some("2026-FA"));
+        assert_eq!(current(&[], "2026-01-01".parse().unwrap()).map(|t| t.id), None);
+    }
+
+    #[test]
+    fn the_window_opens_at_its_first_moment_and_closes_at_the_deadline() {
+        let fall = term("2026-FA", "2026-09-01", "2026-12-20");
+        let at = |s: &str| s.parse::<NaiveDateTime>().unwrap();
+        assert!(matches!(
+            check_window(&fall, at("2026-08-31T23:59:59")),
+            Err(Error::RegistrationClosed { opens_at: Some(_), .. })
+        ));
+        assert!(check_window(&fall, at("2026-09-01T00:00:00")).is_ok());
+        assert!(check_window(&fall, at("2026-12-19T23:59:59")).is_ok());
+        assert!(matches!(
+            check_window(&fall, at("2026-12-20T00:00:00")),
+            Err(Error::RegistrationClosed { opens_at: None, .. })
+        ));
+    }
+
+    #[test]
+    fn term_dates_must_be_in_order() {
+        let date = |d: &str| d.parse::<NaiveDate>().unwrap();
+        let moment = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let opens = moment("2026-08-01T00:00:00Z");
+        let closes = moment("2026-09-15T00:00:00Z");
+        assert!(TermDates::new(date("2026-09-01"), date("2026-12-20"), opens, closes).is_ok());
+        let backwards = TermDates::new(date("2026-12-20"), date("2026-09-01"), opens, closes);
+        assert_eq!(backwards.unwrap_err().code, "invalid_term_dates");
+        let closed_first = TermDates::new(date("2026-09-01"), date("2026-12-20"), closes, opens);
+        assert_eq!(closed_first.unwrap_err().code, "invalid_term_dates");
+    }
+}
