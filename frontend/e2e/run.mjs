@@ -27,6 +27,7 @@ mkdirSync(out, { recursive: true });
 const PASSWORD = 'demo-password-1';
 const NEW_PASSWORD = 'violet-harbor-lantern-42';
 const TEMPORARY_PASSWORD = 'copper-meadow-whistle-7';
+const CS201 = '00000000-0000-4000-8000-000000000102';
 const MATH120 = '00000000-0000-4000-8000-000000000104';
 const HIST210 = '00000000-0000-4000-8000-000000000105';
 const SAM = '00000000-0000-4000-8000-000000000021';
@@ -183,9 +184,29 @@ async function main() {
       assert.equal((await api('courses', 'PUT', limit, admin, { max_credits: null })).status, 200);
     });
 
+    await step('a course meeting at the same time as one held is refused, naming it', async () => {
+      // CS201 moved onto Monday morning, where Sam has CS101.
+      const admin = await login('admin@example.edu');
+      const week = `/courses/${CS201}/meetings`;
+      const before = (await api('courses', 'GET', `/courses/${CS201}`, admin)).body.meetings;
+      const moved = await api('courses', 'PUT', week, admin, [{ day: 'mon', starts: '09:30', ends: '10:30', room: 'B-201' }]);
+      assert.equal(moved.status, 200);
+      await student.getByRole('button', { name: 'Enroll in CS201' }).click();
+      const message = student.locator('[data-testid=catalogue-message][data-kind=error]', { hasText: 'CS101' });
+      await message.waitFor();
+      assert.equal(
+        await message.textContent(),
+        'This course meets at the same time as CS101 (Mon 09:00–10:15), which you hold.',
+      );
+      await screenshot(student, 'schedule-conflict');
+      assert.equal((await api('courses', 'PUT', week, admin, before)).status, 200);
+      const shown = panel(student, 'catalogue').locator('tr[data-course-code="CS101"] .meets');
+      assert.equal(await shown.textContent(), 'Mon 09:00–10:15, Wed 09:00–10:15 (B-201)');
+    });
+
     await step('student enrolls in CS201 and sees it in my courses', async () => {
       await student.getByRole('button', { name: 'Enroll in CS201' }).click();
-      const message = student.getByTestId('catalogue-message');
+      const message = student.getByTestId('catalogue-message').filter({ hasText: 'Enrolled' });
       await message.waitFor();
       assert.equal(await message.textContent(), 'Enrolled in CS201.');
       await panel(student, 'my-courses').locator('li[data-course-code="CS201"]').waitFor({ timeout: 5_000 });

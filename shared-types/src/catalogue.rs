@@ -130,6 +130,7 @@ mod tests {
             archived: false,
             credits: 3,
             term_id: Uuid::nil(),
+            meetings: Vec::new(),
         }
     }
 

@@ -26,6 +26,125 @@ pub struct Course {
     /// The term the course is taught in (see `GET /terms`).
     #[serde(default)]
     pub term_id: Uuid,
+    /// When and where it meets each week, by day and time.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub meetings: Vec<Meeting>,
+}
+
+/// A day of the week a course meets on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "lowercase")]
+pub enum Weekday {
+    Mon,
+    Tue,
+    Wed,
+    Thu,
+    Fri,
+    Sat,
+    Sun,
+}
+
+impl Weekday {
+    pub const ALL: [Weekday; 7] = [
+        Weekday::Mon,
+        Weekday::Tue,
+        Weekday::Wed,
+        Weekday::Thu,
+        Weekday::Fri,
+        Weekday::Sat,
+        Weekday::Sun,
+    ];
+
+    /// 1 for Monday to 7 for Sunday (ISO 8601), as stored.
+    pub fn number(self) -> i32 {
+        self as i32 + 1
+    }
+
+    pub fn from_number(n: i32) -> Option<Self> {
+        Self::ALL.get(usize::try_from(n - 1).ok()?).copied()
+    }
+
+    /// "Mon".
+    pub fn short_name(self) -> &'static str {
+        ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"][self as usize]
+    }
+}
+
+/// One weekly meeting of a course:
+/// `{"day": "mon", "starts": "09:00", "ends": "10:15", "room": "B-201"}`.
+/// A meeting that ends at 10:00 and one that starts at 10:00 do not clash.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct Meeting {
+    pub day: Weekday,
+    /// "HH:MM", 24-hour clock.
+    pub starts: String,
+    /// "HH:MM", after `starts`; "24:00" is the end of the day.
+    pub ends: String,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub room: String,
+}
+
+impl Meeting {
+    /// "Mon 09:00–10:15".
+    pub fn describe(&self) -> String {
+        format!("{} {}–{}", self.day.short_name(), self.starts, self.ends)
+    }
+
+    /// A course's week in a line: "Mon 09:00–10:15, Wed 09:00–10:15 (B-201)";
+    /// each meeting's room follows it where the rooms differ.
+    pub fn describe_week(week: &[Meeting]) -> String {
+        let one_room = week.windows(2).all(|pair| pair[0].room == pair[1].room);
+        let times: Vec<String> = week
+            .iter()
+            .map(|m| {
+                if one_room || m.room.is_empty() {
+                    m.describe()
+                } else {
+                    format!("{} ({})", m.describe(), m.room)
+                }
+            })
+            .collect();
+        match week.first() {
+            Some(first) if one_room && !first.room.is_empty() => format!("{} ({})", times.join(", "), first.room),
+            _ => times.join(", "),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meeting(day: Weekday, room: &str) -> Meeting {
+        Meeting {
+            day,
+            starts: "09:00".into(),
+            ends: "10:15".into(),
+            room: room.into(),
+        }
+    }
+
+    #[test]
+    fn a_week_reads_as_one_line() {
+        let same = [meeting(Weekday::Mon, "B-201"), meeting(Weekday::Wed, "B-201")];
+        assert_eq!(
+            Meeting::describe_week(&same),
+            "Mon 09:00–10:15, Wed 09:00–10:15 (B-201)"
+        );
+        let apart = [meeting(Weekday::Mon, "B-201"), meeting(Weekday::Fri, "Lab 3")];
+        assert_eq!(
+            Meeting::describe_week(&apart),
+            "Mon 09:00–10:15 (B-201), Fri 09:00–10:15 (Lab 3)"
+        );
+        assert_eq!(Meeting::describe_week(&[meeting(Weekday::Sun, "")]), "Sun 09:00–10:15");
+        assert_eq!(Meeting::describe_week(&[]), "");
+        assert_eq!(Weekday::from_number(7), Some(Weekday::Sun));
+        assert_eq!(Weekday::from_number(0), None);
+        assert_eq!(Weekday::Thu.number(), 4);
+    }
 }
 
 impl Course {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures_util::future::join;
 use leptos::prelude::*;
 use shared_types::catalogue::CourseSort;
-use shared_types::courses::Course;
+use shared_types::courses::{Course, Meeting};
 use uuid::Uuid;
 
 use super::catalogue_query::{CatalogueQuery, PAGE_SIZE};
@@ -130,6 +130,7 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
                     course.description.clone(),
                     course.teacher_name.clone(),
                     course.credits,
+                    course.meetings.clone(),
                 )
                 children=move |course| {
                     let id = course.id;
@@ -216,6 +217,7 @@ fn course_row(
                 <span class="code">{course.code.clone()}</span>
                 <span class="title">{course.title.clone()}</span>
                 <span class="credits">{credits_text(course.credits)}</span>
+                <span class="meets">{Meeting::describe_week(&course.meetings)}</span>
                 <span class="desc">{course.description.clone()}</span>
             </th>
             <td>{course.teacher_name.clone()}</td>

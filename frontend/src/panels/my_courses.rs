@@ -1,7 +1,7 @@
 //! The courses a student is in, with drop.
 
 use leptos::prelude::*;
-use shared_types::courses::MyEnrollment;
+use shared_types::courses::{Meeting, MyEnrollment};
 
 use super::catalogue::credits_text;
 use super::frame::{feedback_line, panel};
@@ -61,6 +61,7 @@ pub fn MyCourses() -> impl IntoView {
                                 <span class="title">{e.course.title.clone()}</span>
                                 <span class="muted small">{e.course.teacher_name.clone()}</span>
                                 <span class="muted small">{credits_text(e.course.credits)}</span>
+                                <span class="muted small">{Meeting::describe_week(&e.course.meetings)}</span>
                                 {archived}
                             </div>
                             {drop_button}

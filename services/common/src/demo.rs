@@ -25,6 +25,9 @@ pub struct DemoCourse {
     pub description: &'static str,
     pub capacity: i32,
     pub teacher: DemoUser,
+    /// When it meets: day (1 Monday to 7), start and end ("HH:MM"), room.
+    /// No two demo courses share a minute, so no demo enrollment clashes.
+    pub meets: &'static [(i32, &'static str, &'static str, &'static str)],
 }
 
 /// A demo enrollment (seeded by course-service).
@@ -87,6 +90,7 @@ pub const CS101: DemoCourse = DemoCourse {
     description: "Variables, functions, loops and the art of debugging, in Rust.",
     capacity: 30,
     teacher: TEACHER,
+    meets: &[(1, "09:00", "10:15", "B-201"), (3, "09:00", "10:15", "B-201")],
 };
 pub const CS201: DemoCourse = DemoCourse {
     id: id(0x102),
@@ -95,6 +99,7 @@ pub const CS201: DemoCourse = DemoCourse {
     description: "Lists, trees, hash maps and graphs, and what each costs.",
     capacity: 25,
     teacher: TEACHER,
+    meets: &[(2, "10:30", "11:45", "B-201"), (4, "10:30", "11:45", "B-201")],
 };
 pub const PHYS101: DemoCourse = DemoCourse {
     id: id(0x103),
@@ -103,6 +108,7 @@ pub const PHYS101: DemoCourse = DemoCourse {
     description: "Motion, forces, energy and momentum.",
     capacity: 35,
     teacher: TEACHER,
+    meets: &[(1, "10:30", "11:45", "P-12"), (3, "10:30", "11:45", "P-12")],
 };
 pub const MATH120: DemoCourse = DemoCourse {
     id: id(0x104),
@@ -111,6 +117,7 @@ pub const MATH120: DemoCourse = DemoCourse {
     description: "Vectors, matrices, eigenvalues and their uses.",
     capacity: 40,
     teacher: TEACHER2,
+    meets: &[(2, "09:00", "10:15", "M-3"), (4, "09:00", "10:15", "M-3")],
 };
 /// Nearly full: two seats, one taken.
 pub const HIST210: DemoCourse = DemoCourse {
@@ -120,6 +127,7 @@ pub const HIST210: DemoCourse = DemoCourse {
     description: "From the Analytical Engine to the internet. A small seminar.",
     capacity: 2,
     teacher: TEACHER2,
+    meets: &[(5, "13:00", "15:00", "Library seminar room")],
 };
 
 pub const COURSES: [DemoCourse; 5] = [CS101, CS201, PHYS101, MATH120, HIST210];

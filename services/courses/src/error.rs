@@ -41,6 +41,8 @@ pub enum Error {
     },
     #[error("credit limit: {held} held + {credits} > {limit}")]
     CreditLimit { held: i32, credits: i32, limit: i32 },
+    #[error("meets at the same time as {other} ({when})")]
+    ScheduleConflict { other: String, when: String },
     #[error("a credit limit override needs a reason")]
     ReasonRequired,
     #[error("`since` is not a moment the service can use")]
@@ -131,6 +133,10 @@ impl From<Error> for ApiError {
                 format!(
                     "This course's {credits} credits would take you past your limit of {limit} for the term: you hold {held}."
                 ),
+            ),
+            Error::ScheduleConflict { other, when } => ApiError::conflict(
+                "schedule_conflict",
+                format!("This course meets at the same time as {other} ({when}), which you hold."),
             ),
             Error::ReasonRequired => ApiError::unprocessable(
                 "invalid_field",

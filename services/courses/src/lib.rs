@@ -10,6 +10,8 @@ mod domain;
 mod error;
 mod full_courses;
 mod import;
+mod meeting_store;
+mod meetings;
 mod models;
 mod prepared_body;
 mod routes;

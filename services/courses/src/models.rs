@@ -1,11 +1,12 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use service_common::db::TextUuid;
-use shared_types::courses::{Course, RosterEntry};
+use shared_types::courses::{Course, RosterEntry, Weekday};
 use shared_types::terms::Term;
 use uuid::Uuid;
 
-use crate::schema::{courses, enrollments, terms};
+use crate::meetings::MeetingSlot;
+use crate::schema::{courses, enrollments, meeting_times, terms};
 
 /// A row of `courses`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -46,6 +47,41 @@ pub struct EnrollmentRow {
     pub credits: i32,
 }
 
+/// A row of `meeting_times`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = meeting_times)]
+pub struct MeetingRow {
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub course_id: Uuid,
+    pub weekday: i32,
+    pub starts_at: i32,
+    pub ends_at: i32,
+    pub room: String,
+}
+
+impl MeetingRow {
+    pub fn of(course_id: Uuid, slot: &MeetingSlot) -> Self {
+        Self {
+            course_id,
+            weekday: slot.day.number(),
+            starts_at: slot.starts,
+            ends_at: slot.ends,
+            room: slot.room.clone(),
+        }
+    }
+
+    /// The slot it stores; a weekday out of range (which the table's CHECK
+    /// refuses) reads as Monday rather than failing a catalogue.
+    pub fn to_slot(&self) -> MeetingSlot {
+        MeetingSlot {
+            day: Weekday::from_number(self.weekday).unwrap_or(Weekday::Mon),
+            starts: self.starts_at,
+            ends: self.ends_at,
+            room: self.room.clone(),
+        }
+    }
+}
+
 /// A row of `terms`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = terms)]
@@ -63,6 +99,16 @@ pub struct TermRow {
 }
 
 impl CourseRow {
+    /// The course as the wire shows it, with its weekly meetings.
+    pub fn to_course_with(&self, meetings: &[MeetingSlot]) -> Course {
+        Course {
+            meetings: meetings.iter().map(MeetingSlot::to_meeting).collect(),
+            ..self.to_course()
+        }
+    }
+
+    /// The course as the wire shows it, without meetings: one just created
+    /// has none.
     pub fn to_course(&self) -> Course {
         Course {
             id: self.id,
@@ -77,6 +123,7 @@ impl CourseRow {
             archived: self.archived_at.is_some(),
             credits: self.credits,
             term_id: self.term_id,
+            meetings: Vec::new(),
         }
     }
 }

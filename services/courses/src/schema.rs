@@ -53,6 +53,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    meeting_times (course_id, weekday, starts_at) {
+        course_id -> Text,
+        weekday -> Integer,
+        starts_at -> Integer,
+        ends_at -> Integer,
+        room -> Text,
+    }
+}
+
 diesel::joinable!(enrollments -> courses (course_id));
+diesel::joinable!(meeting_times -> courses (course_id));
 diesel::joinable!(courses -> terms (term_id));
-diesel::allow_tables_to_appear_in_same_query!(terms, courses, enrollments, student_terms);
+diesel::allow_tables_to_appear_in_same_query!(terms, courses, enrollments, student_terms, meeting_times);

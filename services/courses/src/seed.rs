@@ -4,10 +4,12 @@
 use chrono::Utc;
 use service_common::db::Database;
 use service_common::demo::{COURSES, ENROLLMENTS};
+use shared_types::courses::{Meeting, Weekday};
 use shared_types::Credits;
 
 use crate::error::{Error, Result};
-use crate::models::{CourseRow, EnrollmentRow};
+use crate::meetings::MeetingSlot;
+use crate::models::{CourseRow, EnrollmentRow, MeetingRow};
 use crate::terms::STANDING_TERM;
 use crate::{store, term_store};
 
@@ -49,7 +51,20 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
             credits: Credits::DEFAULT.get(),
         })
         .collect();
-    match store::insert_seed(db, course_rows, enrollment_rows).await {
+    let mut meeting_rows = Vec::new();
+    for course in COURSES {
+        for &(day, starts, ends, room) in course.meets {
+            let meeting = Meeting {
+                day: Weekday::from_number(day).expect("a demo day from 1 to 7"),
+                starts: starts.to_owned(),
+                ends: ends.to_owned(),
+                room: room.to_owned(),
+            };
+            let slot = MeetingSlot::parse(&meeting).expect("a demo meeting is valid");
+            meeting_rows.push(MeetingRow::of(course.id, &slot));
+        }
+    }
+    match store::insert_seed(db, course_rows, enrollment_rows, meeting_rows).await {
         // Another replica starting at the same moment seeded them first.
         Err(Error::Db(e)) if e.is_unique_violation() => {
             tracing::info!("demo courses seeded by another replica");

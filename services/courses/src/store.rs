@@ -14,7 +14,9 @@
 //! - a student's credits in a term are one row of `student_terms`, raised
 //!   by a conditional increment (`credits + n <= limit`) in the same
 //!   transaction: concurrent enrollments of one student queue on that row
-//!   as a course's do on the course row, so the limit holds across courses.
+//!   as a course's do on the course row, so the limit holds across courses;
+//!   with that row locked, the student's other courses in the term are read
+//!   for a schedule conflict.
 //!
 //! On PostgreSQL the seat and the enrollment are one statement (`seats_pg`).
 
@@ -29,9 +31,10 @@ use uuid::Uuid;
 
 use crate::domain::{CourseChanges, EnrollingStudent, NewCourse};
 use crate::error::{Error, Result};
-use crate::models::{CourseRow, EnrollmentRow, TermRow};
+use crate::meetings::{self, MeetingSlot};
+use crate::models::{CourseRow, EnrollmentRow, MeetingRow, TermRow};
 use crate::schema::terms as terms_table;
-use crate::schema::{courses, enrollments, student_terms};
+use crate::schema::{courses, enrollments, meeting_times, student_terms};
 use crate::seats::SeatStatements;
 use crate::term_store;
 use crate::terms;
@@ -260,6 +263,32 @@ macro_rules! term_of {
     };
 }
 
+/// The weekly meetings of the courses `student` holds in `term` (but
+/// `except`), each with its course's code; read in the enrollment's
+/// transaction once the student's row for the term is locked.
+macro_rules! held_meetings {
+    ($conn:expr, $student:expr, $term:expr, $except:expr) => {{
+        let held: Vec<(TextUuid, String)> = enrollments::table
+            .inner_join(courses::table)
+            .filter(enrollments::student_id.eq($student))
+            .filter(courses::term_id.eq($term))
+            .filter(courses::id.ne($except))
+            .select((courses::id, courses::code))
+            .load($conn)?;
+        let ids: Vec<String> = held.iter().map(|(id, _)| id.0.to_string()).collect();
+        let rows: Vec<MeetingRow> = meeting_times::table
+            .filter(meeting_times::course_id.eq_any(&ids))
+            .select(MeetingRow::as_select())
+            .load($conn)?;
+        rows.iter()
+            .filter_map(|row| {
+                let code = held.iter().find(|(id, _)| id.0 == row.course_id)?.1.clone();
+                Some((code, row.to_slot()))
+            })
+            .collect::<Vec<(String, MeetingSlot)>>()
+    }};
+}
+
 /// Takes a seat for `student`, or says why not (see the module comment):
 /// in one transaction, the term's window is checked, the seat taken and the
 /// course's credits added to the student's in the term, or nothing is.
@@ -311,6 +340,26 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
                 credits,
                 limit: own_limit.unwrap_or(term.max_credits),
             });
+        }
+        // The student's row is locked now (by the UPDATE above) until the
+        // commit, so the courses read here are all the student's others in
+        // the term: a concurrent enrollment of theirs waits for the lock,
+        // then reads this one, committed.
+        let wanted: Vec<MeetingSlot> = meeting_times::table
+            .filter(meeting_times::course_id.eq(course_id.to_string()))
+            .select(MeetingRow::as_select())
+            .load::<MeetingRow>(conn)?
+            .iter()
+            .map(MeetingRow::to_slot)
+            .collect();
+        if !wanted.is_empty() {
+            let held = held_meetings!(conn, &student_id, &term_id, course_id.to_string());
+            if let Some((code, slot)) = meetings::first_clash(&wanted, &held) {
+                return Err(Error::ScheduleConflict {
+                    other: code.clone(),
+                    when: slot.to_meeting().describe(),
+                });
+            }
         }
         Ok(row)
     })
@@ -374,12 +423,13 @@ pub async fn count_courses(db: &Database) -> Result<i64> {
     db_run!(db, |conn| courses::table.count().get_result(conn).map_err(Error::from))
 }
 
-/// Inserts demo rows as they are, in one transaction, with the credits
-/// each student then holds in each term.
+/// Inserts demo rows as they are (courses, enrollments, meetings), in one
+/// transaction, with the credits each student then holds in each term.
 pub async fn insert_seed(
     db: &Database,
     course_rows: Vec<CourseRow>,
     enrollment_rows: Vec<EnrollmentRow>,
+    meeting_rows: Vec<MeetingRow>,
 ) -> Result<()> {
     let mut held: HashMap<(String, String), i32> = HashMap::new();
     for enrollment in &enrollment_rows {
@@ -397,6 +447,9 @@ pub async fn insert_seed(
             .execute(conn)?;
         diesel::insert_into(enrollments::table)
             .values(enrollment_rows.clone())
+            .execute(conn)?;
+        diesel::insert_into(meeting_times::table)
+            .values(meeting_rows.clone())
             .execute(conn)?;
         for ((student, term), credits) in &held {
             diesel::insert_into(student_terms::table)

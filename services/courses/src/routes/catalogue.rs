@@ -18,7 +18,7 @@ use crate::domain::{CourseChanges, NewCourse};
 use crate::error::{Error, Result};
 use crate::prepared_body::PreparedBody;
 use crate::state::AppState;
-use crate::{store, term_store};
+use crate::{meeting_store, store, term_store};
 
 /// `GET /courses`'s search and paging parameters: without any, the whole
 /// catalogue as every tab reads it.
@@ -99,7 +99,7 @@ pub async fn list_courses(
         let term = term_store::find_term_by_code(&state.db, code).await?;
         if term.id != term_store::current_term(&state.db).await?.id {
             let rows = store::list_courses(&state.db, term.id).await?;
-            let courses: Vec<Course> = rows.iter().map(|r| r.to_course()).collect();
+            let courses = meeting_store::courses_with_meetings(&state.db, &rows).await?;
             let (total, page) = search(&serde_json::to_vec(&courses)?, &params)?;
             let total = [(HeaderName::from_static(TOTAL_COUNT_HEADER), HeaderValue::from(total))];
             let caching = [(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"))];
@@ -136,7 +136,7 @@ async fn catalogue_body(state: &AppState) -> Result<Arc<PreparedBody>> {
         .get_or_load(|| async {
             let term = term_store::current_term(&state.db).await?;
             let rows = store::list_courses(&state.db, term.id).await?;
-            let courses: Vec<Course> = rows.iter().map(|r| r.to_course()).collect();
+            let courses = meeting_store::courses_with_meetings(&state.db, &rows).await?;
             Ok::<_, Error>(Bytes::from(serde_json::to_vec(&courses)?))
         })
         .await;
@@ -185,7 +185,8 @@ fn search(catalogue: &[u8], params: &CatalogueParams) -> Result<(usize, Vec<Cour
     )
 )]
 pub async fn get_course(State(state): State<AppState>, _: Caller, Path(id): Path<Uuid>) -> Result<Json<Course>> {
-    Ok(Json(store::find_course(&state.db, id).await?.to_course()))
+    let row = store::find_course(&state.db, id).await?;
+    Ok(Json(meeting_store::course_with_meetings(&state.db, &row).await?))
 }
 
 /// `POST /courses` (admin).
@@ -258,7 +259,7 @@ pub async fn update_course(
         state.full_courses.seat_freed(id);
     }
     tracing::info!(admin = %admin.sub, course = %id, capacity = row.capacity, archived = row.archived_at.is_some(), "course changed");
-    Ok(Json(row.to_course()))
+    Ok(Json(meeting_store::course_with_meetings(&state.db, &row).await?))
 }
 
 /// `GET /courses/archived` (admin): the courses taken out of the catalogue.
@@ -277,5 +278,5 @@ pub async fn update_course(
 )]
 pub async fn archived_courses(State(state): State<AppState>, Admin(_): Admin) -> Result<Json<Vec<Course>>> {
     let rows = store::archived_courses(&state.db).await?;
-    Ok(Json(rows.iter().map(|r| r.to_course()).collect()))
+    Ok(Json(meeting_store::courses_with_meetings(&state.db, &rows).await?))
 }

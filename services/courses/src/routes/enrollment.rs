@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::domain::EnrollingStudent;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store;
+use crate::{meeting_store, store};
 
 /// `POST /courses/{id}/enrollment` (student): takes a seat. A course this
 /// replica has just seen full is refused without asking the database
@@ -29,7 +29,7 @@ use crate::store;
         (status = 401, response = api::Unauthorized),
         (status = 403, description = "`forbidden` (not a student) or `own_course` (the caller teaches this course).", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
-        (status = 409, description = "`already_enrolled`, `course_full`, `course_archived`, `credit_limit` (the course's credits would take the caller past their limit for the term; the message says how many they hold) or `registration_closed` (outside the term's window: before it opens, with `Retry-After` in seconds until it does; after the add/drop deadline, without).", body = shared_types::ErrorBody, headers(("retry-after" = u64, description = "Before registration opens: the seconds until it does."))),
+        (status = 409, description = "`already_enrolled`, `course_full`, `course_archived`, `credit_limit` (the course's credits would take the caller past their limit for the term; the message says how many they hold), `schedule_conflict` (one of its meetings shares a minute with one of a course the caller holds in the term, which the message names; back to back is no clash) or `registration_closed` (outside the term's window: before it opens, with `Retry-After` in seconds until it does; after the add/drop deadline, without).", body = shared_types::ErrorBody, headers(("retry-after" = u64, description = "Before registration opens: the seconds until it does."))),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -58,6 +58,7 @@ pub async fn enroll(
         Err(Error::CourseArchived) => "course_archived",
         Err(Error::CreditLimit { .. }) => "credit_limit",
         Err(Error::RegistrationClosed { .. }) => "registration_closed",
+        Err(Error::ScheduleConflict { .. }) => "schedule_conflict",
         Err(_) => "error",
     });
     let row = match taken {
@@ -137,10 +138,11 @@ pub async fn my_enrollments(
     Student(Caller { claims, .. }): Student,
 ) -> Result<Json<Vec<MyEnrollment>>> {
     let rows = store::enrollments_of(&state.db, claims.sub).await?;
+    let weeks = meeting_store::weeks_of(&state.db, rows.iter().map(|(c, _)| c.id.to_string()).collect()).await?;
     Ok(Json(
         rows.iter()
             .map(|(course, enrollment)| MyEnrollment {
-                course: course.to_course(),
+                course: course.to_course_with(weeks.get(&course.id).map_or(&[], Vec::as_slice)),
                 enrolled_at: enrollment.enrolled_at.and_utc(),
             })
             .collect(),

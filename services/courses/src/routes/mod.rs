@@ -3,6 +3,7 @@
 mod catalogue;
 mod enrollment;
 mod import;
+mod meetings;
 mod roster;
 mod seats;
 mod terms;
@@ -20,6 +21,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(import::import_courses))
         .routes(routes!(catalogue::get_course, catalogue::update_course))
         .routes(routes!(enrollment::enroll, enrollment::drop_course))
+        .routes(routes!(meetings::set_meetings))
         .routes(routes!(enrollment::my_enrollments))
         .routes(routes!(roster::teaching))
         .routes(routes!(roster::roster))

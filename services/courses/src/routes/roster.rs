@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::store;
+use crate::{meeting_store, store};
 
 /// `GET /teaching` (teacher): the courses the caller teaches.
 #[utoipa::path(
@@ -29,7 +29,7 @@ pub async fn teaching(
     Teacher(Caller { claims, .. }): Teacher,
 ) -> Result<Json<Vec<Course>>> {
     let rows = store::courses_taught_by(&state.db, claims.sub).await?;
-    Ok(Json(rows.iter().map(|r| r.to_course()).collect()))
+    Ok(Json(meeting_store::courses_with_meetings(&state.db, &rows).await?))
 }
 
 /// `GET /courses/{id}/roster`: only that course's teacher or an admin.

@@ -11,6 +11,7 @@ mod connections;
 mod course_edits;
 mod openapi;
 mod operations;
+mod schedule;
 mod seats;
 mod support;
 mod terms;

@@ -21,16 +21,22 @@ on_both_backends!(
     an_admin_grants_one_student_their_own_limit_with_a_reason,
 );
 
-fn admin(app: &TestCourses) -> String {
+pub(crate) fn admin(app: &TestCourses) -> String {
     app.token(demo::ADMIN.id, demo::ADMIN.name, Role::Admin)
 }
 
-async fn call(app: &TestCourses, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+pub(crate) async fn call(
+    app: &TestCourses,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     status_and_body(app.call(method, path, token, body).await).await
 }
 
 /// A term whose registration is open now, ending in a month.
-fn open_term(code: &str, max_credits: i64) -> Value {
+pub(crate) fn open_term(code: &str, max_credits: i64) -> Value {
     let now = Utc::now();
     json!({
         "code": code,
@@ -43,13 +49,13 @@ fn open_term(code: &str, max_credits: i64) -> Value {
     })
 }
 
-async fn create_term(app: &TestCourses, body: Value) -> Value {
+pub(crate) async fn create_term(app: &TestCourses, body: Value) -> Value {
     let (status, term) = call(app, Method::POST, "/terms", &admin(app), Some(body)).await;
     assert_eq!(status, StatusCode::CREATED, "{term}");
     term
 }
 
-async fn create_course(app: &TestCourses, code: &str, term: &Value, credits: i64, capacity: i64) -> Uuid {
+pub(crate) async fn create_course(app: &TestCourses, code: &str, term: &Value, credits: i64, capacity: i64) -> Uuid {
     let body = json!({"code": code, "title": format!("Course {code}"), "capacity": capacity,
                       "teacher_id": demo::TEACHER.id, "teacher_name": demo::TEACHER.name,
                       "credits": credits, "term_id": term["id"]});
@@ -62,7 +68,28 @@ async fn create_course(app: &TestCourses, code: &str, term: &Value, credits: i64
     course["id"].as_str().unwrap().parse().unwrap()
 }
 
-fn codes(list: &Value) -> Vec<&str> {
+/// One student's enrollments into every course at once: how many were
+/// taken and how many refused with `refusal` (any other answer fails).
+pub(crate) async fn enroll_all_at_once(
+    app: &TestCourses,
+    courses: &[Uuid],
+    token: &str,
+    refusal: &str,
+) -> (usize, usize) {
+    let answers = testkit::join_all(courses.iter().map(|course| app.enroll(*course, token))).await;
+    let (mut created, mut refused) = (0, 0);
+    for answer in answers {
+        let (status, body) = status_and_body(answer).await;
+        match (status, body["error"].as_str()) {
+            (StatusCode::CREATED, _) => created += 1,
+            (StatusCode::CONFLICT, Some(code)) if code == refusal => refused += 1,
+            other => panic!("unexpected answer {other:?}: {body}"),
+        }
+    }
+    (created, refused)
+}
+
+pub(crate) fn codes(list: &Value) -> Vec<&str> {
     list.as_array()
         .unwrap()
         .iter()
@@ -291,16 +318,7 @@ async fn one_student_racing_into_fifty_courses_never_passes_the_credit_limit(bac
     }
     let student = Uuid::new_v4();
     let token = app.token(student, "Greedy Student", Role::Student);
-    let answers = testkit::join_all(courses.iter().map(|course| app.enroll(*course, &token))).await;
-    let (mut created, mut refused) = (0, 0);
-    for answer in answers {
-        let (status, body) = status_and_body(answer).await;
-        match (status, body["error"].as_str()) {
-            (StatusCode::CREATED, _) => created += 1,
-            (StatusCode::CONFLICT, Some("credit_limit")) => refused += 1,
-            other => panic!("unexpected answer {other:?}: {body}"),
-        }
-    }
+    let (created, refused) = enroll_all_at_once(&app, &courses, &token, "credit_limit").await;
     // 3 courses of 3 credits fit under 10; a fourth would make 12.
     assert_eq!((created, refused), (3, 47));
     assert_eq!(credits_of(&app, &term, &token).await, (9, 10));
