@@ -235,6 +235,30 @@ async function main() {
       await screenshot(student, 'course-full');
     });
 
+    await step('a student waits for a full course and gets the seat a drop frees', async () => {
+      // HIST210 is full (Kim and Lin). Sam joins its waitlist from the catalogue.
+      await student.getByRole('button', { name: 'Join waitlist for HIST210' }).click();
+      const message = student.getByTestId('catalogue-message').filter({ hasText: 'waitlist' });
+      await message.waitFor();
+      assert.equal(await message.textContent(), 'On the waitlist for HIST210: number 1 in line.');
+      const mine = panel(student, 'my-courses');
+      await mine.locator('li[data-waitlist-code="HIST210"]').getByText('number 1 in line').waitFor({ timeout: 5_000 });
+      await panel(student, 'catalogue').locator('tr[data-course-code="HIST210"]').getByText('On the waitlist').waitFor();
+      await screenshot(student, 'waitlisted');
+      // Lin drops: in that same transaction the seat goes to Sam.
+      const lin = await login('lin@example.edu', 'a long pass phrase');
+      assert.equal((await api('courses', 'DELETE', `/courses/${HIST210}/enrollment`, lin)).status, 204);
+      await student.reload();
+      await expectPanelState(student, 'my-courses', 'ready');
+      await mine.locator('li[data-course-code="HIST210"]').waitFor();
+      assert.equal(await mine.locator('li[data-waitlist-code]').count(), 0);
+      await screenshot(student, 'promoted-from-waitlist');
+      // Back as it was for the steps after: Sam drops, Lin takes the seat again.
+      await mine.getByRole('button', { name: 'Drop HIST210' }).click();
+      await mine.getByTestId('my-courses-message').getByText('Dropped HIST210.').waitFor();
+      assert.equal((await api('courses', 'POST', `/courses/${HIST210}/enrollment`, lin)).status, 201);
+    });
+
     await step('the student view works at phone width', async () => {
       await student.setViewportSize({ width: 390, height: 844 });
       await expectPanelState(student, 'catalogue', 'ready');

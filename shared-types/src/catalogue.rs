@@ -131,6 +131,7 @@ mod tests {
             credits: 3,
             term_id: Uuid::nil(),
             meetings: Vec::new(),
+            waitlisted: 0,
         }
     }
 

@@ -29,6 +29,30 @@ pub struct Course {
     /// When and where it meets each week, by day and time.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub meetings: Vec<Meeting>,
+    /// How many students wait for a seat (`POST /courses/{id}/waitlist`).
+    #[serde(default)]
+    pub waitlisted: i32,
+}
+
+/// Answer of `POST /courses/{id}/waitlist`: enrolled at once (a seat was
+/// free), or waiting at `position` (1 is next).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum WaitlistAnswer {
+    Enrolled,
+    Waitlisted { position: i64 },
+}
+
+/// One course of `GET /waitlists/me`: the course and the student's place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MyWaitlistEntry {
+    #[serde(flatten)]
+    pub course: Course,
+    /// 1 is next.
+    pub position: i64,
+    pub joined_at: DateTime<Utc>,
 }
 
 /// A day of the week a course meets on.

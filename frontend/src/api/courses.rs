@@ -1,8 +1,8 @@
 //! course-service: the catalogue, seats, enrollments, teaching.
 
 use shared_types::courses::{
-    Course, CreateCourseRequest, Enrollment, MyEnrollment, RosterEntry, SeatChanges, UpdateCourseRequest,
-    SEATS_AS_OF_HEADER,
+    Course, CreateCourseRequest, Enrollment, MyEnrollment, MyWaitlistEntry, RosterEntry, SeatChanges,
+    UpdateCourseRequest, WaitlistAnswer, SEATS_AS_OF_HEADER,
 };
 use uuid::Uuid;
 
@@ -71,6 +71,26 @@ impl Api {
         self.authorized(Service::Courses, Method::DELETE, &path, Body::Empty)
             .await?;
         Ok(())
+    }
+
+    /// Enrolls at once if a seat is free, or waits for one.
+    pub async fn join_waitlist(&self, course_id: Uuid) -> Result<WaitlistAnswer, CallError> {
+        let path = format!("/courses/{course_id}/waitlist");
+        let reply = self
+            .authorized(Service::Courses, Method::POST, &path, Body::Empty)
+            .await?;
+        self.courses.decode(&reply)
+    }
+
+    pub async fn leave_waitlist(&self, course_id: Uuid) -> Result<(), CallError> {
+        let path = format!("/courses/{course_id}/waitlist");
+        self.authorized(Service::Courses, Method::DELETE, &path, Body::Empty)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn my_waitlists(&self) -> Result<Vec<MyWaitlistEntry>, CallError> {
+        self.get_json(Service::Courses, "/waitlists/me").await
     }
 
     pub async fn my_enrollments(&self) -> Result<Vec<MyEnrollment>, CallError> {

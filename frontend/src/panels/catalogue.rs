@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use futures_util::future::join;
+use futures_util::future::join3;
 use leptos::prelude::*;
 use shared_types::catalogue::CourseSort;
 use shared_types::courses::{Course, Meeting};
@@ -22,6 +22,8 @@ struct CatalogueView {
     courses: Vec<Course>,
     /// The courses the student is in; empty for staff.
     mine: Vec<Uuid>,
+    /// The courses whose waitlist the student is on; empty for staff.
+    waiting: Vec<Uuid>,
     /// When the catalogue's seat counts were read (the service's clock).
     seats_as_of: Option<i64>,
 }
@@ -30,7 +32,7 @@ struct CatalogueView {
 /// read: a reload that brings nothing new does not redraw the table.
 impl PartialEq for CatalogueView {
     fn eq(&self, other: &Self) -> bool {
-        self.courses == other.courses && self.mine == other.mine
+        self.courses == other.courses && self.mine == other.mine && self.waiting == other.waiting
     }
 }
 
@@ -50,15 +52,21 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
         Loader::new(move || {
             let api = api.clone();
             async move {
-                let ((courses, as_of), mine) = if can_enroll {
-                    let (catalogue, mine) = join(api.catalogue(), api.my_enrollments()).await;
-                    (catalogue?, mine?.into_iter().map(|e| e.course.id).collect())
+                let ((courses, as_of), mine, waiting) = if can_enroll {
+                    let (catalogue, mine, waiting) =
+                        join3(api.catalogue(), api.my_enrollments(), api.my_waitlists()).await;
+                    (
+                        catalogue?,
+                        mine?.into_iter().map(|e| e.course.id).collect(),
+                        waiting?.into_iter().map(|e| e.course.id).collect(),
+                    )
                 } else {
-                    (api.catalogue().await?, Vec::new())
+                    (api.catalogue().await?, Vec::new(), Vec::new())
                 };
                 Ok(CatalogueView {
                     courses,
                     mine,
+                    waiting,
                     seats_as_of: as_of,
                 })
             }
@@ -83,8 +91,21 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
         move || loader.reload(),
     );
     writes.reload_after_each(move || loader.reload());
-    let enroll = writes.enroll;
-    let feedback = outcome_of(enroll, Some);
+    let seat_writes = SeatWrites {
+        enroll: writes.enroll,
+        join_waitlist: writes.join_waitlist,
+        last_was_join: RwSignal::new(false),
+    };
+    let enroll_feedback = outcome_of(writes.enroll, Some);
+    let join_feedback = outcome_of(writes.join_waitlist, Some);
+    // One message line: the outcome of whichever the student clicked last.
+    let feedback = Signal::derive(move || {
+        if seat_writes.last_was_join.get() {
+            join_feedback.get()
+        } else {
+            enroll_feedback.get()
+        }
+    });
 
     let query = CatalogueQuery::from_address();
 
@@ -131,11 +152,14 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
                     course.teacher_name.clone(),
                     course.credits,
                     course.meetings.clone(),
+                    course.waitlisted,
                 )
                 children=move |course| {
                     let id = course.id;
                     let enrolled = Signal::derive(move || data.with(|view| view.mine.contains(&id)));
-                    course_row(course, enrolled, can_enroll, live, enroll)
+                    let waiting = Signal::derive(move || data.with(|view| view.waiting.contains(&id)));
+                    let place = Place { enrolled, waiting };
+                    course_row(course, place, can_enroll, live, seat_writes)
                 }
             />
         };
@@ -165,13 +189,23 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
     live_panel("catalogue", "Course catalogue".into(), Service::Courses, loader, render)
 }
 
-fn course_row(
-    course: Course,
-    enrolled: Signal<bool>,
-    can_enroll: bool,
-    live: LiveSeats,
+/// The writes a catalogue row dispatches, and which of the two the student
+/// used last (its outcome is the message shown).
+#[derive(Clone, Copy)]
+struct SeatWrites {
     enroll: Action<Course, Feedback>,
-) -> impl IntoView {
+    join_waitlist: Action<Course, Feedback>,
+    last_was_join: RwSignal<bool>,
+}
+
+/// Where the student stands with a course.
+#[derive(Clone, Copy)]
+struct Place {
+    enrolled: Signal<bool>,
+    waiting: Signal<bool>,
+}
+
+fn course_row(course: Course, place: Place, can_enroll: bool, live: LiveSeats, writes: SeatWrites) -> impl IntoView {
     let seats_course = course.clone();
     let seats = Memo::new(move |_| live.seats_of(&seats_course));
     let open = move || {
@@ -182,12 +216,42 @@ fn course_row(
         let (capacity, taken) = seats.get();
         format!("{} of {capacity} seats left", (capacity - taken).max(0))
     };
+    let waitlist_text = (course.waitlisted > 0).then(|| format!("{} waiting", course.waitlisted));
     let id = course.id;
     let label = format!("Enroll in {}", course.code);
+    // The visible words lead the accessible name (WCAG 2.5.3).
+    let join_label = format!("Join waitlist for {}", course.code);
     let target = course.clone();
+    let SeatWrites {
+        enroll,
+        join_waitlist,
+        last_was_join,
+    } = writes;
+    let busy = move || enroll.pending().get() || join_waitlist.pending().get();
     let action = move || {
-        if enrolled.get() {
+        if place.enrolled.get() {
             view! { <span class="badge ok">"Enrolled"</span> }.into_any()
+        } else if place.waiting.get() {
+            view! { <span class="badge">"On the waitlist"</span> }.into_any()
+        } else if !open() && can_enroll {
+            let target = target.clone();
+            let this_one = move || join_waitlist.input().with(|c| c.as_ref().is_some_and(|c| c.id == id));
+            view! {
+                <span class="badge full">"Full"</span>
+                <button
+                    type="button"
+                    class="secondary"
+                    aria-label=join_label.clone()
+                    disabled=busy
+                    on:click=move |_| {
+                        last_was_join.set(true);
+                        join_waitlist.dispatch(target.clone());
+                    }
+                >
+                    {move || if this_one() { "Joining…" } else { "Join waitlist" }}
+                </button>
+            }
+            .into_any()
         } else if !open() {
             view! { <span class="badge full">"Full"</span> }.into_any()
         } else if can_enroll {
@@ -198,8 +262,9 @@ fn course_row(
                     type="button"
                     class="primary"
                     aria-label=label.clone()
-                    disabled=move || enroll.pending().get()
+                    disabled=busy
                     on:click=move |_| {
+                        last_was_join.set(false);
                         enroll.dispatch(target.clone());
                     }
                 >
@@ -221,7 +286,12 @@ fn course_row(
                 <span class="desc">{course.description.clone()}</span>
             </th>
             <td>{course.teacher_name.clone()}</td>
-            <td data-testid="seats">{seats_text}</td>
+            <td>
+                <span data-testid="seats">{seats_text}</span>
+                <span class="waitlist-count" data-testid="waitlisted">
+                    {waitlist_text}
+                </span>
+            </td>
             <td class="action">{action}</td>
         </tr>
     }

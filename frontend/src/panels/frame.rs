@@ -204,6 +204,10 @@ pub fn feedback_line(test_id: &'static str, feedback: impl Into<Signal<Option<Fe
 /// a person pressed has gone (an Enroll that became "Enrolled", a dropped
 /// course), so focus goes to what the action answered rather than to the
 /// top of the page. Focus a person put somewhere is never taken.
+///
+/// The pressed button often goes only when the panel reloads after the
+/// action, a moment after its answer is shown: focus is watched for
+/// [`FOCUS_WATCH`] while the answer is on the page.
 pub fn take_focus_if_lost<E>(element: NodeRef<E>)
 where
     E: leptos::html::ElementType + 'static,
@@ -213,13 +217,34 @@ where
         let Some(target) = element.get() else {
             return;
         };
-        let lost = document()
-            .active_element()
-            .is_none_or(|active| document().body().is_some_and(|body| active == *body.as_ref()));
-        if lost {
-            if let Ok(target) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(target) {
-                let _ = target.focus();
-            }
+        let Ok(target) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(target) else {
+            return;
+        };
+        if focus_is_lost() {
+            let _ = target.focus();
+            return;
         }
+        leptos::task::spawn_local(async move {
+            let step = std::time::Duration::from_millis(100);
+            let mut waited = std::time::Duration::ZERO;
+            while waited < FOCUS_WATCH && target.is_connected() {
+                gloo_timers::future::sleep(step).await;
+                waited += step;
+                if focus_is_lost() && target.is_connected() {
+                    let _ = target.focus();
+                    return;
+                }
+            }
+        });
     });
+}
+
+/// How long an action's answer waits for the pressed button to go.
+const FOCUS_WATCH: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Whether nothing has focus (the page itself has it).
+fn focus_is_lost() -> bool {
+    document()
+        .active_element()
+        .is_none_or(|active| document().body().is_some_and(|body| active == *body.as_ref()))
 }

@@ -19,7 +19,7 @@ mod widgets;
 pub use frame::take_focus_if_lost;
 
 use leptos::prelude::*;
-use shared_types::courses::{Course, CreateCourseRequest};
+use shared_types::courses::{Course, CreateCourseRequest, WaitlistAnswer};
 use uuid::Uuid;
 
 use crate::api::{Api, CallError};
@@ -36,6 +36,12 @@ pub struct EnrollmentWrites {
     pub enroll: Action<Course, Feedback>,
     /// Drops the course `(id, code)`; the value is "My courses"' feedback.
     pub drop: Action<(Uuid, String), Feedback>,
+    /// Enrolls in a full course's free seat or joins its waitlist; the
+    /// value is the catalogue's feedback.
+    pub join_waitlist: Action<Course, Feedback>,
+    /// Leaves the waitlist of the course `(id, code)`; the value is "My
+    /// courses"' feedback.
+    pub leave_waitlist: Action<(Uuid, String), Feedback>,
     /// An admin's new course (the catalogue shows it).
     pub create_course: Action<CreateCourseRequest, Result<Course, CallError>>,
     /// Counts an admin's changes to courses (an edit, an archive, an
@@ -76,6 +82,33 @@ impl EnrollmentWrites {
                 }
             })
         };
+        let join_waitlist = {
+            let api = api.clone();
+            Action::new_unsync(move |course: &Course| {
+                let (api, id, code) = (api.clone(), course.id, course.code.clone());
+                async move {
+                    match api.join_waitlist(id).await {
+                        Ok(WaitlistAnswer::Enrolled) => Feedback::ok(format!("A seat was free: enrolled in {code}.")),
+                        Ok(WaitlistAnswer::Waitlisted { position }) => {
+                            Feedback::ok(format!("On the waitlist for {code}: number {position} in line."))
+                        }
+                        Err(error) => Feedback::error(&error),
+                    }
+                }
+            })
+        };
+        let leave_waitlist = {
+            let api = api.clone();
+            Action::new_unsync(move |(id, code): &(Uuid, String)| {
+                let (api, id, code) = (api.clone(), *id, code.clone());
+                async move {
+                    match api.leave_waitlist(id).await {
+                        Ok(()) => Feedback::ok(format!("Left the waitlist for {code}.")),
+                        Err(error) => Feedback::error(&error),
+                    }
+                }
+            })
+        };
         let create_course = {
             let api = api.clone();
             Action::new_unsync(move |request: &CreateCourseRequest| {
@@ -86,6 +119,8 @@ impl EnrollmentWrites {
         Self {
             enroll,
             drop,
+            join_waitlist,
+            leave_waitlist,
             create_course,
             courses_changed: RwSignal::new(0),
             courses_added_or_removed: RwSignal::new(0),
@@ -115,6 +150,8 @@ impl EnrollmentWrites {
         Effect::new(move |first_run_done: Option<()>| {
             self.enroll.version().track();
             self.drop.version().track();
+            self.join_waitlist.version().track();
+            self.leave_waitlist.version().track();
             self.create_course.version().track();
             self.courses_changed.track();
             if first_run_done.is_some() {

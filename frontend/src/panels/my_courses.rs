@@ -1,12 +1,14 @@
-//! The courses a student is in, with drop.
+//! The courses a student is in, with drop, and the waitlists they are on,
+//! with their place and leave.
 
+use futures_util::future::join;
 use leptos::prelude::*;
-use shared_types::courses::{Meeting, MyEnrollment};
+use shared_types::courses::{Meeting, MyEnrollment, MyWaitlistEntry};
 
 use super::catalogue::credits_text;
 use super::frame::{feedback_line, panel};
 use super::{outcome_of, EnrollmentWrites};
-use crate::api::Api;
+use crate::api::{Api, CallError};
 use crate::loader::Loader;
 use crate::service::Service;
 
@@ -18,14 +20,27 @@ pub fn MyCourses() -> impl IntoView {
         let api = api.clone();
         Loader::new(move || {
             let api = api.clone();
-            async move { api.my_enrollments().await }
+            async move {
+                let (mine, waiting) = join(api.my_enrollments(), api.my_waitlists()).await;
+                Ok::<_, CallError>((mine?, waiting?))
+            }
         })
     };
     writes.reload_after_each(move || loader.reload());
     let drop_course = writes.drop;
-    let feedback = outcome_of(drop_course, Some);
+    let leave = writes.leave_waitlist;
+    let last_was_leave = RwSignal::new(false);
+    let drop_feedback = outcome_of(drop_course, Some);
+    let leave_feedback = outcome_of(leave, Some);
+    let feedback = Signal::derive(move || {
+        if last_was_leave.get() {
+            leave_feedback.get()
+        } else {
+            drop_feedback.get()
+        }
+    });
 
-    let render = move |mine: Vec<MyEnrollment>| {
+    let render = move |(mine, waiting): (Vec<MyEnrollment>, Vec<MyWaitlistEntry>)| {
         let list = if mine.is_empty() {
             view! { <p class="muted">"You are not enrolled in any course yet."</p> }.into_any()
         } else {
@@ -43,6 +58,7 @@ pub fn MyCourses() -> impl IntoView {
                                 aria-label=format!("Drop {}", e.course.code)
                                 disabled=move || drop_course.pending().get()
                                 on:click=move |_| {
+                                    last_was_leave.set(false);
                                     drop_course.dispatch((id, code.clone()));
                                 }
                             >
@@ -71,9 +87,45 @@ pub fn MyCourses() -> impl IntoView {
                 .collect_view();
             view! { <ul class="my-courses">{items}</ul> }.into_any()
         };
+        let waitlists = (!waiting.is_empty()).then(|| {
+            let items = waiting
+                .into_iter()
+                .map(|w| {
+                    let (id, code) = (w.course.id, w.course.code.clone());
+                    view! {
+                        <li data-waitlist-code=w.course.code.clone()>
+                            <div>
+                                <span class="code">{w.course.code.clone()}</span>
+                                <span class="title">{w.course.title.clone()}</span>
+                                <span class="muted small" data-testid="waitlist-position">
+                                    {format!("number {} in line", w.position)}
+                                </span>
+                            </div>
+                            <button
+                                type="button"
+                                class="secondary"
+                                aria-label=format!("Leave waitlist for {}", w.course.code)
+                                disabled=move || leave.pending().get()
+                                on:click=move |_| {
+                                    last_was_leave.set(true);
+                                    leave.dispatch((id, code.clone()));
+                                }
+                            >
+                                "Leave waitlist"
+                            </button>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h3>"Waiting for a seat"</h3>
+                <ul class="my-courses">{items}</ul>
+            }
+        });
         view! {
             {feedback_line("my-courses-message", feedback)}
             {list}
+            {waitlists}
         }
     };
     panel("my-courses", "My courses".into(), Service::Courses, loader, render)

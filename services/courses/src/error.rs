@@ -43,6 +43,10 @@ pub enum Error {
     CreditLimit { held: i32, credits: i32, limit: i32 },
     #[error("meets at the same time as {other} ({when})")]
     ScheduleConflict { other: String, when: String },
+    #[error("already on the waitlist")]
+    AlreadyWaitlisted,
+    #[error("not on the waitlist")]
+    NotWaitlisted,
     #[error("a credit limit override needs a reason")]
     ReasonRequired,
     #[error("`since` is not a moment the service can use")]
@@ -114,7 +118,9 @@ impl From<Error> for ApiError {
                 term,
                 opens_at: Some(opens_at),
             } => {
-                let wait = (opens_at - Utc::now()).num_seconds().max(1) as u64;
+                // Rounded up: a client that waits exactly this long finds
+                // it open.
+                let wait = ((opens_at - Utc::now()).num_milliseconds() + 999).div_euclid(1000).max(1) as u64;
                 ApiError::conflict(
                     "registration_closed",
                     format!(
@@ -138,6 +144,10 @@ impl From<Error> for ApiError {
                 "schedule_conflict",
                 format!("This course meets at the same time as {other} ({when}), which you hold."),
             ),
+            Error::AlreadyWaitlisted => {
+                ApiError::conflict("already_waitlisted", "You are already on this course's waitlist.")
+            }
+            Error::NotWaitlisted => ApiError::not_found("not_waitlisted", "You are not on this course's waitlist."),
             Error::ReasonRequired => ApiError::unprocessable(
                 "invalid_field",
                 "reason: say why this student gets their own credit limit (1 to 500 characters).",

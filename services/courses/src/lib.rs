@@ -13,6 +13,7 @@ mod import;
 mod meeting_store;
 mod meetings;
 mod models;
+mod placing;
 mod prepared_body;
 mod routes;
 mod schema;

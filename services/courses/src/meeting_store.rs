@@ -60,12 +60,15 @@ pub async fn set_week(db: &Database, course: Uuid, week: Vec<MeetingSlot>) -> Re
     let rows: Vec<MeetingRow> = week.iter().map(|slot| MeetingRow::of(course, slot)).collect();
     let id = course.to_string();
     db_write!(db, |conn| {
-        let row: CourseRow = courses::table
-            .find(&id)
-            .select(CourseRow::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or(Error::CourseNotFound)?;
+        // Locks the course row, so that two weeks set at once are set one
+        // after the other (the second DELETE sees the first one's rows).
+        let locked = diesel::update(courses::table.find(&id))
+            .set(courses::code.eq(courses::code))
+            .execute(conn)?;
+        if locked == 0 {
+            return Err(Error::CourseNotFound);
+        }
+        let row: CourseRow = courses::table.find(&id).select(CourseRow::as_select()).first(conn)?;
         diesel::delete(meeting_times::table.filter(meeting_times::course_id.eq(&id))).execute(conn)?;
         diesel::insert_into(meeting_times::table)
             .values(rows.clone())

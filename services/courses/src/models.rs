@@ -5,8 +5,9 @@ use shared_types::courses::{Course, RosterEntry, Weekday};
 use shared_types::terms::Term;
 use uuid::Uuid;
 
+use crate::domain::EnrollingStudent;
 use crate::meetings::MeetingSlot;
-use crate::schema::{courses, enrollments, meeting_times, terms};
+use crate::schema::{courses, enrollments, meeting_times, terms, waitlist_entries};
 
 /// A row of `courses`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -30,6 +31,8 @@ pub struct CourseRow {
     #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
     pub term_id: Uuid,
     pub credits: i32,
+    /// How many students wait for a seat.
+    pub waitlisted: i32,
 }
 
 /// A row of `enrollments`.
@@ -45,6 +48,41 @@ pub struct EnrollmentRow {
     pub enrolled_at: NaiveDateTime,
     /// The course's credits when the student enrolled.
     pub credits: i32,
+}
+
+/// A row of `waitlist_entries`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = waitlist_entries)]
+pub struct WaitlistRow {
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub course_id: Uuid,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub student_id: Uuid,
+    pub student_name: String,
+    pub student_email: String,
+    pub joined_at: NaiveDateTime,
+}
+
+impl WaitlistRow {
+    /// `student` waiting for a seat of the course from `now`.
+    pub fn of(student: &EnrollingStudent, course_id: Uuid, now: NaiveDateTime) -> Self {
+        Self {
+            course_id,
+            student_id: student.id,
+            student_name: student.name.clone(),
+            student_email: student.email.clone(),
+            joined_at: now,
+        }
+    }
+
+    /// The student waiting, as an enrolling one.
+    pub fn student(&self) -> EnrollingStudent {
+        EnrollingStudent {
+            id: self.student_id,
+            name: self.student_name.clone(),
+            email: self.student_email.clone(),
+        }
+    }
 }
 
 /// A row of `meeting_times`.
@@ -124,11 +162,24 @@ impl CourseRow {
             credits: self.credits,
             term_id: self.term_id,
             meetings: Vec::new(),
+            waitlisted: self.waitlisted,
         }
     }
 }
 
 impl EnrollmentRow {
+    /// The enrollment of `student` in a course worth `credits`, at `now`.
+    pub fn of(student: &EnrollingStudent, course_id: Uuid, credits: i32, now: NaiveDateTime) -> Self {
+        Self {
+            course_id,
+            student_id: student.id,
+            student_name: student.name.clone(),
+            student_email: student.email.clone(),
+            enrolled_at: now,
+            credits,
+        }
+    }
+
     pub fn to_roster_entry(&self) -> RosterEntry {
         RosterEntry {
             student_id: self.student_id,

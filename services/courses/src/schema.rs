@@ -29,6 +29,7 @@ diesel::table! {
         archived_at -> Nullable<Timestamp>,
         term_id -> Text,
         credits -> Integer,
+        waitlisted -> Integer,
     }
 }
 
@@ -63,7 +64,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    waitlist_entries (course_id, student_id) {
+        course_id -> Text,
+        student_id -> Text,
+        student_name -> Text,
+        student_email -> Text,
+        joined_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(enrollments -> courses (course_id));
+diesel::joinable!(waitlist_entries -> courses (course_id));
 diesel::joinable!(meeting_times -> courses (course_id));
 diesel::joinable!(courses -> terms (term_id));
-diesel::allow_tables_to_appear_in_same_query!(terms, courses, enrollments, student_terms, meeting_times);
+diesel::allow_tables_to_appear_in_same_query!(
+    terms,
+    courses,
+    enrollments,
+    student_terms,
+    meeting_times,
+    waitlist_entries
+);

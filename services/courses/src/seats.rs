@@ -30,6 +30,17 @@ impl SeatStatements for PgConnection {
     }
 
     fn give_back_seat(&mut self, course_id: &str, student_id: &str) -> Result<Option<i32>> {
+        // The course row first, as an enrollment takes it: the drop's
+        // statement deletes the enrollment before it updates the course,
+        // and an enrollment of the same student into the same course,
+        // holding the course row, would wait on that delete while the drop
+        // waited on the course row.
+        courses::table
+            .find(course_id)
+            .select(courses::id)
+            .for_no_key_update()
+            .first::<String>(self)
+            .optional()?;
         crate::seats_pg::give_back_seat(self, course_id, student_id)
     }
 }

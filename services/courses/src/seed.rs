@@ -38,6 +38,7 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
             archived_at: None,
             term_id: STANDING_TERM,
             credits: Credits::DEFAULT.get(),
+            waitlisted: 0,
         })
         .collect();
     let enrollment_rows = ENROLLMENTS

@@ -31,13 +31,28 @@ use uuid::Uuid;
 
 use crate::domain::{CourseChanges, EnrollingStudent, NewCourse};
 use crate::error::{Error, Result};
-use crate::meetings::{self, MeetingSlot};
-use crate::models::{CourseRow, EnrollmentRow, MeetingRow, TermRow};
+use crate::models::{CourseRow, EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
+use crate::placing::Placing;
 use crate::schema::terms as terms_table;
-use crate::schema::{courses, enrollments, meeting_times, student_terms};
-use crate::seats::SeatStatements;
+use crate::schema::{courses, enrollments, meeting_times, student_terms, waitlist_entries};
 use crate::term_store;
 use crate::terms;
+
+/// The term of a course, and its credits, on either backend's connection
+/// (a statement diesel types per backend); a course that does not exist is
+/// [`Error::CourseNotFound`].
+macro_rules! term_of {
+    ($conn:expr, $course_id:expr) => {
+        courses::table
+            .inner_join(terms_table::table)
+            .filter(courses::id.eq($course_id.to_string()))
+            .select((TermRow::as_select(), courses::credits))
+            .first::<(TermRow, i32)>($conn)
+            .optional()
+            .map_err(Error::from)
+            .and_then(|found| found.ok_or(Error::CourseNotFound))
+    };
+}
 
 /// A term's catalogue: its courses not archived.
 pub async fn list_courses(db: &Database, term: Uuid) -> Result<Vec<CourseRow>> {
@@ -142,6 +157,7 @@ fn new_course_row(course: NewCourse, term: Uuid, now: NaiveDateTime) -> CourseRo
         archived_at: None,
         term_id: term,
         credits: course.credits.get(),
+        waitlisted: 0,
     }
 }
 
@@ -174,8 +190,9 @@ pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow
 /// capacity is a guarded `UPDATE ... WHERE enrolled <= capacity`, exact
 /// against concurrent enrollments as the seat counter is: on PostgreSQL it
 /// waits for the row's lock and re-checks the newest count.
-pub async fn update_course(db: &Database, id: Uuid, changes: CourseChanges) -> Result<CourseRow> {
-    let id = id.to_string();
+pub async fn update_course(db: &Database, course_id: Uuid, changes: CourseChanges) -> Result<CourseRow> {
+    let id = course_id.to_string();
+    let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
         let course = courses::table.find(&id);
         if let Some(capacity) = changes.capacity {
@@ -239,136 +256,48 @@ pub async fn update_course(db: &Database, id: Uuid, changes: CourseChanges) -> R
                 return Err(Error::TeacherIsEnrolled);
             }
         }
-        course
+        let changed: CourseRow = course
             .select(CourseRow::as_select())
             .first(conn)
             .optional()?
-            .ok_or(Error::CourseNotFound)
+            .ok_or(Error::CourseNotFound)?;
+        if changes.capacity.is_some() && changed.archived_at.is_none() && changed.waitlisted > 0 {
+            // A raised capacity offers its new seats to the waitlist in this
+            // transaction, as a drop does its seat.
+            let (term, _) = term_of!(conn, course_id)?;
+            for _ in changed.enrolled..changed.capacity {
+                if conn.promote_from_waitlist(course_id, &term, now)?.is_none() {
+                    break;
+                }
+            }
+            return course.select(CourseRow::as_select()).first(conn).map_err(Error::from);
+        }
+        Ok(changed)
     })
 }
 
-/// The term of a course, and its credits, on either backend's connection
-/// (a statement diesel types per backend); a course that does not exist is
-/// [`Error::CourseNotFound`].
-macro_rules! term_of {
-    ($conn:expr, $course_id:expr) => {
-        courses::table
-            .inner_join(terms_table::table)
-            .filter(courses::id.eq($course_id.to_string()))
-            .select((TermRow::as_select(), courses::credits))
-            .first::<(TermRow, i32)>($conn)
-            .optional()
-            .map_err(Error::from)
-            .and_then(|found| found.ok_or(Error::CourseNotFound))
-    };
-}
-
-/// The weekly meetings of the courses `student` holds in `term` (but
-/// `except`), each with its course's code; read in the enrollment's
-/// transaction once the student's row for the term is locked.
-macro_rules! held_meetings {
-    ($conn:expr, $student:expr, $term:expr, $except:expr) => {{
-        let held: Vec<(TextUuid, String)> = enrollments::table
-            .inner_join(courses::table)
-            .filter(enrollments::student_id.eq($student))
-            .filter(courses::term_id.eq($term))
-            .filter(courses::id.ne($except))
-            .select((courses::id, courses::code))
-            .load($conn)?;
-        let ids: Vec<String> = held.iter().map(|(id, _)| id.0.to_string()).collect();
-        let rows: Vec<MeetingRow> = meeting_times::table
-            .filter(meeting_times::course_id.eq_any(&ids))
-            .select(MeetingRow::as_select())
-            .load($conn)?;
-        rows.iter()
-            .filter_map(|row| {
-                let code = held.iter().find(|(id, _)| id.0 == row.course_id)?.1.clone();
-                Some((code, row.to_slot()))
-            })
-            .collect::<Vec<(String, MeetingSlot)>>()
-    }};
-}
-
 /// Takes a seat for `student`, or says why not (see the module comment):
-/// in one transaction, the term's window is checked, the seat taken and the
-/// course's credits added to the student's in the term, or nothing is.
+/// in one transaction, the term's window is checked, the seat taken, the
+/// course's credits added to the student's in the term and their schedule
+/// checked, or nothing is. A student on the course's waitlist leaves it.
 pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<EnrollmentRow> {
     let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
         let (term, credits) = term_of!(conn, course_id)?;
         terms::check_window(&term, now)?;
-        let row = EnrollmentRow {
-            course_id,
-            student_id: student.id,
-            student_name: student.name.clone(),
-            student_email: student.email.clone(),
-            enrolled_at: now,
-            credits,
-        };
-        // The course row's lock is taken first, then the student's: a drop
-        // takes them in the same order, so the two never wait on each other.
-        conn.take_seat(&row)?;
-        let (student_id, term_id) = (row.student_id.to_string(), term.id.to_string());
-        diesel::insert_into(student_terms::table)
-            .values((
-                student_terms::student_id.eq(&student_id),
-                student_terms::term_id.eq(&term_id),
-                student_terms::credits.eq(0),
-            ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        let held = student_terms::table.find((&student_id, &term_id));
-        let after = student_terms::credits + credits;
-        // The guarded increment: on PostgreSQL the UPDATE waits for the row
-        // lock and re-checks against the newest credits, so concurrent
-        // enrollments of one student never pass the limit together.
-        let added = diesel::update(held)
-            .filter(
-                student_terms::max_credits
-                    .is_null()
-                    .and(after.le(term.max_credits))
-                    .or(after.le(student_terms::max_credits.assume_not_null())),
-            )
-            .set(student_terms::credits.eq(after))
-            .execute(conn)?;
-        if added == 0 {
-            let (held, own_limit): (i32, Option<i32>) = held
-                .select((student_terms::credits, student_terms::max_credits))
-                .first(conn)?;
-            return Err(Error::CreditLimit {
-                held,
-                credits,
-                limit: own_limit.unwrap_or(term.max_credits),
-            });
-        }
-        // The student's row is locked now (by the UPDATE above) until the
-        // commit, so the courses read here are all the student's others in
-        // the term: a concurrent enrollment of theirs waits for the lock,
-        // then reads this one, committed.
-        let wanted: Vec<MeetingSlot> = meeting_times::table
-            .filter(meeting_times::course_id.eq(course_id.to_string()))
-            .select(MeetingRow::as_select())
-            .load::<MeetingRow>(conn)?
-            .iter()
-            .map(MeetingRow::to_slot)
-            .collect();
-        if !wanted.is_empty() {
-            let held = held_meetings!(conn, &student_id, &term_id, course_id.to_string());
-            if let Some((code, slot)) = meetings::first_clash(&wanted, &held) {
-                return Err(Error::ScheduleConflict {
-                    other: code.clone(),
-                    when: slot.to_meeting().describe(),
-                });
-            }
-        }
+        let row = EnrollmentRow::of(&student, course_id, credits, now);
+        conn.take_place(&row, &term)?;
+        conn.leave_waitlist(&course_id.to_string(), &student.id.to_string())?;
         Ok(row)
     })
 }
 
-/// Gives the student's seat and credits back, within the term's window.
-pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> Result<()> {
+/// Gives the student's seat and credits back, within the term's window,
+/// and offers the seat to the course's waitlist in the same transaction:
+/// who was enrolled from it, if anyone.
+pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> Result<Option<Uuid>> {
     let now = Utc::now().naive_utc();
-    let (course_id, student_id) = (course.to_string(), student_id.to_string());
+    let course_id = course.to_string();
     db_write!(db, |conn| {
         let term = match term_of!(conn, course) {
             Ok((term, _)) => term,
@@ -376,7 +305,7 @@ pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> R
             Err(other) => return Err(other),
         };
         terms::check_window(&term, now)?;
-        let Some(credits) = conn.give_back_seat(&course_id, &student_id)? else {
+        if !conn.give_back_place(course, student_id, &term)? {
             // Why not: read afresh, so an archive that committed while the
             // drop waited is named as the reason.
             let archived: i64 = courses::table
@@ -389,11 +318,78 @@ pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> R
             } else {
                 Error::NotEnrolled
             });
-        };
-        diesel::update(student_terms::table.find((&student_id, term.id.to_string())))
-            .set(student_terms::credits.eq(student_terms::credits - credits))
-            .execute(conn)?;
+        }
+        conn.promote_from_waitlist(course, &term, now)
+    })
+}
+
+/// What joining a course's waitlist came to.
+pub enum Joined {
+    /// A seat was free: the student is enrolled.
+    Enrolled,
+    Waiting {
+        position: i64,
+    },
+}
+
+/// Enrolls the student if a seat is free, or puts them on the course's
+/// waitlist (within the term's window, as enrolling). A seat freed between
+/// the two attempts is tried again.
+pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<Joined> {
+    let now = Utc::now().naive_utc();
+    db_write!(db, |conn| {
+        let (term, credits) = term_of!(conn, course_id)?;
+        terms::check_window(&term, now)?;
+        let row = EnrollmentRow::of(&student, course_id, credits, now);
+        let entry = WaitlistRow::of(&student, course_id, now);
+        for _ in 0..JOIN_ATTEMPTS {
+            // A savepoint: a full course leaves nothing of the attempt.
+            match conn.transaction(|conn| conn.take_place(&row, &term)) {
+                Ok(()) => return Ok(Joined::Enrolled),
+                Err(Error::CourseFull) => {}
+                Err(other) => return Err(other),
+            }
+            if conn.wait_for_seat(&entry)? {
+                let position = conn.position_on_waitlist(&entry)?;
+                return Ok(Joined::Waiting { position });
+            }
+        }
+        Err(Error::CourseFull)
+    })
+}
+
+/// How many times a join goes between "full" and "a seat is free" before
+/// it answers full: each turn needs a drop and an enrollment to land
+/// between two of its statements.
+const JOIN_ATTEMPTS: usize = 3;
+
+/// Takes the student off the course's waitlist.
+pub async fn leave_waitlist(db: &Database, course: Uuid, student: Uuid) -> Result<()> {
+    let (course, student) = (course.to_string(), student.to_string());
+    let left = db_write!(db, |conn| conn.leave_waitlist(&course, &student))?;
+    if left {
         Ok(())
+    } else {
+        Err(Error::NotWaitlisted)
+    }
+}
+
+/// The courses the student waits for, each with their place on its list.
+pub async fn waitlists_of(db: &Database, student: Uuid) -> Result<Vec<(CourseRow, WaitlistRow, i64)>> {
+    let student = student.to_string();
+    db_write!(db, |conn| {
+        let rows: Vec<(CourseRow, WaitlistRow)> = courses::table
+            .inner_join(waitlist_entries::table)
+            .filter(waitlist_entries::student_id.eq(&student))
+            .select((CourseRow::as_select(), WaitlistRow::as_select()))
+            .order(courses::code)
+            .load(conn)?;
+        rows.into_iter()
+            .map(|(course, entry)| {
+                let position = conn.position_on_waitlist(&entry)?;
+                Ok((course, entry, position))
+            })
+            .collect::<Result<Vec<_>>>()
     })
 }
 

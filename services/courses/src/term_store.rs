@@ -153,7 +153,7 @@ pub async fn set_credit_limit(
 }
 
 /// Makes the standing term the demo's: under way, its registration open
-/// for a year from now (see `seed`).
+/// for a year from now, the usual credit limit (see `seed`).
 pub async fn make_demo_term(db: &Database) -> Result<()> {
     let now = Utc::now();
     let today = now.date_naive();
@@ -166,6 +166,7 @@ pub async fn make_demo_term(db: &Database) -> Result<()> {
             terms::ends_on.eq(today + chrono::Days::new(365)),
             terms::registration_opens_at.eq((now - chrono::Duration::days(30)).naive_utc()),
             terms::add_drop_closes_at.eq((now + chrono::Duration::days(365)).naive_utc()),
+            terms::max_credits.eq(CreditLimit::DEFAULT.get()),
         ))
         .execute(conn)
         .map_err(Error::from))?;

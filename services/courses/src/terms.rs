@@ -1,7 +1,7 @@
 //! Terms as checked values, which term is the current one, and whether a
 //! term's registration window is open.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use shared_types::terms::{CreateTermRequest, UpdateTermRequest};
 use shared_types::values::line_text;
 use shared_types::{CreditLimit, ValueError};
@@ -42,6 +42,19 @@ impl TermDates {
         registration_opens_at: DateTime<Utc>,
         add_drop_closes_at: DateTime<Utc>,
     ) -> Result<Self, ValueError> {
+        let years = 1970..=9999;
+        let dates = [
+            starts_on,
+            ends_on,
+            registration_opens_at.date_naive(),
+            add_drop_closes_at.date_naive(),
+        ];
+        if let Some(outside) = dates.iter().find(|d| !years.contains(&d.year())) {
+            return Err(ValueError::new(
+                "invalid_term_dates",
+                format!("{outside} is outside the years 1970 to 9999"),
+            ));
+        }
         if starts_on > ends_on {
             return Err(ValueError::new(
                 "invalid_term_dates",
@@ -219,5 +232,10 @@ mod tests {
         assert_eq!(backwards.unwrap_err().code, "invalid_term_dates");
         let closed_first = TermDates::new(date("2026-09-01"), date("2026-12-20"), closes, opens);
         assert_eq!(closed_first.unwrap_err().code, "invalid_term_dates");
+        let far_future = NaiveDate::from_ymd_opt(10_000, 1, 1).unwrap();
+        let far = TermDates::new(date("2026-09-01"), far_future, opens, closes);
+        assert_eq!(far.unwrap_err().code, "invalid_term_dates");
+        let early = TermDates::new(date("1969-12-31"), date("2026-12-20"), opens, closes);
+        assert_eq!(early.unwrap_err().code, "invalid_term_dates");
     }
 }

@@ -78,6 +78,15 @@ fn is_outage(kind: &DatabaseErrorKind, message: &str) -> bool {
     ) || OUTAGE_MESSAGES.iter().any(|m| message.contains(m))
 }
 
+/// Whether PostgreSQL ended a transaction so that another could go on: a
+/// deadlock between two requests (SQLSTATE 40P01, which diesel reports by
+/// its message) or a serialization failure (40001). Nothing is wrong with
+/// the request; sent again, it goes through. Answered 503 with
+/// `Retry-After`, never 500.
+fn is_contention(kind: &DatabaseErrorKind, message: &str) -> bool {
+    matches!(kind, DatabaseErrorKind::SerializationFailure) || message.contains("deadlock detected")
+}
+
 impl From<DbError> for ApiError {
     fn from(err: DbError) -> Self {
         match err {
@@ -100,7 +109,43 @@ impl From<DbError> for ApiError {
                 )
                 .with_retry_after(1)
             }
+            DbError::Query(DieselError::DatabaseError(kind, info)) if is_contention(&kind, info.message()) => {
+                tracing::warn!(?kind, detail = %info.message(), "transaction given up to contention");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "The database gave this request up to another one it was waiting on; try again.",
+                )
+                .with_retry_after(1)
+            }
             DbError::Query(other) => ApiError::internal(other),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn contention_is_retryable_and_never_a_500() {
+        assert!(is_contention(
+            &DatabaseErrorKind::SerializationFailure,
+            "could not serialize access"
+        ));
+        assert!(is_contention(&DatabaseErrorKind::Unknown, "deadlock detected"));
+        assert!(!is_contention(
+            &DatabaseErrorKind::CheckViolation,
+            "new row violates check constraint"
+        ));
+        let deadlock = DbError::Query(DieselError::DatabaseError(
+            DatabaseErrorKind::Unknown,
+            Box::new("deadlock detected".to_owned()),
+        ));
+        let answer = ApiError::from(deadlock);
+        assert_eq!(
+            (answer.status, answer.code.as_str()),
+            (StatusCode::SERVICE_UNAVAILABLE, "database_unavailable")
+        );
     }
 }

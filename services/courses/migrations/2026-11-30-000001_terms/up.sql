@@ -15,12 +15,14 @@ CREATE TABLE terms (
     CHECK (registration_opens_at < add_drop_closes_at)
 );
 
--- The term of the courses that existed before terms did: it spans all time
--- and its window never closes, so nothing changes for them. A term an
--- admin creates that has started becomes the current one.
+-- The term of the courses that existed before terms did: it spans all time,
+-- its window never closes and its credit limit is the highest there is (a
+-- student holding many courses is refused nothing they were not refused
+-- before), so nothing changes for them. A term an admin creates that has
+-- started becomes the current one.
 INSERT INTO terms (id, code, title, starts_on, ends_on, registration_opens_at, add_drop_closes_at, max_credits, created_at)
 VALUES ('00000000-0000-4000-8000-000000000001', 'STANDING', 'Standing term', '1970-01-01', '9999-12-31',
-        '1970-01-01 00:00:00', '9999-12-31 00:00:00', 18, '1970-01-01 00:00:00');
+        '1970-01-01 00:00:00', '9999-12-31 00:00:00', 60, '1970-01-01 00:00:00');
 
 ALTER TABLE courses ADD COLUMN term_id TEXT NOT NULL DEFAULT '00000000-0000-4000-8000-000000000001';
 ALTER TABLE courses ADD COLUMN credits INTEGER NOT NULL DEFAULT 3 CHECK (credits >= 0 AND credits <= 30);

@@ -93,16 +93,19 @@ pub async fn list_courses(
     if params.limit.is_some_and(|limit| limit == 0 || limit > MAX_PAGE_SIZE) {
         return Err(Error::InvalidPageSize);
     }
-    if let Some(code) = &params.term {
+    if let Some(code) = params.term.as_deref().filter(|code| !code.trim().is_empty()) {
         // Another term than the current one is read for this request alone:
         // the cached, tagged catalogue is the one a registration day asks for.
         let term = term_store::find_term_by_code(&state.db, code).await?;
         if term.id != term_store::current_term(&state.db).await?.id {
             let rows = store::list_courses(&state.db, term.id).await?;
             let courses = meeting_store::courses_with_meetings(&state.db, &rows).await?;
+            let caching = [(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"))];
+            if params.is_whole_catalogue() {
+                return Ok((caching, Json(courses)).into_response());
+            }
             let (total, page) = search(&serde_json::to_vec(&courses)?, &params)?;
             let total = [(HeaderName::from_static(TOTAL_COUNT_HEADER), HeaderValue::from(total))];
-            let caching = [(header::CACHE_CONTROL, HeaderValue::from_static("private, no-cache"))];
             return Ok((caching, total, Json(page)).into_response());
         }
     }

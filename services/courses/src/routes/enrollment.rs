@@ -92,7 +92,7 @@ fn count_attempt(outcome: &'static str) {
     path = "/courses/{id}/enrollment",
     operation_id = "dropCourse",
     summary = "Drop a course",
-    description = "Students only. Gives the seat back, and the credits it counted. Open only within the term's registration window.",
+    description = "Students only. Gives the seat back, and the credits it counted. In the same transaction the seat goes to the first student on the course's waitlist who still fits (credits, schedule). Open only within the term's registration window.",
     params(("id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
     responses(
         (status = 204, description = "Dropped."),
@@ -113,7 +113,9 @@ pub async fn drop_course(
     // Even after an error: a drop cut off by its deadline may have
     // committed, and clearing the hint only means asking the database.
     state.full_courses.seat_freed(course_id);
-    dropped?;
+    if let Some(promoted) = dropped? {
+        tracing::info!(course = %course_id, student = %promoted, "enrolled from the waitlist");
+    }
     state.catalogue.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,6 +7,7 @@ mod meetings;
 mod roster;
 mod seats;
 mod terms;
+mod waitlist;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -22,6 +23,8 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(catalogue::get_course, catalogue::update_course))
         .routes(routes!(enrollment::enroll, enrollment::drop_course))
         .routes(routes!(meetings::set_meetings))
+        .routes(routes!(waitlist::join_waitlist, waitlist::leave_waitlist))
+        .routes(routes!(waitlist::my_waitlists))
         .routes(routes!(enrollment::my_enrollments))
         .routes(routes!(roster::teaching))
         .routes(routes!(roster::roster))

@@ -16,3 +16,4 @@ mod seats;
 mod support;
 mod terms;
 mod transfer;
+mod waitlist;

@@ -10,7 +10,7 @@ use testkit::{on_both_backends, Backend};
 use uuid::Uuid;
 
 use crate::support::TestCourses;
-use crate::terms::{admin, call, create_course, create_term, enroll_all_at_once, open_term};
+use crate::terms::{admin, call, create_course, create_term, demo_term, enroll_all_at_once, open_term};
 
 on_both_backends!(
     a_course_week_is_set_checked_and_shown,
@@ -25,18 +25,6 @@ fn meeting(day: &str, starts: &str, ends: &str) -> Value {
 async fn set_week(app: &TestCourses, course: Uuid, week: Value) -> (StatusCode, Value) {
     let path = format!("/courses/{course}/meetings");
     call(app, Method::PUT, &path, &admin(app), Some(week)).await
-}
-
-/// The demo term, as `GET /terms` lists it.
-async fn demo_term(app: &TestCourses) -> Value {
-    let (_, terms) = call(app, Method::GET, "/terms", &admin(app), None).await;
-    terms
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|t| t["code"] == "DEMO")
-        .unwrap()
-        .clone()
 }
 
 async fn a_course_week_is_set_checked_and_shown(backend: Backend) {

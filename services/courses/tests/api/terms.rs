@@ -68,6 +68,18 @@ pub(crate) async fn create_course(app: &TestCourses, code: &str, term: &Value, c
     course["id"].as_str().unwrap().parse().unwrap()
 }
 
+/// The demo term, as `GET /terms` lists it.
+pub(crate) async fn demo_term(app: &TestCourses) -> Value {
+    let (_, terms) = call(app, Method::GET, "/terms", &admin(app), None).await;
+    terms
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["code"] == "DEMO")
+        .unwrap()
+        .clone()
+}
+
 /// One student's enrollments into every course at once: how many were
 /// taken and how many refused with `refusal` (any other answer fails).
 pub(crate) async fn enroll_all_at_once(

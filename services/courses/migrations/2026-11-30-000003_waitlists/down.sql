@@ -1,0 +1,2 @@
+ALTER TABLE courses DROP COLUMN waitlisted;
+DROP TABLE waitlist_entries;

@@ -1,0 +1,252 @@
+//! A student's place in a course, inside a transaction of the caller's:
+//! taking it (seat, credits, schedule), giving it back, and handing a freed
+//! seat to the first waitlisted student who still fits. One body for both
+//! backends: the trait is implemented for each connection type by the same
+//! macro, since diesel types each statement per backend.
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use service_common::db::{DuplicateMeans, TextUuid};
+use uuid::Uuid;
+
+use crate::error::{Error, Result};
+use crate::meetings::{self, MeetingSlot};
+use crate::models::{EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
+use crate::schema::{courses, enrollments, meeting_times, student_terms, waitlist_entries};
+use crate::seats::SeatStatements;
+use crate::terms;
+
+/// How many waitlisted students a freed seat is offered to, in order,
+/// before it stays free: each one that does not fit costs a savepoint.
+const CANDIDATES_PER_SEAT: i64 = 50;
+
+pub trait Placing: SeatStatements {
+    /// Takes the seat, adds the course's credits to the student's in the
+    /// term (guarded by the limit), and checks the student's schedule, or
+    /// says why not. The caller has checked the term's window.
+    fn take_place(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<()>;
+
+    /// Removes the enrollment and gives its seat and credits back; false
+    /// when there was none to remove (or the course is archived).
+    fn give_back_place(&mut self, course_id: Uuid, student_id: Uuid, term: &TermRow) -> Result<bool>;
+
+    /// Offers a free seat of the course to its waitlist, in order: the
+    /// first student who still fits (credits, schedule) is enrolled and
+    /// leaves the list. Who, if anyone. Only while the window is open.
+    fn promote_from_waitlist(&mut self, course_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<Option<Uuid>>;
+
+    /// Puts the student on the course's waitlist if it is full; false when
+    /// a seat is free after all. [`Error::AlreadyWaitlisted`] if they are.
+    fn wait_for_seat(&mut self, entry: &WaitlistRow) -> Result<bool>;
+
+    /// Takes the student off the course's waitlist; whether they were on it.
+    fn leave_waitlist(&mut self, course_id: &str, student_id: &str) -> Result<bool>;
+
+    /// The student's place on the list, from 1: by when they joined, ties
+    /// by id.
+    fn position_on_waitlist(&mut self, entry: &WaitlistRow) -> Result<i64>;
+}
+
+macro_rules! placing_for {
+    ($connection:ty) => {
+        impl Placing for $connection {
+            fn take_place(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<()> {
+                let conn = self;
+                // The course row's lock is taken first, then the student's:
+                // a drop takes them in the same order.
+                conn.take_seat(row)?;
+                let (student_id, term_id) = (row.student_id.to_string(), term.id.to_string());
+                diesel::insert_into(student_terms::table)
+                    .values((
+                        student_terms::student_id.eq(&student_id),
+                        student_terms::term_id.eq(&term_id),
+                        student_terms::credits.eq(0),
+                    ))
+                    .on_conflict_do_nothing()
+                    .execute(conn)?;
+                let held = student_terms::table.find((&student_id, &term_id));
+                let after = student_terms::credits + row.credits;
+                // The guarded increment: on PostgreSQL the UPDATE waits for
+                // the row lock and re-checks against the newest credits, so
+                // concurrent enrollments of one student never pass the limit
+                // together.
+                let added = diesel::update(held)
+                    .filter(
+                        student_terms::max_credits
+                            .is_null()
+                            .and(after.le(term.max_credits))
+                            .or(after.le(student_terms::max_credits.assume_not_null())),
+                    )
+                    .set(student_terms::credits.eq(after))
+                    .execute(conn)?;
+                if added == 0 {
+                    let (held, own_limit): (i32, Option<i32>) = held
+                        .select((student_terms::credits, student_terms::max_credits))
+                        .first(conn)?;
+                    return Err(Error::CreditLimit {
+                        held,
+                        credits: row.credits,
+                        limit: own_limit.unwrap_or(term.max_credits),
+                    });
+                }
+                // The student's row is locked now (by the UPDATE above) until
+                // the commit, so the courses read here are all the student's
+                // others in the term: a concurrent enrollment of theirs waits
+                // for the lock, then reads this one, committed.
+                let course_id = row.course_id.to_string();
+                let wanted: Vec<MeetingSlot> = meeting_times::table
+                    .filter(meeting_times::course_id.eq(&course_id))
+                    .select(MeetingRow::as_select())
+                    .load::<MeetingRow>(conn)?
+                    .iter()
+                    .map(MeetingRow::to_slot)
+                    .collect();
+                if wanted.is_empty() {
+                    return Ok(());
+                }
+                let others: Vec<(TextUuid, String)> = enrollments::table
+                    .inner_join(courses::table)
+                    .filter(enrollments::student_id.eq(&student_id))
+                    .filter(courses::term_id.eq(&term_id))
+                    .filter(courses::id.ne(&course_id))
+                    // An archived course no longer meets.
+                    .filter(courses::archived_at.is_null())
+                    .select((courses::id, courses::code))
+                    .load(conn)?;
+                let ids: Vec<String> = others.iter().map(|(id, _)| id.0.to_string()).collect();
+                let held: Vec<(String, MeetingSlot)> = meeting_times::table
+                    .filter(meeting_times::course_id.eq_any(&ids))
+                    .select(MeetingRow::as_select())
+                    .load::<MeetingRow>(conn)?
+                    .iter()
+                    .filter_map(|meeting| {
+                        let (_, code) = others.iter().find(|(id, _)| id.0 == meeting.course_id)?;
+                        Some((code.clone(), meeting.to_slot()))
+                    })
+                    .collect();
+                match meetings::first_clash(&wanted, &held) {
+                    Some((code, slot)) => Err(Error::ScheduleConflict {
+                        other: code.clone(),
+                        when: slot.to_meeting().describe(),
+                    }),
+                    None => Ok(()),
+                }
+            }
+
+            fn give_back_place(&mut self, course_id: Uuid, student_id: Uuid, term: &TermRow) -> Result<bool> {
+                let conn = self;
+                let (course, student) = (course_id.to_string(), student_id.to_string());
+                let Some(credits) = conn.give_back_seat(&course, &student)? else {
+                    return Ok(false);
+                };
+                diesel::update(student_terms::table.find((&student, term.id.to_string())))
+                    .set(student_terms::credits.eq(student_terms::credits - credits))
+                    .execute(conn)?;
+                Ok(true)
+            }
+
+            fn promote_from_waitlist(
+                &mut self,
+                course_id: Uuid,
+                term: &TermRow,
+                now: NaiveDateTime,
+            ) -> Result<Option<Uuid>> {
+                let conn = self;
+                if terms::check_window(term, now).is_err() {
+                    // Waitlists close with add/drop: the seat stays free.
+                    return Ok(None);
+                }
+                let course = course_id.to_string();
+                let credits: i32 = courses::table
+                    .find(&course)
+                    .select(courses::credits)
+                    .first(conn)?;
+                let waiting: Vec<WaitlistRow> = waitlist_entries::table
+                    .filter(waitlist_entries::course_id.eq(&course))
+                    .order((waitlist_entries::joined_at, waitlist_entries::student_id))
+                    .limit(CANDIDATES_PER_SEAT)
+                    .select(WaitlistRow::as_select())
+                    .load(conn)?;
+                for candidate in waiting {
+                    let row = EnrollmentRow::of(&candidate.student(), course_id, credits, Utc::now().naive_utc());
+                    // A savepoint each: a candidate who no longer fits is
+                    // undone alone, and the next one is offered the seat.
+                    let placed = conn.transaction(|conn| conn.take_place(&row, term));
+                    match placed {
+                        Ok(()) => {
+                            conn.leave_waitlist(&course, &candidate.student_id.to_string())?;
+                            return Ok(Some(candidate.student_id));
+                        }
+                        Err(Error::CreditLimit { .. } | Error::ScheduleConflict { .. } | Error::AlreadyEnrolled) => {
+                            continue
+                        }
+                        // Taken after all (cannot happen while this holds the
+                        // course row's lock): nothing to offer.
+                        Err(Error::CourseFull) => return Ok(None),
+                        Err(other) => return Err(other),
+                    }
+                }
+                Ok(None)
+            }
+
+            fn wait_for_seat(&mut self, entry: &WaitlistRow) -> Result<bool> {
+                let conn = self;
+                let course = entry.course_id.to_string();
+                // The guard locks the course row, as a drop's seat does: a
+                // drop that commits first has offered its seat to the list
+                // already (and this sees the count it left); one that comes
+                // after sees this student on the list.
+                let full = diesel::update(courses::table.find(&course))
+                    .filter(courses::enrolled.ge(courses::capacity))
+                    .set(courses::waitlisted.eq(courses::waitlisted + 1))
+                    .execute(conn)?;
+                if full == 0 {
+                    return Ok(false);
+                }
+                diesel::insert_into(waitlist_entries::table)
+                    .values(entry.clone())
+                    .execute(conn)
+                    .map_err(Error::from)
+                    .duplicate_means(Error::AlreadyWaitlisted)?;
+                Ok(true)
+            }
+
+            fn leave_waitlist(&mut self, course_id: &str, student_id: &str) -> Result<bool> {
+                let conn = self;
+                let removed = diesel::delete(
+                    waitlist_entries::table
+                        .filter(waitlist_entries::course_id.eq(course_id))
+                        .filter(waitlist_entries::student_id.eq(student_id)),
+                )
+                .execute(conn)?;
+                if removed > 0 {
+                    diesel::update(courses::table.find(course_id))
+                        .set(courses::waitlisted.eq(courses::waitlisted - 1))
+                        .execute(conn)?;
+                }
+                Ok(removed > 0)
+            }
+
+            fn position_on_waitlist(&mut self, entry: &WaitlistRow) -> Result<i64> {
+                let conn = self;
+                let (course, student) = (entry.course_id.to_string(), entry.student_id.to_string());
+                let ahead: i64 = waitlist_entries::table
+                    .filter(waitlist_entries::course_id.eq(&course))
+                    .filter(
+                        waitlist_entries::joined_at
+                            .lt(entry.joined_at)
+                            .or(waitlist_entries::joined_at
+                                .eq(entry.joined_at)
+                                .and(waitlist_entries::student_id.lt(&student))),
+                    )
+                    .count()
+                    .get_result(conn)?;
+                Ok(ahead + 1)
+            }
+        }
+    };
+}
+
+placing_for!(SqliteConnection);
+placing_for!(PgConnection);
