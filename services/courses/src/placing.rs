@@ -36,9 +36,11 @@ pub trait Placing: SeatStatements {
     /// leaves the list. Who, if anyone. Only while the window is open.
     fn promote_from_waitlist(&mut self, course_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<Option<Uuid>>;
 
-    /// Puts the student on the course's waitlist if it is full; false when
-    /// a seat is free after all. [`Error::AlreadyWaitlisted`] if they are.
-    fn wait_for_seat(&mut self, entry: &WaitlistRow) -> Result<bool>;
+    /// Puts the student on the course's waitlist if it is full, and
+    /// answers the entry as stored; `None` when a seat is free after all.
+    /// [`Error::AlreadyWaitlisted`] or [`Error::AlreadyEnrolled`] if they
+    /// are.
+    fn wait_for_seat(&mut self, entry: &WaitlistRow) -> Result<Option<WaitlistRow>>;
 
     /// Takes the student off the course's waitlist; whether they were on it.
     fn leave_waitlist(&mut self, course_id: &str, student_id: &str) -> Result<bool>;
@@ -178,8 +180,14 @@ macro_rules! placing_for {
                             conn.leave_waitlist(&course, &candidate.student_id.to_string())?;
                             return Ok(Some(candidate.student_id));
                         }
-                        Err(Error::CreditLimit { .. } | Error::ScheduleConflict { .. } | Error::AlreadyEnrolled) => {
-                            continue
+                        // No longer fits: keeps their place, the next is offered.
+                        Err(Error::CreditLimit { .. } | Error::ScheduleConflict { .. }) => continue,
+                        // Can never take this seat (already on the roster, or
+                        // made the course's teacher since): off the list, so
+                        // that no drop is ever refused for them.
+                        Err(Error::AlreadyEnrolled | Error::OwnCourse) => {
+                            conn.leave_waitlist(&course, &candidate.student_id.to_string())?;
+                            continue;
                         }
                         // Taken after all (cannot happen while this holds the
                         // course row's lock): nothing to offer.
@@ -190,7 +198,7 @@ macro_rules! placing_for {
                 Ok(None)
             }
 
-            fn wait_for_seat(&mut self, entry: &WaitlistRow) -> Result<bool> {
+            fn wait_for_seat(&mut self, entry: &WaitlistRow) -> Result<Option<WaitlistRow>> {
                 let conn = self;
                 let course = entry.course_id.to_string();
                 // The guard locks the course row, as a drop's seat does: a
@@ -199,21 +207,49 @@ macro_rules! placing_for {
                 // after sees this student on the list.
                 let full = diesel::update(courses::table.find(&course))
                     .filter(courses::enrolled.ge(courses::capacity))
+                    .filter(courses::archived_at.is_null())
+                    .filter(courses::teacher_id.ne(entry.student_id.to_string()))
                     .set(courses::waitlisted.eq(courses::waitlisted + 1))
                     .execute(conn)?;
                 if full == 0 {
-                    return Ok(false);
+                    // A seat is free (or the course changed): the caller
+                    // tries the seat again, which says why if it cannot.
+                    return Ok(None);
                 }
+                // With the course row locked, the student's enrollment is
+                // read afresh: one that committed while this waited (which
+                // the seat's refusal, reading an older snapshot, took for
+                // "full") means they hold the seat already.
+                let enrolled: i64 = enrollments::table
+                    .filter(enrollments::course_id.eq(&course))
+                    .filter(enrollments::student_id.eq(entry.student_id.to_string()))
+                    .count()
+                    .get_result(conn)?;
+                if enrolled > 0 {
+                    return Err(Error::AlreadyEnrolled);
+                }
+                // Stamped under the lock: the list's order is the order in
+                // which joins took the course row.
+                let stored = WaitlistRow {
+                    joined_at: Utc::now().naive_utc(),
+                    ..entry.clone()
+                };
                 diesel::insert_into(waitlist_entries::table)
-                    .values(entry.clone())
+                    .values(stored.clone())
                     .execute(conn)
                     .map_err(Error::from)
                     .duplicate_means(Error::AlreadyWaitlisted)?;
-                Ok(true)
+                Ok(Some(stored))
             }
 
             fn leave_waitlist(&mut self, course_id: &str, student_id: &str) -> Result<bool> {
                 let conn = self;
+                // The course row first, as a drop and an enrollment take it,
+                // then the entry: a leave racing a promotion of the same
+                // student waits instead of deadlocking.
+                diesel::update(courses::table.find(course_id))
+                    .set(courses::waitlisted.eq(courses::waitlisted))
+                    .execute(conn)?;
                 let removed = diesel::delete(
                     waitlist_entries::table
                         .filter(waitlist_entries::course_id.eq(course_id))

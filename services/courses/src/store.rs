@@ -255,6 +255,8 @@ pub async fn update_course(db: &Database, course_id: Uuid, changes: CourseChange
             if on_roster > 0 {
                 return Err(Error::TeacherIsEnrolled);
             }
+            // Nor waits for a seat of it.
+            conn.leave_waitlist(&id, &teacher_id.to_string())?;
         }
         let changed: CourseRow = course
             .select(CourseRow::as_select())
@@ -349,8 +351,8 @@ pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStu
                 Err(Error::CourseFull) => {}
                 Err(other) => return Err(other),
             }
-            if conn.wait_for_seat(&entry)? {
-                let position = conn.position_on_waitlist(&entry)?;
+            if let Some(stored) = conn.wait_for_seat(&entry)? {
+                let position = conn.position_on_waitlist(&stored)?;
                 return Ok(Joined::Waiting { position });
             }
         }
@@ -377,7 +379,7 @@ pub async fn leave_waitlist(db: &Database, course: Uuid, student: Uuid) -> Resul
 /// The courses the student waits for, each with their place on its list.
 pub async fn waitlists_of(db: &Database, student: Uuid) -> Result<Vec<(CourseRow, WaitlistRow, i64)>> {
     let student = student.to_string();
-    db_write!(db, |conn| {
+    db_run!(db, |conn| {
         let rows: Vec<(CourseRow, WaitlistRow)> = courses::table
             .inner_join(waitlist_entries::table)
             .filter(waitlist_entries::student_id.eq(&student))

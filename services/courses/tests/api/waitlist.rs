@@ -14,6 +14,7 @@ use crate::terms::{admin, call, create_course, demo_term};
 
 on_both_backends!(
     a_full_course_keeps_a_waitlist_in_order_and_a_freed_seat_goes_to_the_first_who_fits,
+    a_student_made_the_course_teacher_leaves_its_waitlist_and_drops_go_on,
     ten_drops_at_once_promote_the_first_ten_who_fit_in_order_none_twice,
     a_join_racing_a_drop_is_enrolled_or_waiting_never_lost,
 );
@@ -269,4 +270,36 @@ async fn a_join_racing_a_drop_is_enrolled_or_waiting_never_lost(backend: Backend
         assert_eq!(counts(app, *course).await, (1, 0));
         assert_eq!(position(app, *course, joiner).await, None);
     }
+}
+
+async fn a_student_made_the_course_teacher_leaves_its_waitlist_and_drops_go_on(backend: Backend) {
+    let app = TestCourses::spawn(backend).await;
+    let term = demo_term(&app).await;
+    let course = create_course(&app, "WAIT-T", &term, 3, 1).await;
+    let (holder, assistant) = (student(&app, "Holder"), student(&app, "Teaching Assistant"));
+    assert_eq!(app.enroll(course, &holder.token).await.status(), StatusCode::CREATED);
+    assert_eq!(join(&app, course, &assistant).await.1["position"], json!(1));
+    let change = json!({"teacher_id": assistant.id, "teacher_name": "Teaching Assistant"});
+    let (status, changed) = call(
+        &app,
+        Method::PATCH,
+        &format!("/courses/{course}"),
+        &admin(&app),
+        Some(change),
+    )
+    .await;
+    assert_eq!(
+        (status, changed["waitlisted"].as_i64()),
+        (StatusCode::OK, Some(0)),
+        "{changed}"
+    );
+    // The course's teacher is never offered its seat, and the drop is not
+    // refused for them.
+    assert_eq!(drop(&app, course, &holder).await, StatusCode::NO_CONTENT);
+    assert_eq!(counts(&app, course).await, (0, 0));
+    let (status, answer) = join(&app, course, &assistant).await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("own_course"))
+    );
 }
