@@ -259,6 +259,80 @@ async function main() {
       assert.equal((await api('courses', 'POST', `/courses/${HIST210}/enrollment`, lin)).status, 201);
     });
 
+    await step('a second section shows in the catalogue, and holding one section refuses another', async () => {
+      // The admin adds section 02 of MATH120 (which Sam holds), at another time.
+      const admin = await login('admin@example.edu');
+      const added = await api('courses', 'POST', `/courses/${MATH120}/sections`, admin, {
+        section: '02', capacity: 20, teacher_id: '00000000-0000-4000-8000-000000000011', teacher_name: 'Grace Hopper',
+      });
+      assert.equal(added.status, 201);
+      assert.equal(added.body.title, 'Linear Algebra');
+      const week = [{ day: 'fri', starts: '09:00', ends: '11:00', room: 'M-4' }];
+      assert.equal((await api('courses', 'PUT', `/courses/${added.body.id}/meetings`, admin, week)).status, 200);
+      await student.reload();
+      await expectPanelState(student, 'catalogue', 'ready');
+      const row = panel(student, 'catalogue').locator('tr[data-course-code="MATH120"][data-section="02"]');
+      await row.getByText('Section 02').waitFor({ timeout: 10_000 });
+      assert.equal(await row.locator('.meets').textContent(), 'Fri 09:00–11:00 (M-4)');
+      await row.getByRole('button', { name: 'Enroll in MATH120 section 02' }).click();
+      const message = student.locator('[data-testid=catalogue-message][data-kind=error]', { hasText: 'MATH120' });
+      await message.waitFor();
+      assert.equal(
+        await message.textContent(),
+        'You hold section 01 of MATH120: drop it to take another section of the course.',
+      );
+      await screenshot(student, 'second-section');
+      // Archived, so that the steps after see the demo catalogue.
+      const archived = await api('courses', 'PATCH', `/courses/${added.body.id}`, admin, { archived: true });
+      assert.equal(archived.status, 200);
+      await row.waitFor({ state: 'detached', timeout: 10_000 });
+    });
+
+    await step('the student sees their week, and another term through the term picker', async () => {
+      // Sam holds CS101 (Mon/Wed 09:00), MATH120 (Tue/Thu 09:00) and CS201 (Tue/Thu 10:30).
+      const week = panel(student, 'my-courses').getByTestId('timetable');
+      await week.waitFor();
+      assert.deepEqual(
+        await week.locator('td[data-day="Tue"] li .code').allTextContents(),
+        ['MATH120', 'CS201'],
+      );
+      assert.match(await week.locator('td[data-day="Mon"]').textContent(), /09:00–10:15CS101B-201/);
+      assert.equal(await week.locator('td[data-day="Fri"] li').count(), 0);
+      // A term whose registration opens tomorrow, with one course.
+      const admin = await login('admin@example.edu');
+      const day = 86_400_000;
+      const created = await api('courses', 'POST', '/terms', admin, {
+        code: 'NEXT-1', title: 'Next term',
+        starts_on: new Date(Date.now() + 30 * day).toISOString().slice(0, 10),
+        ends_on: new Date(Date.now() + 120 * day).toISOString().slice(0, 10),
+        registration_opens_at: new Date(Date.now() + day).toISOString(),
+        add_drop_closes_at: new Date(Date.now() + 40 * day).toISOString(),
+      });
+      assert.equal(created.status, 201);
+      const course = await api('courses', 'POST', '/courses', admin, {
+        code: 'FUT101', title: 'Futures', capacity: 10, term_id: created.body.id,
+        teacher_id: '00000000-0000-4000-8000-000000000011', teacher_name: 'Grace Hopper',
+      });
+      assert.equal(course.status, 201);
+      await student.reload();
+      await expectPanelState(student, 'catalogue', 'ready');
+      const catalogue = panel(student, 'catalogue');
+      await catalogue.getByLabel('Term').selectOption({ label: 'NEXT-1 Next term' });
+      const future = catalogue.locator('tr[data-course-code="FUT101"]');
+      await future.waitFor({ timeout: 10_000 });
+      assert.equal(await catalogue.locator('tr[data-course-code="CS101"]').count(), 0);
+      assert.match(student.url(), /term=NEXT-1/);
+      await future.getByRole('button', { name: 'Enroll in FUT101' }).click();
+      const message = student.locator('[data-testid=catalogue-message][data-kind=error]', { hasText: 'NEXT-1' });
+      await message.waitFor();
+      assert.match(await message.textContent(), /^Registration for NEXT-1 opens at \d{4}-\d\d-\d\d \d\d:\d\d UTC\.$/);
+      await screenshot(student, 'another-term');
+      await catalogue.getByLabel('Term').selectOption({ label: 'DEMO Demo term (current)' });
+      await catalogue.locator('tr[data-course-code="CS101"]').waitFor({ timeout: 10_000 });
+      assert.equal(await catalogue.locator('tr[data-course-code="FUT101"]').count(), 0);
+      assert.doesNotMatch(student.url(), /term=/);
+    });
+
     await step('the student view works at phone width', async () => {
       await student.setViewportSize({ width: 390, height: 844 });
       await expectPanelState(student, 'catalogue', 'ready');
@@ -648,6 +722,56 @@ async function main() {
       await refused.waitFor();
       await screenshot(admin, 'admin-panel');
       await assertAccessible(admin, 'admin dashboard with a refusal shown');
+      assertNoPageErrors(admin);
+    });
+
+    await step('admin creates a term, sets a course\'s week and adds a section, from the forms', async () => {
+      const admin = adminPage;
+      const terms = panel(admin, 'admin-terms');
+      await expectPanelState(admin, 'admin-terms', 'ready');
+      await terms.getByLabel('Code', { exact: true }).fill('2027-SU');
+      await terms.getByLabel('Title', { exact: true }).fill('Summer 2027');
+      await terms.getByLabel('First day').fill('2027-06-01');
+      await terms.getByLabel('Last day').fill('2027-08-15');
+      await terms.getByLabel('Registration opens').fill('2027-04-01T08:00');
+      await terms.getByLabel('Add/drop closes').fill('2027-06-10T17:00');
+      await terms.getByRole('button', { name: 'Create term' }).click();
+      await terms.getByTestId('new-term-message').getByText('Created 2027-SU Summer 2027.').waitFor();
+      await terms.locator('tr[data-term-code="2027-SU"]').waitFor();
+      assert.match(await terms.locator('tr[data-term-code="DEMO"]').textContent(), /Current/);
+
+      const list = panel(admin, 'admin-course-list');
+      await list.getByLabel('Find a course').fill('PHYS101');
+      const phys = list.locator('li[data-course-code="PHYS101"][data-section="01"]');
+      await phys.getByText('Change PHYS101').click();
+      const meets = phys.getByLabel('Meets');
+      const before = await meets.inputValue();
+      assert.equal(before, 'Mon 10:30-11:45 P-12, Wed 10:30-11:45 P-12');
+      await meets.fill('Someday 10:00-11:00');
+      await phys.getByRole('button', { name: 'Save week of PHYS101' }).click();
+      await phys.locator('[data-testid=course-week-message][data-kind=error]').getByText('"Someday" is not a day').waitFor();
+      await meets.fill('Mon 10:30-11:45 P-12, Fri 14:00-15:30 Lab 2');
+      await phys.getByRole('button', { name: 'Save week of PHYS101' }).click();
+      await phys.getByTestId('course-week-message')
+        .getByText('PHYS101 meets Mon 10:30–11:45 (P-12), Fri 14:00–15:30 (Lab 2).').waitFor();
+      await meets.fill(before);
+      await phys.getByRole('button', { name: 'Save week of PHYS101' }).click();
+      await phys.getByTestId('course-week-message').getByText('PHYS101 meets Mon 10:30–11:45, Wed 10:30–11:45 (P-12).').waitFor();
+
+      await phys.getByLabel('New section').fill('02');
+      await phys.getByLabel('Its seats').fill('12');
+      await phys.getByRole('button', { name: 'Add section' }).click();
+      await phys.getByTestId('new-section-message').getByText('Added PHYS101 section 02 with 12 seats.').waitFor();
+      await panel(admin, 'catalogue').locator('tr[data-course-code="PHYS101"][data-section="02"]').waitFor({ timeout: 10_000 });
+      await screenshot(admin, 'admin-terms-week-section');
+      await assertAccessible(admin, 'admin terms, a course week and a new section');
+      // Archived again, so that the steps after see one PHYS101.
+      const token = await login('admin@example.edu');
+      const found = (await api('courses', 'GET', '/courses?q=PHYS101', token)).body.find((c) => c.section === '02');
+      assert.equal((await api('courses', 'PATCH', `/courses/${found.id}`, token, { archived: true })).status, 200);
+      await panel(admin, 'catalogue').locator('tr[data-course-code="PHYS101"][data-section="02"]')
+        .waitFor({ state: 'detached', timeout: 10_000 });
+      await list.getByLabel('Find a course').fill('');
       assertNoPageErrors(admin);
     });
 

@@ -12,6 +12,7 @@ use crate::panels::account::Account;
 use crate::panels::admin::{AdminCourses, AdminUsers};
 use crate::panels::admin_courses::AdminCourseList;
 use crate::panels::admin_import::AdminImport;
+use crate::panels::admin_terms::AdminTerms;
 use crate::panels::catalogue::Catalogue;
 use crate::panels::my_courses::MyCourses;
 use crate::panels::my_grades::MyGrades;
@@ -103,6 +104,7 @@ fn Dashboard(user: User) -> impl IntoView {
                     <AdminCourseList />
                 </div>
             </div>
+            <AdminTerms />
             <AdminImport />
         }
     });

@@ -132,6 +132,7 @@ mod tests {
             term_id: Uuid::nil(),
             meetings: Vec::new(),
             waitlisted: 0,
+            section: "01".into(),
         }
     }
 

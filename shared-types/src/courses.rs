@@ -32,6 +32,59 @@ pub struct Course {
     /// How many students wait for a seat (`POST /courses/{id}/waitlist`).
     #[serde(default)]
     pub waitlisted: i32,
+    /// Which section of the course this is (`01`, `A`): each section of a
+    /// code has its own seats, teacher, meetings, roster and waitlist, and
+    /// shares the course's title, description and credits.
+    #[serde(default = "first_section")]
+    pub section: String,
+}
+
+impl Course {
+    /// How a person names it: its code, and its section when it is not the
+    /// first ("CS101", "CS101 section 02"), as buttons and messages say.
+    pub fn label(&self) -> String {
+        match self.section_shown() {
+            Some(section) => format!("{} section {section}", self.code),
+            None => self.code.clone(),
+        }
+    }
+
+    /// Its section, when there is more to say than the first one.
+    pub fn section_shown(&self) -> Option<&str> {
+        (self.section != FIRST_SECTION).then_some(self.section.as_str())
+    }
+}
+
+/// The section a course created without naming one is.
+pub const FIRST_SECTION: &str = "01";
+
+fn first_section() -> String {
+    FIRST_SECTION.to_owned()
+}
+
+/// `POST /courses/{id}/sections` (admin): another section of the course,
+/// with the course's code, title, description, credits and term.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreateSectionRequest {
+    /// 1 to 8 letters or digits, stored upper-case (`02`, `B`).
+    pub section: String,
+    pub capacity: i64,
+    pub teacher_id: Uuid,
+    pub teacher_name: String,
+}
+
+/// `POST /courses/{id}/enrollments` (admin): enrolls a student past what
+/// would refuse them (capacity, a schedule conflict, the credit limit, the
+/// registration window), for a reason that is kept with the enrollment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OverrideEnrollmentRequest {
+    pub student_id: Uuid,
+    pub student_name: String,
+    pub student_email: String,
+    /// Why (1 to 500 characters): kept on the roster and logged.
+    pub reason: String,
 }
 
 /// Answer of `POST /courses/{id}/waitlist`: enrolled at once (a seat was
@@ -117,6 +170,50 @@ impl Meeting {
         format!("{} {}–{}", self.day.short_name(), self.starts, self.ends)
     }
 
+    /// A week as a person types it: meetings apart by commas or
+    /// semicolons, each a day, a time span and a room if any:
+    /// "Mon 09:00-10:15 B-201, Wed 09:00–10:15 B-201". The times are checked
+    /// by course-service; this reads the shape, or says what it could not.
+    pub fn parse_week(text: &str) -> Result<Vec<Meeting>, String> {
+        text.split([',', ';'])
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                let mut words = part.split_whitespace();
+                let (Some(day), Some(span)) = (words.next(), words.next()) else {
+                    return Err(format!(
+                        "\"{part}\": write a day and a time span, as in \"Mon 09:00-10:15 B-201\"."
+                    ));
+                };
+                let day = Weekday::ALL
+                    .into_iter()
+                    .find(|d| d.short_name().eq_ignore_ascii_case(day.get(..3).unwrap_or(day)))
+                    .ok_or_else(|| format!("\"{day}\" is not a day: use Mon, Tue, Wed, Thu, Fri, Sat or Sun."))?;
+                let (starts, ends) = span
+                    .split_once(['-', '–'])
+                    .ok_or_else(|| format!("\"{span}\" is not a time span: write it as 09:00-10:15."))?;
+                Ok(Meeting {
+                    day,
+                    starts: starts.to_owned(),
+                    ends: ends.to_owned(),
+                    room: words.collect::<Vec<_>>().join(" "),
+                })
+            })
+            .collect()
+    }
+
+    /// A week as [`Meeting::parse_week`] reads it back.
+    pub fn write_week(week: &[Meeting]) -> String {
+        week.iter()
+            .map(|m| {
+                format!("{} {}-{} {}", m.day.short_name(), m.starts, m.ends, m.room)
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// A course's week in a line: "Mon 09:00–10:15, Wed 09:00–10:15 (B-201)";
     /// each meeting's room follows it where the rooms differ.
     pub fn describe_week(week: &[Meeting]) -> String {
@@ -141,6 +238,28 @@ impl Meeting {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_week_is_read_and_written_back() {
+        let week = Meeting::parse_week(" mon 09:00-10:15 B-201; Wednesday 9:00–10:15 Main hall, ").unwrap();
+        assert_eq!(week.len(), 2);
+        assert_eq!(
+            (week[0].day, week[0].starts.as_str(), week[0].ends.as_str()),
+            (Weekday::Mon, "09:00", "10:15")
+        );
+        assert_eq!(
+            (week[1].day, week[1].starts.as_str(), week[1].room.as_str()),
+            (Weekday::Wed, "9:00", "Main hall")
+        );
+        assert_eq!(
+            Meeting::write_week(&week),
+            "Mon 09:00-10:15 B-201, Wed 9:00-10:15 Main hall"
+        );
+        assert_eq!(Meeting::parse_week("").unwrap(), Vec::new());
+        for bad in ["Mon", "Xyz 09:00-10:00", "Mon 09:00"] {
+            assert!(Meeting::parse_week(bad).is_err(), "{bad}");
+        }
+    }
 
     fn meeting(day: Weekday, room: &str) -> Meeting {
         Meeting {
@@ -223,6 +342,9 @@ pub struct CreateCourseRequest {
     /// The current term when not given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub term_id: Option<Uuid>,
+    /// The section (`01` when not given): 1 to 8 letters or digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub section: Option<String>,
 }
 
 /// Body of `PATCH /courses/{id}` (admin): only the fields sent change.
@@ -246,7 +368,8 @@ pub struct UpdateCourseRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub archived: Option<bool>,
     /// Applies to later enrollments: a student who holds the course keeps
-    /// the credits it had when they enrolled.
+    /// the credits it had when they enrolled. Title, description and
+    /// credits are the course's: they change on every section of it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credits: Option<i64>,
 }
@@ -277,4 +400,7 @@ pub struct RosterEntry {
     pub name: String,
     pub email: String,
     pub enrolled_at: DateTime<Utc>,
+    /// An admin enrolled this student past a rule: the reason they gave.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub override_reason: Option<String>,
 }

@@ -96,4 +96,34 @@ pub struct StudentCredits {
     /// The reason of the student's own limit, when one is set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub override_reason: Option<String>,
+    /// The student's time ticket: when they may start registering, in
+    /// place of the term's opening. Absent: the term's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub registration_opens_at: Option<DateTime<Utc>>,
+}
+
+/// One student's time ticket in `PUT /terms/{id}/time-tickets`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeTicket {
+    pub student_id: Uuid,
+    /// When this student may start enrolling in the term's courses (before
+    /// the add/drop deadline); `null` gives them the term's opening again.
+    pub opens_at: Option<DateTime<Utc>>,
+}
+
+/// Body of `PUT /terms/{id}/time-tickets` (admin): up to 10,000 tickets,
+/// set together or not at all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeTicketsRequest {
+    pub tickets: Vec<TimeTicket>,
+}
+
+/// Answer of `PUT /terms/{id}/time-tickets`: how many students' tickets
+/// were set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TimeTicketsSet {
+    pub set: usize,
 }

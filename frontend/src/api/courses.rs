@@ -1,9 +1,10 @@
 //! course-service: the catalogue, seats, enrollments, teaching.
 
 use shared_types::courses::{
-    Course, CreateCourseRequest, Enrollment, MyEnrollment, MyWaitlistEntry, RosterEntry, SeatChanges,
-    UpdateCourseRequest, WaitlistAnswer, SEATS_AS_OF_HEADER,
+    Course, CreateCourseRequest, CreateSectionRequest, Enrollment, Meeting, MyEnrollment, MyWaitlistEntry, RosterEntry,
+    SeatChanges, UpdateCourseRequest, WaitlistAnswer, SEATS_AS_OF_HEADER,
 };
+use shared_types::terms::{CreateTermRequest, Term};
 use uuid::Uuid;
 
 use gloo_net::http::Method;
@@ -26,6 +27,18 @@ impl Api {
         Ok((self.courses.decode(&reply)?, as_of))
     }
 
+    /// Another term's catalogue (`term` is its code): read as it is now,
+    /// with no seat updates to follow (they cover the current term).
+    pub async fn catalogue_of_term(&self, term: &str) -> Result<Vec<Course>, CallError> {
+        let code: String = js_sys::encode_uri_component(term).into();
+        self.get_json(Service::Courses, &format!("/courses?term={code}")).await
+    }
+
+    /// Every term, the current one marked.
+    pub async fn terms(&self) -> Result<Vec<Term>, CallError> {
+        self.get_json(Service::Courses, "/terms").await
+    }
+
     /// The seat counts that changed since `since` (an earlier `as_of`).
     /// Sent without the token: a simple request, with no CORS preflight
     /// before each poll.
@@ -46,6 +59,22 @@ impl Api {
     pub async fn update_course(&self, course_id: Uuid, request: &UpdateCourseRequest) -> Result<Course, CallError> {
         let path = format!("/courses/{course_id}");
         self.send_json(Service::Courses, Method::PATCH, &path, request).await
+    }
+
+    /// Sets a section's whole week (admins).
+    pub async fn set_meetings(&self, course_id: Uuid, week: &[Meeting]) -> Result<Course, CallError> {
+        let path = format!("/courses/{course_id}/meetings");
+        self.send_json(Service::Courses, Method::PUT, &path, &week).await
+    }
+
+    /// Adds a section to the course `of` is a section of (admins).
+    pub async fn create_section(&self, of: Uuid, request: &CreateSectionRequest) -> Result<Course, CallError> {
+        let path = format!("/courses/{of}/sections");
+        self.send_json(Service::Courses, Method::POST, &path, request).await
+    }
+
+    pub async fn create_term(&self, request: &CreateTermRequest) -> Result<Term, CallError> {
+        self.send_json(Service::Courses, Method::POST, "/terms", request).await
     }
 
     /// The archived courses (admins).

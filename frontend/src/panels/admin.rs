@@ -361,6 +361,7 @@ fn NewCourseForm(teachers: Vec<User>) -> impl IntoView {
             teacher_name: teacher_name.unwrap_or_default(),
             credits: None,
             term_id: None,
+            section: None,
         };
         feedback.set(None);
         create.dispatch(request);

@@ -3,7 +3,7 @@
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
 use shared_types::catalogue::{CatalogueFilter, CourseSort};
-use shared_types::courses::{Course, RosterEntry, UpdateCourseRequest};
+use shared_types::courses::{Course, CreateSectionRequest, Meeting, RosterEntry, UpdateCourseRequest};
 
 use super::frame::{feedback_line, live_panel, Feedback};
 use super::on_each_outcome;
@@ -75,10 +75,10 @@ pub fn AdminCourseList() -> impl IntoView {
 fn AdminCourseRow(course: Course) -> impl IntoView {
     let api = expect_context::<Api>();
     let id = course.id;
-    let code = course.code.clone();
+    let code = course.label();
     let title = RwSignal::new(course.title.clone());
     let seats = RwSignal::new(course.capacity.to_string());
-    let heading = RwSignal::new(format!("{} {}", course.code, course.title));
+    let heading = RwSignal::new(format!("{} {}", course.label(), course.title));
     // What the service holds, as last heard: only what differs is sent, so
     // a title change never puts back a capacity changed elsewhere.
     let saved = StoredValue::new((course.title.clone(), course.capacity));
@@ -95,11 +95,13 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
         Ok(course) if course.archived => writes.course_added_or_removed(),
         Ok(course) => {
             writes.courses_changed.update(|n| *n += 1);
-            heading.set(format!("{} {}", course.code, course.title));
+            heading.set(format!("{} {}", course.label(), course.title));
             saved.set_value((course.title.clone(), course.capacity));
             feedback.set(Some(Feedback::ok(format!(
                 "Saved {}: {} seats, {} taken.",
-                course.code, course.capacity, course.enrolled
+                course.label(),
+                course.capacity,
+                course.enrolled
             ))));
         }
         Err(error) => feedback.set(Some(Feedback::error(&error))),
@@ -157,8 +159,9 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
         },
     );
     let (title_id, seats_id) = (format!("course-title-{id}"), format!("course-seats-{id}"));
+    let week_and_sections = section_forms(&course);
     view! {
-        <li data-course-code=code.clone()>
+        <li data-course-code=code.clone() data-section=course.section.clone()>
             <p class="admin-course-heading">{move || heading.get()}</p>
             <details>
                 <summary>{format!("Change {code}")}</summary>
@@ -187,9 +190,115 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
                 <p class="muted small">
                     "An archived course leaves the catalogue; its roster and grades stay. It can be restored."
                 </p>
+                {week_and_sections}
             </details>
             {roster}
         </li>
+    }
+}
+
+/// A section's week (typed as "Mon 09:00-10:15 B-201, Wed ..."), and a
+/// form that adds another section of its course, taught by the same
+/// teacher until changed.
+fn section_forms(course: &Course) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let writes = expect_context::<EnrollmentWrites>();
+    let id = course.id;
+    let label = course.label();
+    let week = RwSignal::new(Meeting::write_week(&course.meetings));
+    let week_feedback = RwSignal::new(None::<Feedback>);
+    let save_week = {
+        let api = api.clone();
+        Action::new_unsync(move |week: &Vec<Meeting>| {
+            let (api, week) = (api.clone(), week.clone());
+            async move { api.set_meetings(id, &week).await }
+        })
+    };
+    on_each_outcome(save_week, move |result: Result<Course, CallError>| match result {
+        Ok(course) => {
+            writes.courses_changed.update(|n| *n += 1);
+            week.set(Meeting::write_week(&course.meetings));
+            week_feedback.set(Some(Feedback::ok(format!(
+                "{} meets {}.",
+                course.label(),
+                if course.meetings.is_empty() {
+                    "at no set time".to_owned()
+                } else {
+                    Meeting::describe_week(&course.meetings)
+                }
+            ))));
+        }
+        Err(error) => week_feedback.set(Some(Feedback::error(&error))),
+    });
+    let submit_week = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        match Meeting::parse_week(&week.get_untracked()) {
+            Ok(parsed) => {
+                week_feedback.set(None);
+                save_week.dispatch(parsed);
+            }
+            Err(problem) => week_feedback.set(Some(Feedback::problem(problem))),
+        }
+    };
+
+    let (teacher_id, teacher_name) = (course.teacher_id, course.teacher_name.clone());
+    let section = RwSignal::new(String::new());
+    let seats = RwSignal::new(course.capacity.to_string());
+    let section_feedback = RwSignal::new(None::<Feedback>);
+    let add = Action::new_unsync(move |request: &CreateSectionRequest| {
+        let (api, request) = (api.clone(), request.clone());
+        async move { api.create_section(id, &request).await }
+    });
+    on_each_outcome(add, move |result: Result<Course, CallError>| match result {
+        Ok(added) => {
+            writes.course_added_or_removed();
+            section.set(String::new());
+            section_feedback.set(Some(Feedback::ok(format!(
+                "Added {} with {} seats.",
+                added.label(),
+                added.capacity
+            ))));
+        }
+        Err(error) => section_feedback.set(Some(Feedback::error(&error))),
+    });
+    let submit_section = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        let Ok(capacity) = seats.get_untracked().trim().parse::<i64>() else {
+            section_feedback.set(Some(Feedback::problem("Seats must be a whole number.")));
+            return;
+        };
+        section_feedback.set(None);
+        add.dispatch(CreateSectionRequest {
+            section: section.get_untracked().trim().to_owned(),
+            capacity,
+            teacher_id,
+            teacher_name: teacher_name.clone(),
+        });
+    };
+    let (week_id, section_id, section_seats_id) = (
+        format!("course-week-{id}"),
+        format!("new-section-{id}"),
+        format!("new-section-seats-{id}"),
+    );
+    view! {
+        <form class="form-grid" on:submit=submit_week>
+            <label for=week_id.clone()>"Meets"</label>
+            <input id=week_id type="text" placeholder="Mon 09:00-10:15 B-201, Wed 09:00-10:15 B-201" bind:value=week />
+            <button type="submit" disabled=move || save_week.pending().get()>
+                {format!("Save week of {label}")}
+            </button>
+            {feedback_line("course-week-message", week_feedback)}
+        </form>
+        <form class="form-grid" on:submit=submit_section>
+            <label for=section_id.clone()>"New section"</label>
+            <input id=section_id type="text" placeholder="02" maxlength="8" required=true bind:value=section />
+            <label for=section_seats_id.clone()>"Its seats"</label>
+            <input id=section_seats_id type="number" min="1" max="10000" required=true bind:value=seats />
+            <button type="submit" disabled=move || add.pending().get()>
+                "Add section"
+            </button>
+            {feedback_line("new-section-message", section_feedback)}
+        </form>
     }
 }
 

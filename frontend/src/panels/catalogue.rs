@@ -2,10 +2,11 @@
 
 use std::time::Duration;
 
-use futures_util::future::join3;
+use futures_util::future::{join, join4};
 use leptos::prelude::*;
 use shared_types::catalogue::CourseSort;
 use shared_types::courses::{Course, Meeting};
+use shared_types::terms::Term;
 use uuid::Uuid;
 
 use super::catalogue_query::{CatalogueQuery, PAGE_SIZE};
@@ -19,6 +20,9 @@ use crate::service::Service;
 
 #[derive(Debug, Clone)]
 struct CatalogueView {
+    /// Every term, for the selector; the one shown is `query.term`'s (the
+    /// current one when it is empty).
+    terms: Vec<Term>,
     courses: Vec<Course>,
     /// The courses the student is in; empty for staff.
     mine: Vec<Uuid>,
@@ -32,7 +36,10 @@ struct CatalogueView {
 /// read: a reload that brings nothing new does not redraw the table.
 impl PartialEq for CatalogueView {
     fn eq(&self, other: &Self) -> bool {
-        self.courses == other.courses && self.mine == other.mine && self.waiting == other.waiting
+        self.courses == other.courses
+            && self.mine == other.mine
+            && self.waiting == other.waiting
+            && self.terms == other.terms
     }
 }
 
@@ -47,23 +54,35 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
     let api = expect_context::<Api>();
     let writes = expect_context::<EnrollmentWrites>();
     let live = LiveSeats::new();
+    let query = CatalogueQuery::from_address();
     let loader = {
         let api = api.clone();
         Loader::new(move || {
             let api = api.clone();
+            let term = query.term.get_untracked();
             async move {
-                let ((courses, as_of), mine, waiting) = if can_enroll {
-                    let (catalogue, mine, waiting) =
-                        join3(api.catalogue(), api.my_enrollments(), api.my_waitlists()).await;
+                let catalogue = async {
+                    if term.is_empty() {
+                        api.catalogue().await
+                    } else {
+                        Ok((api.catalogue_of_term(&term).await?, None))
+                    }
+                };
+                let ((courses, as_of), terms, mine, waiting) = if can_enroll {
+                    let (catalogue, terms, mine, waiting) =
+                        join4(catalogue, api.terms(), api.my_enrollments(), api.my_waitlists()).await;
                     (
                         catalogue?,
+                        terms?,
                         mine?.into_iter().map(|e| e.course.id).collect(),
                         waiting?.into_iter().map(|e| e.course.id).collect(),
                     )
                 } else {
-                    (api.catalogue().await?, Vec::new(), Vec::new())
+                    let (catalogue, terms) = join(catalogue, api.terms()).await;
+                    (catalogue?, terms?, Vec::new(), Vec::new())
                 };
                 Ok(CatalogueView {
+                    terms,
                     courses,
                     mine,
                     waiting,
@@ -107,7 +126,14 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
         }
     });
 
-    let query = CatalogueQuery::from_address();
+    // Another term chosen: its catalogue is read (the first run is the
+    // loader's own first load).
+    Effect::new(move |first: Option<()>| {
+        query.term.track();
+        if first.is_some() {
+            loader.reload();
+        }
+    });
 
     // Made once: a reload (after an enrollment, an admin's change, every
     // few minutes) flows through `data` into the rows that changed, and the
@@ -174,6 +200,7 @@ pub fn Catalogue(can_enroll: bool) -> impl IntoView {
                     "The course service could not refresh this list just now; it shows the catalogue as last loaded and tries again."
                 </p>
             </Show>
+            {move || data.with(|view| term_picker(query, &view.terms))}
             {search_bar(query)}
             <p class="muted catalogue-count" role="status" aria-live="polite" data-testid="catalogue-count">
                 {move || shown.with(ShownPage::summary)}
@@ -218,9 +245,9 @@ fn course_row(course: Course, place: Place, can_enroll: bool, live: LiveSeats, w
     };
     let waitlist_text = (course.waitlisted > 0).then(|| format!("{} waiting", course.waitlisted));
     let id = course.id;
-    let label = format!("Enroll in {}", course.code);
+    let label = format!("Enroll in {}", course.label());
     // The visible words lead the accessible name (WCAG 2.5.3).
-    let join_label = format!("Join waitlist for {}", course.code);
+    let join_label = format!("Join waitlist for {}", course.label());
     let target = course.clone();
     let SeatWrites {
         enroll,
@@ -277,9 +304,10 @@ fn course_row(course: Course, place: Place, can_enroll: bool, live: LiveSeats, w
         }
     };
     view! {
-        <tr data-course-code=course.code.clone() class:full=move || !open()>
+        <tr data-course-code=course.code.clone() data-section=course.section.clone() class:full=move || !open()>
             <th scope="row">
                 <span class="code">{course.code.clone()}</span>
+                {section_badge(&course)}
                 <span class="title">{course.title.clone()}</span>
                 <span class="credits">{credits_text(course.credits)}</span>
                 <span class="meets">{Meeting::describe_week(&course.meetings)}</span>
@@ -295,6 +323,13 @@ fn course_row(course: Course, place: Place, can_enroll: bool, live: LiveSeats, w
             <td class="action">{action}</td>
         </tr>
     }
+}
+
+/// "Section 02" beside the code, unless it is the first section.
+pub fn section_badge(course: &Course) -> Option<impl IntoView> {
+    course
+        .section_shown()
+        .map(|section| view! { <span class="section">{format!("Section {section}")}</span> })
 }
 
 /// "3 credits", "1 credit".
@@ -344,6 +379,46 @@ fn thousands(n: usize) -> String {
 }
 
 /// Search words, open seats only, and the order.
+/// The term whose catalogue is shown; nothing while there is only one.
+fn term_picker(query: CatalogueQuery, terms: &[Term]) -> Option<impl IntoView> {
+    if terms.len() < 2 {
+        return None;
+    }
+    let chosen = query.term.get_untracked();
+    let options = terms
+        .iter()
+        .map(|term| {
+            // The current term is the empty choice: the address stays short.
+            let value = if term.current { String::new() } else { term.code.clone() };
+            let selected = value.eq_ignore_ascii_case(&chosen);
+            let label = if term.current {
+                format!("{} {} (current)", term.code, term.title)
+            } else {
+                format!("{} {}", term.code, term.title)
+            };
+            view! {
+                <option value=value selected=selected>
+                    {label}
+                </option>
+            }
+        })
+        .collect_view();
+    Some(view! {
+        <div class="term-picker">
+            <label for="catalogue-term">"Term"</label>
+            <select
+                id="catalogue-term"
+                on:change=move |ev| {
+                    query.term.set(event_target_value(&ev));
+                    query.changed();
+                }
+            >
+                {options}
+            </select>
+        </div>
+    })
+}
+
 fn search_bar(query: CatalogueQuery) -> impl IntoView {
     let sorts = CourseSort::ALL
         .into_iter()

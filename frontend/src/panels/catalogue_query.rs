@@ -2,8 +2,9 @@
 //! seats only, the order and the page, kept in the page's address so that
 //! a link (or a reload) reopens the same view.
 //!
-//! The parameters are those of `GET /courses` (`q`, `open`, `sort`) plus
-//! `page`, so a person and a curl user speak of a view the same way.
+//! The parameters are those of `GET /courses` (`term`, `q`, `open`,
+//! `sort`) plus `page`, so a person and a curl user speak of a view the
+//! same way.
 
 use leptos::prelude::*;
 use shared_types::catalogue::{CatalogueFilter, CourseSort};
@@ -21,6 +22,8 @@ pub struct CatalogueQuery {
     pub sort: RwSignal<CourseSort>,
     /// From 0; the address shows it from 1.
     pub page: RwSignal<usize>,
+    /// A term's code, or empty for the current term.
+    pub term: RwSignal<String>,
 }
 
 impl CatalogueQuery {
@@ -37,6 +40,7 @@ impl CatalogueQuery {
                     .and_then(|p| p.parse::<usize>().ok())
                     .map_or(0, |p| p.saturating_sub(1)),
             ),
+            term: RwSignal::new(get("term").unwrap_or_default()),
         };
         Effect::new(move |_| query.write_address());
         query
@@ -68,6 +72,10 @@ impl CatalogueQuery {
         let sort = self.sort.get();
         if sort != CourseSort::default() {
             params.set("sort", sort.as_str());
+        }
+        let term = self.term.get();
+        if !term.is_empty() {
+            params.set("term", &term);
         }
         let page = self.page.get();
         if page > 0 {

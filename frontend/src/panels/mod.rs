@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod admin_courses;
 pub mod admin_import;
+pub mod admin_terms;
 pub mod catalogue;
 mod catalogue_query;
 mod frame;
@@ -14,6 +15,7 @@ pub mod my_grades;
 pub mod registration_day;
 pub mod signin;
 pub mod teaching;
+mod timetable;
 mod widgets;
 
 pub use frame::take_focus_if_lost;
@@ -61,7 +63,7 @@ impl EnrollmentWrites {
         let enroll = {
             let api = api.clone();
             Action::new_unsync(move |course: &Course| {
-                let (api, id, code) = (api.clone(), course.id, course.code.clone());
+                let (api, id, code) = (api.clone(), course.id, course.label());
                 async move {
                     match api.enroll(id).await {
                         Ok(_) => Feedback::ok(format!("Enrolled in {code}.")),
@@ -85,7 +87,7 @@ impl EnrollmentWrites {
         let join_waitlist = {
             let api = api.clone();
             Action::new_unsync(move |course: &Course| {
-                let (api, id, code) = (api.clone(), course.id, course.code.clone());
+                let (api, id, code) = (api.clone(), course.id, course.label());
                 async move {
                     match api.join_waitlist(id).await {
                         Ok(WaitlistAnswer::Enrolled) => Feedback::ok(format!("A seat was free: enrolled in {code}.")),

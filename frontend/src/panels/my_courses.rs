@@ -3,10 +3,11 @@
 
 use futures_util::future::join;
 use leptos::prelude::*;
-use shared_types::courses::{Meeting, MyEnrollment, MyWaitlistEntry};
+use shared_types::courses::{Course, Meeting, MyEnrollment, MyWaitlistEntry};
 
-use super::catalogue::credits_text;
+use super::catalogue::{credits_text, section_badge};
 use super::frame::{feedback_line, panel};
+use super::timetable::timetable;
 use super::{outcome_of, EnrollmentWrites};
 use crate::api::{Api, CallError};
 use crate::loader::Loader;
@@ -41,6 +42,8 @@ pub fn MyCourses() -> impl IntoView {
     });
 
     let render = move |(mine, waiting): (Vec<MyEnrollment>, Vec<MyWaitlistEntry>)| {
+        let held: Vec<Course> = mine.iter().map(|e| e.course.clone()).collect();
+        let week = timetable(&held);
         let list = if mine.is_empty() {
             view! { <p class="muted">"You are not enrolled in any course yet."</p> }.into_any()
         } else {
@@ -48,14 +51,14 @@ pub fn MyCourses() -> impl IntoView {
                 .into_iter()
                 .map(|e| {
                     let id = e.course.id;
-                    let code = e.course.code.clone();
+                    let code = e.course.label();
                     let this_one = move || drop_course.input().with(|d| d.as_ref().is_some_and(|(d, _)| *d == id));
                     let drop_button = (!e.course.archived).then(|| {
                         view! {
                             <button
                                 type="button"
                                 class="secondary"
-                                aria-label=format!("Drop {}", e.course.code)
+                                aria-label=format!("Drop {}", e.course.label())
                                 disabled=move || drop_course.pending().get()
                                 on:click=move |_| {
                                     last_was_leave.set(false);
@@ -74,6 +77,7 @@ pub fn MyCourses() -> impl IntoView {
                         <li data-course-code=e.course.code.clone()>
                             <div>
                                 <span class="code">{e.course.code.clone()}</span>
+                                {section_badge(&e.course)}
                                 <span class="title">{e.course.title.clone()}</span>
                                 <span class="muted small">{e.course.teacher_name.clone()}</span>
                                 <span class="muted small">{credits_text(e.course.credits)}</span>
@@ -91,11 +95,12 @@ pub fn MyCourses() -> impl IntoView {
             let items = waiting
                 .into_iter()
                 .map(|w| {
-                    let (id, code) = (w.course.id, w.course.code.clone());
+                    let (id, code) = (w.course.id, w.course.label());
                     view! {
                         <li data-waitlist-code=w.course.code.clone()>
                             <div>
                                 <span class="code">{w.course.code.clone()}</span>
+                                {section_badge(&w.course)}
                                 <span class="title">{w.course.title.clone()}</span>
                                 <span class="muted small" data-testid="waitlist-position">
                                     {format!("number {} in line", w.position)}
@@ -104,7 +109,7 @@ pub fn MyCourses() -> impl IntoView {
                             <button
                                 type="button"
                                 class="secondary"
-                                aria-label=format!("Leave waitlist for {}", w.course.code)
+                                aria-label=format!("Leave waitlist for {}", w.course.label())
                                 disabled=move || leave.pending().get()
                                 on:click=move |_| {
                                     last_was_leave.set(true);
@@ -125,6 +130,7 @@ pub fn MyCourses() -> impl IntoView {
         view! {
             {feedback_line("my-courses-message", feedback)}
             {list}
+            {week}
             {waitlists}
         }
     };

@@ -13,6 +13,7 @@ use shared_types::grades::{StudentGrade, UploadReport};
 use shared_types::Grade;
 use uuid::Uuid;
 
+use super::catalogue::section_badge;
 use super::frame::{panel, panel_error};
 use super::grade_chart::{distribution, grade_chart};
 use super::on_each_outcome;
@@ -61,6 +62,7 @@ fn ClassCard(course: Course) -> impl IntoView {
             <header>
                 <h3>
                     <span class="code">{course.code.clone()}</span>
+                    {section_badge(&course)}
                     <span class="title">{course.title.clone()}</span>
                 </h3>
                 <p class="muted small">{format!("{} of {} seats taken", course.enrolled, course.capacity)}</p>

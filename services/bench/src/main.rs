@@ -68,7 +68,8 @@ async fn main() -> anyhow::Result<()> {
     let rush_cpu = (nodes.course_service_cpu_seconds() - cpu_before) / rush_started.elapsed().as_secs_f64();
     report.note(format!(
         "registration rush: {} enrollment requests answered in {:.1} s ({:.0}/s, each a checked transaction answered 201 or 409); \
-         {} seats taken ({:.0} enrollments/s) within {:.1} s, when the last seat went; {} refused as full or duplicate; correctness violations: {}",
+         {} seats taken ({:.0} enrollments/s) within {:.1} s, when the last seat went; refused: {} as full, {} past the credit limit, {} for a schedule conflict; \
+         violations of capacity, credit limit, conflicts or one section per course, checked from the rosters: {}",
         rush.figures.requests,
         rush.figures.seconds,
         rush.figures.requests_per_second,
@@ -76,10 +77,52 @@ async fn main() -> anyhow::Result<()> {
         rush.enrolled as f64 / rush.seats_filled_seconds.max(f64::EPSILON),
         rush.seats_filled_seconds,
         rush.full,
+        rush.credit_limit,
+        rush.schedule_conflict,
         if rush.violations.is_empty() { "none".to_owned() } else { rush.violations.join("; ") }
     ));
     let rush_seats_per_second = rush.enrolled as f64 / rush.seats_filled_seconds.max(f64::EPSILON);
     report.push(rush.figures);
+
+    println!("waitlist churn...");
+    let churn = scenarios::waitlist::waitlist_churn(&nodes, &data).await?;
+    report.note(format!(
+        "waitlist churn: {} sections of {} seats, full, {} waiting each; {} drops at once ({:.0}/s, p99 {:.1} ms), \
+         each promoting the first waiting in its transaction: {} promoted; violations of capacity or waitlist order, \
+         checked from the rosters: {}",
+        scenarios::waitlist::SECTIONS,
+        dataset::SEATS,
+        scenarios::waitlist::WAITING,
+        churn.figures.requests,
+        churn.figures.requests_per_second,
+        churn.figures.p99_ms,
+        churn.promoted,
+        if churn.violations.is_empty() {
+            "none".to_owned()
+        } else {
+            churn.violations.join("; ")
+        }
+    ));
+    report.push(churn.figures);
+
+    println!("time tickets...");
+    let tickets = scenarios::tickets::time_tickets(&nodes, &data).await?;
+    report.note(format!(
+        "time tickets: {} students, each sending 5 enrollments from the moment their window opens: \
+         all at once, a student's wait from the opening to their last answer is p99 {:.0} ms (requests p99 {:.1} ms); \
+         in {} waves {:.1} s apart, p99 {:.0} ms (requests p99 {:.1} ms) = {:.2}x; answers before a ticket opened: {}",
+        scenarios::tickets::STUDENTS,
+        tickets.at_once.student_wait_p99_ms,
+        tickets.at_once.figures.p99_ms,
+        scenarios::tickets::WAVES,
+        scenarios::tickets::WAVE_GAP.as_secs_f64(),
+        tickets.in_waves.student_wait_p99_ms,
+        tickets.in_waves.figures.p99_ms,
+        tickets.in_waves.student_wait_p99_ms / tickets.at_once.student_wait_p99_ms.max(f64::EPSILON),
+        tickets.at_once.early + tickets.in_waves.early
+    ));
+    report.push(tickets.at_once.figures);
+    report.push(tickets.in_waves.figures);
     if only == "rush" {
         drop(nodes);
         report.write(&PathBuf::from("target/bench"))?;

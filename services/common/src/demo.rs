@@ -28,6 +28,8 @@ pub struct DemoCourse {
     /// When it meets: day (1 Monday to 7), start and end ("HH:MM"), room.
     /// No two demo courses share a minute, so no demo enrollment clashes.
     pub meets: &'static [(i32, &'static str, &'static str, &'static str)],
+    /// Which section of its code it is.
+    pub section: &'static str,
 }
 
 /// A demo enrollment (seeded by course-service).
@@ -91,6 +93,7 @@ pub const CS101: DemoCourse = DemoCourse {
     capacity: 30,
     teacher: TEACHER,
     meets: &[(1, "09:00", "10:15", "B-201"), (3, "09:00", "10:15", "B-201")],
+    section: "01",
 };
 pub const CS201: DemoCourse = DemoCourse {
     id: id(0x102),
@@ -100,6 +103,7 @@ pub const CS201: DemoCourse = DemoCourse {
     capacity: 25,
     teacher: TEACHER,
     meets: &[(2, "10:30", "11:45", "B-201"), (4, "10:30", "11:45", "B-201")],
+    section: "01",
 };
 pub const PHYS101: DemoCourse = DemoCourse {
     id: id(0x103),
@@ -109,6 +113,7 @@ pub const PHYS101: DemoCourse = DemoCourse {
     capacity: 35,
     teacher: TEACHER,
     meets: &[(1, "10:30", "11:45", "P-12"), (3, "10:30", "11:45", "P-12")],
+    section: "01",
 };
 pub const MATH120: DemoCourse = DemoCourse {
     id: id(0x104),
@@ -118,6 +123,7 @@ pub const MATH120: DemoCourse = DemoCourse {
     capacity: 40,
     teacher: TEACHER2,
     meets: &[(2, "09:00", "10:15", "M-3"), (4, "09:00", "10:15", "M-3")],
+    section: "01",
 };
 /// Nearly full: two seats, one taken.
 pub const HIST210: DemoCourse = DemoCourse {
@@ -128,6 +134,7 @@ pub const HIST210: DemoCourse = DemoCourse {
     capacity: 2,
     teacher: TEACHER2,
     meets: &[(5, "13:00", "15:00", "Library seminar room")],
+    section: "01",
 };
 
 pub const COURSES: [DemoCourse; 5] = [CS101, CS201, PHYS101, MATH120, HIST210];

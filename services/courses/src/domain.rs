@@ -1,9 +1,11 @@
 //! The checked values of a new course: constructing them is where a 422
 //! comes from.
 
-use shared_types::courses::{CreateCourseRequest, UpdateCourseRequest};
+use shared_types::courses::{
+    CreateCourseRequest, CreateSectionRequest, OverrideEnrollmentRequest, UpdateCourseRequest, FIRST_SECTION,
+};
 use shared_types::values::{bounded_text, line_text, shown};
-use shared_types::{Capacity, Credits, ValueError};
+use shared_types::{Capacity, Credits, Email, ValueError};
 use uuid::Uuid;
 
 /// A course code: 2 to 16 characters of A-Z, 0-9 and '-', stored upper-case.
@@ -52,6 +54,34 @@ fn code_of(what: &str, raw: &str) -> Result<String, ValueError> {
     }
 }
 
+/// A section of a course: 1 to 8 letters or digits, stored upper-case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionCode(String);
+
+impl SectionCode {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        let section = raw.trim().to_uppercase();
+        let valid =
+            (1..=8).contains(&section.len()) && section.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        if valid {
+            Ok(Self(section))
+        } else {
+            Err(ValueError {
+                code: "invalid_section",
+                message: format!("{} is not a section: use 1 to 8 letters or digits", shown(raw)),
+            })
+        }
+    }
+
+    pub fn first() -> Self {
+        Self(FIRST_SECTION.to_owned())
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
 /// Everything needed to create a course, each value checked.
 #[derive(Debug, Clone)]
 pub struct NewCourse {
@@ -65,6 +95,7 @@ pub struct NewCourse {
     pub credits: Credits,
     /// The current term when `None` (see `store::insert_course`).
     pub term_id: Option<Uuid>,
+    pub section: SectionCode,
 }
 
 impl NewCourse {
@@ -79,6 +110,53 @@ impl NewCourse {
             teacher_name: line_text("teacher_name", &request.teacher_name, 100)?,
             credits: request.credits.map_or(Ok(Credits::DEFAULT), Credits::new)?,
             term_id: request.term_id,
+            section: request
+                .section
+                .as_deref()
+                .map_or(Ok(SectionCode::first()), SectionCode::parse)?,
+        })
+    }
+}
+
+/// Another section of an existing course, each value checked: the rest is
+/// the course's.
+#[derive(Debug, Clone)]
+pub struct NewSection {
+    pub id: Uuid,
+    pub section: SectionCode,
+    pub capacity: Capacity,
+    pub teacher_id: Uuid,
+    pub teacher_name: String,
+}
+
+impl NewSection {
+    pub fn parse(request: &CreateSectionRequest) -> Result<Self, ValueError> {
+        Ok(Self {
+            id: Uuid::new_v4(),
+            section: SectionCode::parse(&request.section)?,
+            capacity: Capacity::new(request.capacity)?,
+            teacher_id: request.teacher_id,
+            teacher_name: line_text("teacher_name", &request.teacher_name, 100)?,
+        })
+    }
+}
+
+/// An admin's enrollment of a student past the rules, checked.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub student: EnrollingStudent,
+    pub reason: String,
+}
+
+impl Override {
+    pub fn parse(request: &OverrideEnrollmentRequest) -> Result<Self, ValueError> {
+        Ok(Self {
+            student: EnrollingStudent {
+                id: request.student_id,
+                name: line_text("student_name", &request.student_name, 100)?,
+                email: Email::parse(&request.student_email)?.into_string(),
+            },
+            reason: bounded_text("reason", &request.reason, 500, false)?,
         })
     }
 }
@@ -143,6 +221,14 @@ mod tests {
         assert_eq!(CourseCode::parse(" cs-101 ").unwrap().into_string(), "CS-101");
         for bad in ["", "C", "CS 101", "CS_101", "ÄB12", &"X".repeat(17)] {
             assert!(CourseCode::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sections_are_normalised_and_checked() {
+        assert_eq!(SectionCode::parse(" b2 ").unwrap().into_string(), "B2");
+        for bad in ["", " ", "A-1", "SECTION01", "0 1", "É"] {
+            assert!(SectionCode::parse(bad).is_err(), "{bad}");
         }
     }
 }

@@ -13,6 +13,16 @@ pub enum Error {
     CodeTaken,
     #[error("already enrolled")]
     AlreadyEnrolled,
+    #[error("holds section {section} of {code}")]
+    OtherSectionHeld { code: String, section: String },
+    #[error("{code} already has a section {section} in the term")]
+    SectionTaken { code: String, section: String },
+    #[error("{code} exists in the term")]
+    CourseInTerm { code: String },
+    #[error("a time ticket past the add/drop deadline")]
+    TicketAfterDeadline,
+    #[error("too many time tickets")]
+    TooManyTickets,
     #[error("course full")]
     CourseFull,
     #[error("course archived")]
@@ -91,6 +101,26 @@ impl From<Error> for ApiError {
             Error::AlreadyEnrolled => {
                 ApiError::conflict("already_enrolled", "You are already enrolled in this course.")
             }
+            Error::OtherSectionHeld { code, section } => ApiError::conflict(
+                "already_enrolled",
+                format!("You hold section {section} of {code}: drop it to take another section of the course."),
+            ),
+            Error::SectionTaken { code, section } => ApiError::conflict(
+                "code_taken",
+                format!("{code} already has a section {section} in this term."),
+            ),
+            Error::CourseInTerm { code } => ApiError::conflict(
+                "code_taken",
+                format!("{code} exists in this term: add a section to it with POST /courses/{{id}}/sections."),
+            ),
+            Error::TicketAfterDeadline => ApiError::unprocessable(
+                "invalid_time_ticket",
+                "opens_at: a time ticket must open before the term's add/drop deadline.",
+            ),
+            Error::TooManyTickets => ApiError::unprocessable(
+                "invalid_time_ticket",
+                "tickets: at most 10000 at once, each student once.",
+            ),
             Error::CourseFull => ApiError::conflict("course_full", "This course is full: no seat is left."),
             Error::CourseArchived => ApiError::conflict(
                 "course_archived",

@@ -110,6 +110,7 @@ pub fn check_rows(rows: &[CsvRow], teachers: &Teachers) -> Vec<Result<(KeyedRow,
                 teacher_name: teacher_name.clone(),
                 credits,
                 term_id: None,
+                section: None,
             })
             .map_err(invalid)?;
             let code = course.code.clone().into_string();

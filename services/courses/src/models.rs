@@ -33,6 +33,8 @@ pub struct CourseRow {
     pub credits: i32,
     /// How many students wait for a seat.
     pub waitlisted: i32,
+    /// Which section of the course (its code in its term) the row is.
+    pub section: String,
 }
 
 /// A row of `enrollments`.
@@ -48,6 +50,8 @@ pub struct EnrollmentRow {
     pub enrolled_at: NaiveDateTime,
     /// The course's credits when the student enrolled.
     pub credits: i32,
+    /// Why an admin enrolled the student past a rule, if one did.
+    pub override_reason: Option<String>,
 }
 
 /// A row of `waitlist_entries`.
@@ -163,6 +167,7 @@ impl CourseRow {
             term_id: self.term_id,
             meetings: Vec::new(),
             waitlisted: self.waitlisted,
+            section: self.section.clone(),
         }
     }
 }
@@ -177,6 +182,7 @@ impl EnrollmentRow {
             student_email: student.email.clone(),
             enrolled_at: now,
             credits,
+            override_reason: None,
         }
     }
 
@@ -186,6 +192,7 @@ impl EnrollmentRow {
             name: self.student_name.clone(),
             email: self.student_email.clone(),
             enrolled_at: self.enrolled_at.and_utc(),
+            override_reason: self.override_reason.clone(),
         }
     }
 }

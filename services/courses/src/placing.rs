@@ -21,6 +21,16 @@ use crate::terms;
 /// before it stays free: each one that does not fit costs a savepoint.
 const CANDIDATES_PER_SEAT: i64 = 50;
 
+/// A section the student holds in the term, other than the one they are
+/// placed in.
+pub struct HeldSection {
+    pub id: String,
+    pub code: String,
+    pub section: String,
+    /// A section of the course they are placed in.
+    pub same_course: bool,
+}
+
 pub trait Placing: SeatStatements {
     /// Takes the seat, adds the course's credits to the student's in the
     /// term (guarded by the limit), and checks the student's schedule, or
@@ -44,6 +54,20 @@ pub trait Placing: SeatStatements {
 
     /// Takes the student off the course's waitlist; whether they were on it.
     fn leave_waitlist(&mut self, course_id: &str, student_id: &str) -> Result<bool>;
+
+    /// [`Placing::leave_waitlist`] for a caller that holds the course row's
+    /// lock already (it has taken a seat of it).
+    fn remove_from_waitlist(&mut self, course_id: &str, student_id: &str) -> Result<bool>;
+
+    /// The student's other sections in the term, their enrollment in
+    /// `row`'s inserted already; which of them are of the same course.
+    fn other_sections_held(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<Vec<HeldSection>>;
+
+    /// An admin's enrollment: the seat taken even past capacity, the
+    /// credits added even past the limit, no schedule checked, the window
+    /// not asked; never a second section of a course, an archived course,
+    /// or the teacher's own. `row` carries the reason.
+    fn place_by_override(&mut self, row: &EnrollmentRow, term: &TermRow, now: NaiveDateTime) -> Result<()>;
 
     /// The student's place on the list, from 1: by when they joined, ties
     /// by id.
@@ -73,15 +97,24 @@ macro_rules! placing_for {
                 // the row lock and re-checks against the newest credits, so
                 // concurrent enrollments of one student never pass the limit
                 // together.
-                let added = diesel::update(held)
-                    .filter(
-                        student_terms::max_credits
-                            .is_null()
-                            .and(after.le(term.max_credits))
-                            .or(after.le(student_terms::max_credits.assume_not_null())),
-                    )
-                    .set(student_terms::credits.eq(after))
-                    .execute(conn)?;
+                let added = if row.credits == 0 {
+                    // Nothing to count, but the row is locked all the same
+                    // (for the schedule below), and a student above their
+                    // limit (an override, a lowered limit) may still take it.
+                    diesel::update(held)
+                        .set(student_terms::credits.eq(after))
+                        .execute(conn)?
+                } else {
+                    diesel::update(held)
+                        .filter(
+                            student_terms::max_credits
+                                .is_null()
+                                .and(after.le(term.max_credits))
+                                .or(after.le(student_terms::max_credits.assume_not_null())),
+                        )
+                        .set(student_terms::credits.eq(after))
+                        .execute(conn)?
+                };
                 if added == 0 {
                     let (held, own_limit): (i32, Option<i32>) = held
                         .select((student_terms::credits, student_terms::max_credits))
@@ -96,6 +129,13 @@ macro_rules! placing_for {
                 // the commit, so the courses read here are all the student's
                 // others in the term: a concurrent enrollment of theirs waits
                 // for the lock, then reads this one, committed.
+                let others = conn.other_sections_held(row, term)?;
+                if let Some(other) = others.iter().find(|other| other.same_course) {
+                    return Err(Error::OtherSectionHeld {
+                        code: other.code.clone(),
+                        section: other.section.clone(),
+                    });
+                }
                 let course_id = row.course_id.to_string();
                 let wanted: Vec<MeetingSlot> = meeting_times::table
                     .filter(meeting_times::course_id.eq(&course_id))
@@ -104,27 +144,20 @@ macro_rules! placing_for {
                     .iter()
                     .map(MeetingRow::to_slot)
                     .collect();
-                if wanted.is_empty() {
+                if wanted.is_empty() || others.is_empty() {
                     return Ok(());
                 }
-                let others: Vec<(TextUuid, String)> = enrollments::table
-                    .inner_join(courses::table)
-                    .filter(enrollments::student_id.eq(&student_id))
-                    .filter(courses::term_id.eq(&term_id))
-                    .filter(courses::id.ne(&course_id))
-                    // An archived course no longer meets.
-                    .filter(courses::archived_at.is_null())
-                    .select((courses::id, courses::code))
-                    .load(conn)?;
-                let ids: Vec<String> = others.iter().map(|(id, _)| id.0.to_string()).collect();
+                let ids: Vec<String> = others.iter().map(|other| other.id.clone()).collect();
                 let held: Vec<(String, MeetingSlot)> = meeting_times::table
                     .filter(meeting_times::course_id.eq_any(&ids))
                     .select(MeetingRow::as_select())
                     .load::<MeetingRow>(conn)?
                     .iter()
                     .filter_map(|meeting| {
-                        let (_, code) = others.iter().find(|(id, _)| id.0 == meeting.course_id)?;
-                        Some((code.clone(), meeting.to_slot()))
+                        let other = others
+                            .iter()
+                            .find(|other| other.id == meeting.course_id.to_string())?;
+                        Some((other.code.clone(), meeting.to_slot()))
                     })
                     .collect();
                 match meetings::first_clash(&wanted, &held) {
@@ -134,6 +167,95 @@ macro_rules! placing_for {
                     }),
                     None => Ok(()),
                 }
+            }
+
+            fn other_sections_held(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<Vec<HeldSection>> {
+                let conn = self;
+                // This course's own row is among them (its enrollment is
+                // inserted already): it gives the code to compare with.
+                let held: Vec<(TextUuid, String, String)> = enrollments::table
+                    .inner_join(courses::table)
+                    .filter(enrollments::student_id.eq(row.student_id.to_string()))
+                    .filter(courses::term_id.eq(term.id.to_string()))
+                    // An archived course no longer meets.
+                    .filter(
+                        courses::archived_at
+                            .is_null()
+                            .or(courses::id.eq(row.course_id.to_string())),
+                    )
+                    .select((courses::id, courses::code, courses::section))
+                    .load(conn)?;
+                let own_code = held
+                    .iter()
+                    .find(|(id, _, _)| id.0 == row.course_id)
+                    .map(|(_, code, _)| code.clone());
+                Ok(held
+                    .into_iter()
+                    .filter(|(id, _, _)| id.0 != row.course_id)
+                    .map(|(id, code, section)| HeldSection {
+                        id: id.0.to_string(),
+                        same_course: own_code.as_ref() == Some(&code),
+                        code,
+                        section,
+                    })
+                    .collect())
+            }
+
+            fn place_by_override(&mut self, row: &EnrollmentRow, term: &TermRow, now: NaiveDateTime) -> Result<()> {
+                let conn = self;
+                let course_id = row.course_id.to_string();
+                let student_id = row.student_id.to_string();
+                // Past capacity, but never into an archived course or the
+                // teacher's own (no rule an admin means to lift).
+                let taken = diesel::update(courses::table.find(&course_id))
+                    .filter(courses::archived_at.is_null())
+                    .filter(courses::teacher_id.ne(&student_id))
+                    .set((
+                        courses::enrolled.eq(courses::enrolled + 1),
+                        courses::seats_changed_at.eq(now),
+                    ))
+                    .execute(conn)?;
+                if taken == 0 {
+                    let archived: Option<Option<NaiveDateTime>> = courses::table
+                        .find(&course_id)
+                        .select(courses::archived_at)
+                        .first(conn)
+                        .optional()?;
+                    return Err(match archived {
+                        None => Error::CourseNotFound,
+                        Some(Some(_)) => Error::CourseArchived,
+                        Some(None) => Error::OwnCourse,
+                    });
+                }
+                diesel::insert_into(enrollments::table)
+                    .values(row.clone())
+                    .execute(conn)
+                    .map_err(Error::from)
+                    .duplicate_means(Error::AlreadyEnrolled)?;
+                diesel::insert_into(student_terms::table)
+                    .values((
+                        student_terms::student_id.eq(&student_id),
+                        student_terms::term_id.eq(term.id.to_string()),
+                        student_terms::credits.eq(row.credits),
+                    ))
+                    .on_conflict((student_terms::student_id, student_terms::term_id))
+                    .do_update()
+                    .set(student_terms::credits.eq(student_terms::credits + row.credits))
+                    .execute(conn)?;
+                // Two sections of one course are no rule to lift: the
+                // student would sit in both rooms' rosters for one grade.
+                if let Some(other) = conn
+                    .other_sections_held(row, term)?
+                    .into_iter()
+                    .find(|o| o.same_course)
+                {
+                    return Err(Error::OtherSectionHeld {
+                        code: other.code,
+                        section: other.section,
+                    });
+                }
+                conn.remove_from_waitlist(&course_id, &student_id)?;
+                Ok(())
             }
 
             fn give_back_place(&mut self, course_id: Uuid, student_id: Uuid, term: &TermRow) -> Result<bool> {
@@ -177,11 +299,13 @@ macro_rules! placing_for {
                     let placed = conn.transaction(|conn| conn.take_place(&row, term));
                     match placed {
                         Ok(()) => {
-                            conn.leave_waitlist(&course, &candidate.student_id.to_string())?;
+                            conn.remove_from_waitlist(&course, &candidate.student_id.to_string())?;
                             return Ok(Some(candidate.student_id));
                         }
                         // No longer fits: keeps their place, the next is offered.
-                        Err(Error::CreditLimit { .. } | Error::ScheduleConflict { .. }) => continue,
+                        Err(
+                            Error::CreditLimit { .. } | Error::ScheduleConflict { .. } | Error::OtherSectionHeld { .. },
+                        ) => continue,
                         // Can never take this seat (already on the roster, or
                         // made the course's teacher since): off the list, so
                         // that no drop is ever refused for them.
@@ -250,6 +374,11 @@ macro_rules! placing_for {
                 diesel::update(courses::table.find(course_id))
                     .set(courses::waitlisted.eq(courses::waitlisted))
                     .execute(conn)?;
+                conn.remove_from_waitlist(course_id, student_id)
+            }
+
+            fn remove_from_waitlist(&mut self, course_id: &str, student_id: &str) -> Result<bool> {
+                let conn = self;
                 let removed = diesel::delete(
                     waitlist_entries::table
                         .filter(waitlist_entries::course_id.eq(course_id))

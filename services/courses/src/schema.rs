@@ -30,6 +30,7 @@ diesel::table! {
         term_id -> Text,
         credits -> Integer,
         waitlisted -> Integer,
+        section -> Text,
     }
 }
 
@@ -41,6 +42,7 @@ diesel::table! {
         student_email -> Text,
         enrolled_at -> Timestamp,
         credits -> Integer,
+        override_reason -> Nullable<Text>,
     }
 }
 
@@ -51,6 +53,7 @@ diesel::table! {
         credits -> Integer,
         max_credits -> Nullable<Integer>,
         max_credits_reason -> Nullable<Text>,
+        registration_opens_at -> Nullable<Timestamp>,
     }
 }
 

@@ -39,6 +39,7 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
             term_id: STANDING_TERM,
             credits: Credits::DEFAULT.get(),
             waitlisted: 0,
+            section: c.section.to_owned(),
         })
         .collect();
     let enrollment_rows = ENROLLMENTS
@@ -50,6 +51,7 @@ pub async fn seed_demo_courses(db: &Database) -> Result<()> {
             student_email: e.student.email.to_owned(),
             enrolled_at: now,
             credits: Credits::DEFAULT.get(),
+            override_reason: None,
         })
         .collect();
     let mut meeting_rows = Vec::new();

@@ -29,7 +29,7 @@ use service_common::{db_run, db_write};
 use shared_types::courses::SeatCount;
 use uuid::Uuid;
 
-use crate::domain::{CourseChanges, EnrollingStudent, NewCourse};
+use crate::domain::{CourseChanges, EnrollingStudent, NewCourse, NewSection, Override};
 use crate::error::{Error, Result};
 use crate::models::{CourseRow, EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
 use crate::placing::Placing;
@@ -54,6 +54,42 @@ macro_rules! term_of {
     };
 }
 
+/// What an enrollment reads first, in one statement: the course's term and
+/// credits, and the student's time ticket for the term if they have one.
+macro_rules! enrolling_in {
+    ($conn:expr, $course_id:expr, $student_id:expr) => {
+        courses::table
+            .inner_join(terms_table::table)
+            .left_join(
+                student_terms::table.on(student_terms::term_id
+                    .eq(courses::term_id)
+                    .and(student_terms::student_id.eq($student_id.to_string()))),
+            )
+            .filter(courses::id.eq($course_id.to_string()))
+            .select((
+                TermRow::as_select(),
+                courses::credits,
+                student_terms::registration_opens_at.nullable(),
+            ))
+            .first::<(TermRow, i32, Option<NaiveDateTime>)>($conn)
+            .optional()
+            .map_err(Error::from)
+            .and_then(|found| found.ok_or(Error::CourseNotFound))
+    };
+}
+
+/// Locks a term's row until the commit (a no-op UPDATE, which both
+/// databases lock alike): what serialises the changes that must see a
+/// course's sections together (creating a course or a section, changing
+/// what its sections share).
+macro_rules! lock_term {
+    ($conn:expr, $term_id:expr) => {
+        diesel::update(terms_table::table.find($term_id.to_string()))
+            .set(terms_table::code.eq(terms_table::code))
+            .execute($conn)
+    };
+}
+
 /// A term's catalogue: its courses not archived.
 pub async fn list_courses(db: &Database, term: Uuid) -> Result<Vec<CourseRow>> {
     let term = term.to_string();
@@ -61,7 +97,7 @@ pub async fn list_courses(db: &Database, term: Uuid) -> Result<Vec<CourseRow>> {
         .filter(courses::term_id.eq(&term))
         .filter(courses::archived_at.is_null())
         .select(CourseRow::as_select())
-        .order(courses::code)
+        .order((courses::code, courses::section))
         .load(conn)
         .map_err(Error::from))
 }
@@ -115,7 +151,7 @@ pub async fn archived_courses(db: &Database) -> Result<Vec<CourseRow>> {
     db_run!(db, |conn| courses::table
         .filter(courses::archived_at.is_not_null())
         .select(CourseRow::as_select())
-        .order(courses::code)
+        .order((courses::code, courses::section))
         .load(conn)
         .map_err(Error::from))
 }
@@ -136,7 +172,7 @@ pub async fn courses_taught_by(db: &Database, teacher: Uuid) -> Result<Vec<Cours
     db_run!(db, |conn| courses::table
         .filter(courses::teacher_id.eq(&teacher))
         .select(CourseRow::as_select())
-        .order(courses::code)
+        .order((courses::code, courses::section))
         .load(conn)
         .map_err(Error::from))
 }
@@ -158,6 +194,7 @@ fn new_course_row(course: NewCourse, term: Uuid, now: NaiveDateTime) -> CourseRo
         term_id: term,
         credits: course.credits.get(),
         waitlisted: 0,
+        section: course.section.into_string(),
     }
 }
 
@@ -174,16 +211,86 @@ async fn term_for_new_course(db: &Database, named: Option<Uuid>) -> Result<Uuid>
     }
 }
 
+/// Creates a course (its first section, unless named otherwise). A code
+/// the term has already is refused: its sections share one title and
+/// credits, so another one is added from it ([`insert_section`]).
 pub async fn insert_course(db: &Database, course: NewCourse) -> Result<CourseRow> {
     let term = term_for_new_course(db, course.term_id).await?;
     let row = new_course_row(course, term, Utc::now().naive_utc());
     let stored = row.clone();
-    db_write!(db, |conn| diesel::insert_into(courses::table)
-        .values(row.clone())
-        .execute(conn)
-        .map_err(Error::from))
-    .duplicate_means(Error::CodeTaken)?;
+    db_write!(db, |conn| {
+        lock_term!(conn, term)?;
+        let siblings: i64 = courses::table
+            .filter(courses::term_id.eq(term.to_string()))
+            .filter(courses::code.eq(&row.code))
+            .count()
+            .get_result(conn)?;
+        if siblings > 0 {
+            return Err(Error::CourseInTerm { code: row.code.clone() });
+        }
+        diesel::insert_into(courses::table)
+            .values(row.clone())
+            .execute(conn)
+            .map_err(Error::from)
+            .duplicate_means(Error::CodeTaken)
+    })?;
     Ok(stored)
+}
+
+/// Adds a section to the course `of`: its code, title, description,
+/// credits and term, with its own seats and teacher (and, later, meetings).
+pub async fn insert_section(db: &Database, of: Uuid, new: NewSection) -> Result<CourseRow> {
+    let now = Utc::now().naive_utc();
+    let of = of.to_string();
+    db_write!(db, |conn| {
+        let course: CourseRow = courses::table
+            .find(&of)
+            .select(CourseRow::as_select())
+            .first(conn)
+            .optional()?
+            .ok_or(Error::CourseNotFound)?;
+        lock_term!(conn, course.term_id)?;
+        // Read again under the term's lock: a change to what the sections
+        // share that committed meanwhile is copied too.
+        let course: CourseRow = courses::table.find(&of).select(CourseRow::as_select()).first(conn)?;
+        let section = CourseRow {
+            id: new.id,
+            section: new.section.clone().into_string(),
+            capacity: new.capacity.get(),
+            teacher_id: new.teacher_id,
+            teacher_name: new.teacher_name.clone(),
+            enrolled: 0,
+            waitlisted: 0,
+            created_at: now,
+            seats_changed_at: now,
+            archived_at: None,
+            ..course
+        };
+        diesel::insert_into(courses::table)
+            .values(section.clone())
+            .execute(conn)
+            .map_err(Error::from)
+            .duplicate_means(Error::SectionTaken {
+                code: section.code.clone(),
+                section: section.section.clone(),
+            })?;
+        Ok(section)
+    })
+}
+
+/// An admin's enrollment of a student past capacity, a conflict, the
+/// credit limit or the window, with the reason kept on the enrollment.
+pub async fn enroll_by_override(db: &Database, course_id: Uuid, by: Override) -> Result<EnrollmentRow> {
+    let now = Utc::now().naive_utc();
+    db_write!(db, |conn| {
+        let (term, credits) = term_of!(conn, course_id)?;
+        let row = EnrollmentRow {
+            override_reason: Some(by.reason.clone()),
+            ..EnrollmentRow::of(&by.student, course_id, credits, now)
+        };
+        conn.place_by_override(&row, &term, now)?;
+        Ok(row)
+    })
 }
 
 /// Applies an admin's changes to a course, in one transaction. A new
@@ -195,6 +302,21 @@ pub async fn update_course(db: &Database, course_id: Uuid, changes: CourseChange
     let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
         let course = courses::table.find(&id);
+        let (term_id, code): (String, String) = course
+            .select((courses::term_id, courses::code))
+            .first(conn)
+            .optional()?
+            .ok_or(Error::CourseNotFound)?;
+        // Title, description and credits are the course's, on each of its
+        // sections; a section added meanwhile copies them under the same
+        // lock.
+        let shares = changes.title.is_some() || changes.description.is_some() || changes.credits.is_some();
+        if shares {
+            lock_term!(conn, term_id)?;
+        }
+        let sections = courses::table
+            .filter(courses::term_id.eq(&term_id))
+            .filter(courses::code.eq(&code));
         if let Some(capacity) = changes.capacity {
             let changed = diesel::update(course)
                 .filter(courses::enrolled.le(capacity.get()))
@@ -222,15 +344,15 @@ pub async fn update_course(db: &Database, course_id: Uuid, changes: CourseChange
                 .execute(conn)?;
         }
         if let Some(title) = &changes.title {
-            diesel::update(course).set(courses::title.eq(title)).execute(conn)?;
+            diesel::update(sections).set(courses::title.eq(title)).execute(conn)?;
         }
         if let Some(credits) = changes.credits {
-            diesel::update(course)
+            diesel::update(sections)
                 .set(courses::credits.eq(credits.get()))
                 .execute(conn)?;
         }
         if let Some(description) = &changes.description {
-            diesel::update(course)
+            diesel::update(sections)
                 .set(courses::description.eq(description))
                 .execute(conn)?;
         }
@@ -285,11 +407,13 @@ pub async fn update_course(db: &Database, course_id: Uuid, changes: CourseChange
 pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<EnrollmentRow> {
     let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
-        let (term, credits) = term_of!(conn, course_id)?;
-        terms::check_window(&term, now)?;
+        let (term, credits, ticket) = enrolling_in!(conn, course_id, student.id)?;
+        terms::check_window_for(&term, ticket, now)?;
         let row = EnrollmentRow::of(&student, course_id, credits, now);
         conn.take_place(&row, &term)?;
-        conn.leave_waitlist(&course_id.to_string(), &student.id.to_string())?;
+        // The seat's statement holds the course row: one DELETE, which
+        // finds nothing unless the student was waiting.
+        conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
         Ok(row)
     })
 }
@@ -340,8 +464,8 @@ pub enum Joined {
 pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<Joined> {
     let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
-        let (term, credits) = term_of!(conn, course_id)?;
-        terms::check_window(&term, now)?;
+        let (term, credits, ticket) = enrolling_in!(conn, course_id, student.id)?;
+        terms::check_window_for(&term, ticket, now)?;
         let row = EnrollmentRow::of(&student, course_id, credits, now);
         let entry = WaitlistRow::of(&student, course_id, now);
         for _ in 0..JOIN_ATTEMPTS {
@@ -384,7 +508,7 @@ pub async fn waitlists_of(db: &Database, student: Uuid) -> Result<Vec<(CourseRow
             .inner_join(waitlist_entries::table)
             .filter(waitlist_entries::student_id.eq(&student))
             .select((CourseRow::as_select(), WaitlistRow::as_select()))
-            .order(courses::code)
+            .order((courses::code, courses::section))
             .load(conn)?;
         rows.into_iter()
             .map(|(course, entry)| {
@@ -402,7 +526,7 @@ pub async fn enrollments_of(db: &Database, student: Uuid) -> Result<Vec<(CourseR
         .inner_join(enrollments::table)
         .filter(enrollments::student_id.eq(&student))
         .select((CourseRow::as_select(), EnrollmentRow::as_select()))
-        .order(courses::code)
+        .order((courses::code, courses::section))
         .load(conn)
         .map_err(Error::from))
 }
@@ -462,13 +586,15 @@ pub async fn insert_seed(
     })
 }
 
-/// The ids of the courses among `codes` (already normalised) that exist,
-/// archived or not.
-pub async fn ids_by_code(db: &Database, codes: Vec<String>) -> Result<HashMap<String, Uuid>> {
+/// The ids of the courses of `term` among `codes` (already normalised)
+/// that exist, archived or not (a section of each).
+pub async fn ids_by_code(db: &Database, term: Uuid, codes: Vec<String>) -> Result<HashMap<String, Uuid>> {
+    let term = term.to_string();
     db_run!(db, |conn| {
         let mut found = HashMap::new();
         for chunk in codes.chunks(IN_LIST_CHUNK) {
             let rows: Vec<(TextUuid, String)> = courses::table
+                .filter(courses::term_id.eq(&term))
                 .filter(courses::code.eq_any(chunk))
                 .select((courses::id, courses::code))
                 .load(conn)?;
@@ -481,14 +607,26 @@ pub async fn ids_by_code(db: &Database, codes: Vec<String>) -> Result<HashMap<St
 /// Stores the courses of an import in one transaction. A code taken since
 /// the caller looked fails the whole of it with [`Error::CodeTaken`]: sent
 /// again, the file finds that course as existing.
-pub async fn insert_imported(db: &Database, new: Vec<NewCourse>) -> Result<()> {
+pub async fn insert_imported(db: &Database, term: Uuid, new: Vec<NewCourse>) -> Result<()> {
     let now = Utc::now().naive_utc();
-    let term = term_store::current_term(db).await?.id;
     let rows: Vec<CourseRow> = new
         .into_iter()
         .map(|course| new_course_row(course, term, now))
         .collect();
     db_write!(db, |conn| {
+        lock_term!(conn, term)?;
+        let codes: Vec<&str> = rows.iter().map(|row| row.code.as_str()).collect();
+        for chunk in codes.chunks(IN_LIST_CHUNK) {
+            let taken: Option<String> = courses::table
+                .filter(courses::term_id.eq(term.to_string()))
+                .filter(courses::code.eq_any(chunk))
+                .select(courses::code)
+                .first(conn)
+                .optional()?;
+            if taken.is_some() {
+                return Err(Error::CodeTaken);
+            }
+        }
         for chunk in rows.chunks(IN_LIST_CHUNK) {
             diesel::insert_into(courses::table)
                 .values(chunk.to_vec())

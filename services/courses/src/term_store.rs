@@ -1,11 +1,13 @@
 //! Queries on terms and on each student's credits in a term, written once
 //! for both backends.
 
-use chrono::Utc;
+use std::collections::HashSet;
+
+use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use service_common::db::{Database, DuplicateMeans};
 use service_common::{db_run, db_write};
-use shared_types::terms::{StudentCredits, UpdateTermRequest};
+use shared_types::terms::{StudentCredits, TimeTicket, UpdateTermRequest};
 use shared_types::CreditLimit;
 use uuid::Uuid;
 
@@ -100,23 +102,26 @@ pub async fn update_term(db: &Database, id: Uuid, changes: UpdateTermRequest) ->
 /// A student's credits in `term` and the limit that applies to them.
 pub async fn student_credits(db: &Database, term: &TermRow, student: Uuid) -> Result<StudentCredits> {
     let (term_id, student_id) = (term.id.to_string(), student.to_string());
-    let held: Option<(i32, Option<i32>, Option<String>)> = db_run!(db, |conn| student_terms::table
+    type Held = (i32, Option<i32>, Option<String>, Option<NaiveDateTime>);
+    let held: Option<Held> = db_run!(db, |conn| student_terms::table
         .find((&student_id, &term_id))
         .select((
             student_terms::credits,
             student_terms::max_credits,
             student_terms::max_credits_reason,
+            student_terms::registration_opens_at,
         ))
         .first(conn)
         .optional()
         .map_err(Error::from))?;
-    let (credits_held, own_limit, reason) = held.unwrap_or_default();
+    let (credits_held, own_limit, reason, ticket) = held.unwrap_or_default();
     Ok(StudentCredits {
         term_id: term.id,
         student_id: student,
         credits_held,
         max_credits: own_limit.unwrap_or(term.max_credits),
         override_reason: own_limit.and(reason),
+        registration_opens_at: ticket.map(|at| at.and_utc()),
     })
 }
 
@@ -150,6 +155,47 @@ pub async fn set_credit_limit(
             .map_err(Error::from)
     })?;
     student_credits(db, term, student).await
+}
+
+/// The most time tickets one request sets.
+pub const MAX_TICKETS: usize = 10_000;
+
+/// Sets students' time tickets for a term, all or none: each opens before
+/// the add/drop deadline ([`Error::TicketAfterDeadline`]), each student
+/// once ([`Error::TooManyTickets`]). How many were set.
+pub async fn set_time_tickets(db: &Database, term: &TermRow, tickets: Vec<TimeTicket>) -> Result<usize> {
+    let mut students = HashSet::new();
+    if tickets.len() > MAX_TICKETS || !tickets.iter().all(|ticket| students.insert(ticket.student_id)) {
+        return Err(Error::TooManyTickets);
+    }
+    let rows: Vec<(String, Option<NaiveDateTime>)> = tickets
+        .iter()
+        .map(|ticket| (ticket.student_id.to_string(), ticket.opens_at.map(|at| at.naive_utc())))
+        .collect();
+    if rows
+        .iter()
+        .any(|(_, opens)| opens.is_some_and(|opens| opens >= term.add_drop_closes_at))
+    {
+        return Err(Error::TicketAfterDeadline);
+    }
+    let (term_id, set) = (term.id.to_string(), rows.len());
+    db_write!(db, |conn| {
+        for (student, opens) in &rows {
+            diesel::insert_into(student_terms::table)
+                .values((
+                    student_terms::student_id.eq(student),
+                    student_terms::term_id.eq(&term_id),
+                    student_terms::credits.eq(0),
+                    student_terms::registration_opens_at.eq(opens),
+                ))
+                .on_conflict((student_terms::student_id, student_terms::term_id))
+                .do_update()
+                .set(student_terms::registration_opens_at.eq(opens))
+                .execute(conn)?;
+        }
+        Ok::<_, Error>(())
+    })?;
+    Ok(set)
 }
 
 /// Makes the standing term the demo's: under way, its registration open

@@ -153,10 +153,18 @@ pub fn current(terms: &[TermRow], today: NaiveDate) -> Option<&TermRow> {
 /// Whether `term`'s registration is open at `now`: refused with
 /// [`Error::RegistrationClosed`] (saying when it opens, if it has not).
 pub fn check_window(term: &TermRow, now: NaiveDateTime) -> Result<(), Error> {
-    if now < term.registration_opens_at {
+    check_window_for(term, None, now)
+}
+
+/// [`check_window`] for a student who may hold a time ticket: it opens
+/// the window for them in place of the term's opening (later to spread a
+/// rush, or earlier for priority registration); the deadline is the term's.
+pub fn check_window_for(term: &TermRow, ticket: Option<NaiveDateTime>, now: NaiveDateTime) -> Result<(), Error> {
+    let opens = ticket.unwrap_or(term.registration_opens_at);
+    if now < opens {
         return Err(Error::RegistrationClosed {
             term: term.code.clone(),
-            opens_at: Some(term.registration_opens_at.and_utc()),
+            opens_at: Some(opens.and_utc()),
         });
     }
     if now >= term.add_drop_closes_at {

@@ -154,6 +154,7 @@ mod tests {
                 name: format!("Student {id}"),
                 email: "s@example.edu".into(),
                 enrolled_at: chrono::Utc::now(),
+                override_reason: None,
             })
             .collect()
     }

@@ -125,6 +125,7 @@ pub mod write {
             teacher_name: teacher.1.to_owned(),
             credits: None,
             term_id: None,
+            section: None,
         };
         let response = api::create_course(http, courses, admin, &course).send().await?;
         anyhow::ensure!(

@@ -6,6 +6,8 @@ pub mod catalogue;
 pub mod grades;
 pub mod open_tabs;
 pub mod rush;
+pub mod tickets;
+pub mod waitlist;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -100,29 +100,12 @@ async fn catalogue_as_of(nodes: &Nodes, token: &str) -> anyhow::Result<i64> {
     value.ok_or_else(|| anyhow::anyhow!("the catalogue carried no {SEATS_AS_OF_HEADER}"))
 }
 
-/// A fresh set of courses for a second rush.
-async fn fresh_courses(nodes: &Nodes, data: &Dataset) -> anyhow::Result<Vec<Course>> {
-    let http = load::client();
-    let mut courses = Vec::with_capacity(COURSES);
-    for n in 0..COURSES {
-        let teacher = n % data.teacher_ids.len();
-        let name = format!("Teacher {teacher}");
-        let id = dataset::create_course(
-            &http,
-            nodes,
-            &data.admin,
-            &format!("R{n:04}"),
-            SEATS,
-            (data.teacher_ids[teacher], &name),
-        )
-        .await?;
-        courses.push(Course { id });
-    }
-    Ok(courses)
-}
-
 pub async fn rush_with_open_tabs(nodes: &Nodes, data: &Dataset) -> anyhow::Result<TabsOutcome> {
-    let courses = fresh_courses(nodes, data).await?;
+    let courses: Vec<Course> = dataset::fresh_courses(nodes, data, "R", COURSES, SEATS)
+        .await?
+        .into_iter()
+        .map(Course::plain)
+        .collect();
     let url = format!("{}/courses/seats", nodes.courses);
     let student = &data.students[0].token;
 

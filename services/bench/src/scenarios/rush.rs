@@ -1,5 +1,7 @@
-//! Registration rush: every student tries to enroll in 5 random courses at
-//! once; then the database is checked against every answer.
+//! Registration rush: every student tries to enroll in a section of each
+//! of 5 random courses at once, with the credit limit and schedule
+//! conflicts checked on each; then the database is checked against every
+//! answer and every rule.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -8,7 +10,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use uuid::Uuid;
 
-use crate::dataset::{Course, Dataset, Draw, COURSES};
+use crate::dataset::{Course, Dataset, Draw, COURSES, MAX_CREDITS, SECTIONS_PER_COURSE};
 use crate::load::{self, Figures};
 use crate::nodes::Nodes;
 
@@ -23,7 +25,10 @@ pub struct RushOutcome {
     pub acknowledged: Vec<(Uuid, Instant)>,
     /// From the first request to the last 201: how long the seats lasted.
     pub seats_filled_seconds: f64,
+    /// The 409s: as full, past the credit limit, for a clash.
     pub full: usize,
+    pub credit_limit: usize,
+    pub schedule_conflict: usize,
     pub violations: Vec<String>,
 }
 
@@ -39,16 +44,17 @@ pub async fn registration_rush_on(
     courses: &[Course],
     label: &str,
 ) -> anyhow::Result<RushOutcome> {
-    // Each student's five distinct courses, interleaved so that the
-    // attempts of one student are spread over the run.
+    // Each student's five distinct courses (a section of each),
+    // interleaved so that the attempts of one student are spread over the
+    // run.
     let mut draw = Draw::new(2026);
     let mut choices: Vec<Vec<usize>> = Vec::with_capacity(data.students.len());
     for _ in 0..data.students.len() {
-        let mut picked = Vec::with_capacity(CHOICES);
+        let mut picked: Vec<usize> = Vec::with_capacity(CHOICES);
         while picked.len() < CHOICES {
-            let c = draw.below(COURSES);
-            if !picked.contains(&c) {
-                picked.push(c);
+            let code = draw.below(COURSES / SECTIONS_PER_COURSE);
+            if !picked.iter().any(|c| c / SECTIONS_PER_COURSE == code) {
+                picked.push(code * SECTIONS_PER_COURSE + draw.below(SECTIONS_PER_COURSE));
             }
         }
         choices.push(picked);
@@ -61,16 +67,16 @@ pub async fn registration_rush_on(
     );
     let created: Arc<Mutex<Vec<(Uuid, Uuid, Instant)>>> = Arc::default();
     let last_created: Arc<Mutex<Option<Instant>>> = Arc::default();
-    let full = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let refusals: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
     let refused: Arc<Mutex<HashSet<Uuid>>> = Arc::default();
     let (students, courses_url) = (Arc::clone(&data.students), nodes.courses.clone());
-    let (created_log, full_count, plan) = (Arc::clone(&created), Arc::clone(&full), Arc::clone(&attempts));
+    let (created_log, refusal_count, plan) = (Arc::clone(&created), Arc::clone(&refusals), Arc::clone(&attempts));
     let last_created_log = Arc::clone(&last_created);
     let refused_log = Arc::clone(&refused);
     let started = Instant::now();
     let figures = load::run(
         &format!(
-            "registration rush: {} students x {CHOICES} courses{label}",
+            "registration rush: {} students x {CHOICES} sections{label}",
             data.students.len()
         ),
         CONNECTIONS,
@@ -80,7 +86,7 @@ pub async fn registration_rush_on(
             let (student_index, course) = plan[n as usize];
             let student = &students[student_index];
             let (base, token, student_id) = (courses_url.clone(), student.token.clone(), student.id);
-            let (created_log, full_count) = (Arc::clone(&created_log), Arc::clone(&full_count));
+            let (created_log, refusal_count) = (Arc::clone(&created_log), Arc::clone(&refusal_count));
             let last_created_log = Arc::clone(&last_created_log);
             let refused_log = Arc::clone(&refused_log);
             Box::pin(async move {
@@ -95,8 +101,13 @@ pub async fn registration_rush_on(
                         true
                     }
                     StatusCode::CONFLICT => {
-                        full_count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        refused_log.lock().expect("the log").insert(course);
+                        let Ok(body) = response.json::<shared_types::ErrorBody>().await else {
+                            return false;
+                        };
+                        if body.error == "course_full" {
+                            refused_log.lock().expect("the log").insert(course);
+                        }
+                        *refusal_count.lock().expect("the log").entry(body.error).or_default() += 1;
                         true
                     }
                     _ => false,
@@ -112,15 +123,51 @@ pub async fn registration_rush_on(
         .map_or(0.0, |last| last.duration_since(started).as_secs_f64());
     let pairs: Vec<(Uuid, Uuid)> = created.iter().map(|(course, student, _)| (*course, *student)).collect();
     let refused = refused.lock().expect("the log").clone();
-    let violations = check(nodes, data, courses, &pairs, &refused).await?;
+    let mut violations = check(nodes, data, courses, &pairs, &refused).await?;
+    violations.extend(check_students(courses, &pairs));
+    let refusals = refusals.lock().expect("the log").clone();
+    let count = |code: &str| refusals.get(code).copied().unwrap_or(0);
     Ok(RushOutcome {
         figures,
         enrolled: created.len(),
         acknowledged: created.iter().map(|(course, _, at)| (*course, *at)).collect(),
         seats_filled_seconds,
-        full: full.load(std::sync::atomic::Ordering::Relaxed),
+        full: count("course_full"),
+        credit_limit: count("credit_limit"),
+        schedule_conflict: count("schedule_conflict"),
         violations,
     })
+}
+
+/// Each student's sections, as the rosters confirmed them (`check` holds
+/// every roster equal to the 201s): within the credit limit, no two
+/// clashing, no two of one course.
+fn check_students(courses: &[Course], created: &[(Uuid, Uuid)]) -> Vec<String> {
+    let index: HashMap<Uuid, usize> = courses.iter().enumerate().map(|(n, c)| (c.id, n)).collect();
+    let mut held: HashMap<Uuid, Vec<usize>> = HashMap::new();
+    for (course, student) in created {
+        if let Some(n) = index.get(course) {
+            held.entry(*student).or_default().push(*n);
+        }
+    }
+    let mut violations = Vec::new();
+    for (student, sections) in held {
+        let credits: i64 = sections.iter().map(|n| courses[*n].credits).sum();
+        if credits > MAX_CREDITS {
+            violations.push(format!("student {student} holds {credits} credits"));
+        }
+        for (i, a) in sections.iter().enumerate() {
+            for b in &sections[i + 1..] {
+                if a / SECTIONS_PER_COURSE == b / SECTIONS_PER_COURSE {
+                    violations.push(format!("student {student} holds two sections of one course"));
+                }
+                if courses[*a].clashes_with(&courses[*b]) {
+                    violations.push(format!("student {student} holds two clashing sections"));
+                }
+            }
+        }
+    }
+    violations
 }
 
 /// No course over capacity, no duplicate, every 201 present, nothing else;

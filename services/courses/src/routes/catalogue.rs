@@ -198,17 +198,17 @@ pub async fn get_course(State(state): State<AppState>, _: Caller, Path(id): Path
     path = "/courses",
     operation_id = "createCourse",
     summary = "Create a course",
-    description = "Admin only. In the term `term_id` names (the current term without it), worth `credits` (3 without it).",
+    description = "Admin only. In the term `term_id` names (the current term without it), worth `credits` (3 without it), as its section `section` (`01` without it). A code the term has already is 409 `code_taken`: add a section to that course with `POST /courses/{id}/sections`.",
     request_body = shared_types::courses::CreateCourseRequest,
     responses(
         (status = 201, description = "The course was created.", body = shared_types::courses::Course),
         (status = 400, response = api::BadJson),
         (status = 401, response = api::Unauthorized),
         (status = 403, response = api::Forbidden),
-        (status = 409, description = "`code_taken`: a course with this code exists.", body = shared_types::ErrorBody),
+        (status = 409, description = "`code_taken`: the term has a course with this code.", body = shared_types::ErrorBody),
         (status = 413, response = api::PayloadTooLarge),
         (status = 415, response = api::UnsupportedMediaType),
-        (status = 422, description = "`invalid_code`, `invalid_capacity`, `invalid_credits`, `unknown_term` or `invalid_field` (title, description, teacher_name).", body = shared_types::ErrorBody),
+        (status = 422, description = "`invalid_code`, `invalid_section`, `invalid_capacity`, `invalid_credits`, `unknown_term` or `invalid_field` (title, description, teacher_name).", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -231,7 +231,7 @@ pub async fn create_course(
     path = "/courses/{id}",
     operation_id = "updateCourse",
     summary = "Change a course",
-    description = "Admin only. Only the fields sent change; `teacher_id` and `teacher_name` go together. A capacity below the seats already taken is refused (409 `capacity_below_enrolled`, naming how many are taken), exactly, whatever enrollments race it; a raised capacity shows in every open catalogue within one seat update. `\"archived\": true` takes the course out of the catalogue (it stays readable at `GET /courses/{id}` and in `GET /courses/archived`); enrolling in it or dropping it is then 409 `course_archived`, and its roster and grades stay as they are. `false` brings it back.",
+    description = "Admin only. Only the fields sent change; `teacher_id` and `teacher_name` go together. Title, description and credits are the course's: they change on each of its sections; capacity, teacher and archiving are this section's. A capacity below the seats already taken is refused (409 `capacity_below_enrolled`, naming how many are taken), exactly, whatever enrollments race it; a raised capacity shows in every open catalogue within one seat update. `\"archived\": true` takes the course out of the catalogue (it stays readable at `GET /courses/{id}` and in `GET /courses/archived`); enrolling in it or dropping it is then 409 `course_archived`, and its roster and grades stay as they are. `false` brings it back.",
     params(("id" = uuid::Uuid, Path, description = "The course id. Not a UUID: 400 `invalid_path`.")),
     request_body = shared_types::courses::UpdateCourseRequest,
     responses(

@@ -29,7 +29,7 @@ use crate::{meeting_store, store};
         (status = 401, response = api::Unauthorized),
         (status = 403, description = "`forbidden` (not a student) or `own_course` (the caller teaches this course).", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
-        (status = 409, description = "`already_enrolled`, `course_full`, `course_archived`, `credit_limit` (the course's credits would take the caller past their limit for the term; the message says how many they hold), `schedule_conflict` (one of its meetings shares a minute with one of a course the caller holds in the term, which the message names; back to back is no clash) or `registration_closed` (outside the term's window: before it opens, with `Retry-After` in seconds until it does; after the add/drop deadline, without).", body = shared_types::ErrorBody, headers(("retry-after" = u64, description = "Before registration opens: the seconds until it does."))),
+        (status = 409, description = "`already_enrolled` (in this section, or in another section of the course, which the message names), `course_full`, `course_archived`, `credit_limit` (the course's credits would take the caller past their limit for the term; the message says how many they hold), `schedule_conflict` (one of its meetings shares a minute with one of a course the caller holds in the term, which the message names; back to back is no clash) or `registration_closed` (outside the term's window: before it opens, with `Retry-After` in seconds until it does; after the add/drop deadline, without).", body = shared_types::ErrorBody, headers(("retry-after" = u64, description = "Before registration opens: the seconds until it does."))),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -52,7 +52,7 @@ pub async fn enroll(
     count_attempt(match &taken {
         Ok(_) => "enrolled",
         Err(Error::CourseFull) => "course_full",
-        Err(Error::AlreadyEnrolled) => "already_enrolled",
+        Err(Error::AlreadyEnrolled | Error::OtherSectionHeld { .. }) => "already_enrolled",
         Err(Error::OwnCourse) => "own_course",
         Err(Error::CourseNotFound) => "course_not_found",
         Err(Error::CourseArchived) => "course_archived",

@@ -9,7 +9,7 @@ use shared_types::import::ImportParams;
 use crate::error::Result;
 use crate::import::{check_rows, teachers, COURSE_COLUMNS};
 use crate::state::AppState;
-use crate::store;
+use crate::{store, term_store};
 
 /// `POST /courses/import[?dry_run=true]` (admin): creates the courses of a
 /// CSV file, all or none.
@@ -48,7 +48,9 @@ pub async fn import_courses(
         .filter_map(|row| row.as_ref().ok())
         .map(|(keyed, _)| keyed.natural_key.clone())
         .collect();
-    let existing = store::ids_by_code(&state.db, codes).await?;
+    // An import adds to the current term, as a course created without a term.
+    let term = term_store::current_term(&state.db).await?.id;
+    let existing = store::ids_by_code(&state.db, term, codes).await?;
     let refused = checked.iter().any(Result::is_err);
     let (keyed, courses): (Vec<_>, Vec<_>) = checked
         .into_iter()
@@ -66,7 +68,7 @@ pub async fn import_courses(
         .filter(|course| !existing.contains_key(&course.code.clone().into_string()))
         .collect();
     if !new.is_empty() {
-        store::insert_imported(&state.db, new).await?;
+        store::insert_imported(&state.db, term, new).await?;
         state.catalogue.invalidate();
     }
     let report = report(keyed, &existing, false, true);

@@ -6,6 +6,7 @@ mod import;
 mod meetings;
 mod roster;
 mod seats;
+mod sections;
 mod terms;
 mod waitlist;
 
@@ -23,6 +24,8 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(catalogue::get_course, catalogue::update_course))
         .routes(routes!(enrollment::enroll, enrollment::drop_course))
         .routes(routes!(meetings::set_meetings))
+        .routes(routes!(sections::create_section))
+        .routes(routes!(sections::enroll_by_override))
         .routes(routes!(waitlist::join_waitlist, waitlist::leave_waitlist))
         .routes(routes!(waitlist::my_waitlists))
         .routes(routes!(enrollment::my_enrollments))
@@ -32,5 +35,6 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(terms::update_term))
         .routes(routes!(terms::my_credits))
         .routes(routes!(terms::student_credits, terms::set_credit_limit))
+        .routes(routes!(terms::set_time_tickets))
         .with_state(state)
 }

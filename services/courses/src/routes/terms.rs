@@ -4,7 +4,9 @@ use chrono::Utc;
 use service_common::auth::{Admin, Caller, Student};
 use service_common::extract::{Json, Path};
 use service_common::openapi as api;
-use shared_types::terms::{CreateTermRequest, CreditLimitRequest, StudentCredits, Term, UpdateTermRequest};
+use shared_types::terms::{
+    CreateTermRequest, CreditLimitRequest, StudentCredits, Term, TimeTicketsRequest, TimeTicketsSet, UpdateTermRequest,
+};
 use shared_types::values::bounded_text;
 use shared_types::CreditLimit;
 use uuid::Uuid;
@@ -206,4 +208,38 @@ pub async fn set_credit_limit(
         "credit limit set"
     );
     Ok(Json(credits))
+}
+
+/// `PUT /terms/{id}/time-tickets` (admin): when each student may start
+/// registering.
+#[utoipa::path(
+    put,
+    path = "/terms/{id}/time-tickets",
+    operation_id = "setTimeTickets",
+    summary = "Set students' time tickets for a term",
+    description = "Admin only. `{\"tickets\": [{\"student_id\": \"…\", \"opens_at\": \"2027-01-10T08:00:00Z\"}]}`: each student may enroll in the term's courses (and join their waitlists) from their ticket on, in place of the term's opening (later, to spread a rush; earlier, for priority registration), until the term's add/drop deadline; before it, 409 `registration_closed` with `Retry-After`. `opens_at: null` gives a student the term's opening again. Up to 10,000 tickets at once, each student once, all set or none. A student sees their own at `GET /terms/{id}/credits/me`.",
+    params(("id" = uuid::Uuid, Path, description = "The term id.")),
+    request_body = shared_types::terms::TimeTicketsRequest,
+    responses(
+        (status = 200, description = "How many tickets were set.", body = shared_types::terms::TimeTicketsSet),
+        (status = 400, response = api::BadJson),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 404, description = "`term_not_found`.", body = shared_types::ErrorBody),
+        (status = 413, response = api::PayloadTooLarge),
+        (status = 415, response = api::UnsupportedMediaType),
+        (status = 422, description = "`invalid_time_ticket`: one opens at or after the add/drop deadline, a student appears twice, or more than 10,000.", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
+pub async fn set_time_tickets(
+    State(state): State<AppState>,
+    Admin(Caller { claims: admin, .. }): Admin,
+    Path(id): Path<Uuid>,
+    Json(request): Json<TimeTicketsRequest>,
+) -> Result<Json<TimeTicketsSet>> {
+    let term = term_store::find_term(&state.db, id).await?;
+    let set = term_store::set_time_tickets(&state.db, &term, request.tickets).await?;
+    tracing::info!(admin = %admin.sub, term = %term.code, set, "time tickets set");
+    Ok(Json(TimeTicketsSet { set }))
 }

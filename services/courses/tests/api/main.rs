@@ -13,6 +13,7 @@ mod openapi;
 mod operations;
 mod schedule;
 mod seats;
+mod sections;
 mod support;
 mod terms;
 mod transfer;

@@ -35,6 +35,28 @@ pub(crate) async fn call(
     status_and_body(app.call(method, path, token, body).await).await
 }
 
+/// A student of the tests, with a token of their own.
+pub(crate) struct Student {
+    pub(crate) id: Uuid,
+    pub(crate) token: String,
+}
+
+pub(crate) fn student(app: &TestCourses, name: &str) -> Student {
+    let id = Uuid::new_v4();
+    Student {
+        id,
+        token: app.token(id, name, Role::Student),
+    }
+}
+
+/// What `GET /terms/{id}/credits/me` answers the holder of `token`.
+pub(crate) async fn my_credits(app: &TestCourses, term: &Value, token: &str) -> Value {
+    let path = format!("/terms/{}/credits/me", term["id"].as_str().unwrap());
+    let (status, credits) = call(app, Method::GET, &path, token, None).await;
+    assert_eq!(status, StatusCode::OK, "{credits}");
+    credits
+}
+
 /// A term whose registration is open now, ending in a month.
 pub(crate) fn open_term(code: &str, max_credits: i64) -> Value {
     let now = Utc::now();

@@ -10,7 +10,7 @@ use testkit::{on_both_backends, Backend};
 use uuid::Uuid;
 
 use crate::support::TestCourses;
-use crate::terms::{admin, call, create_course, demo_term};
+use crate::terms::{admin, call, create_course, demo_term, student, Student};
 
 on_both_backends!(
     a_full_course_keeps_a_waitlist_in_order_and_a_freed_seat_goes_to_the_first_who_fits,
@@ -18,19 +18,6 @@ on_both_backends!(
     ten_drops_at_once_promote_the_first_ten_who_fit_in_order_none_twice,
     a_join_racing_a_drop_is_enrolled_or_waiting_never_lost,
 );
-
-struct Student {
-    id: Uuid,
-    token: String,
-}
-
-fn student(app: &TestCourses, name: &str) -> Student {
-    let id = Uuid::new_v4();
-    Student {
-        id,
-        token: app.token(id, name, Role::Student),
-    }
-}
 
 async fn join(app: &TestCourses, course: Uuid, who: &Student) -> (StatusCode, Value) {
     let path = format!("/courses/{course}/waitlist");
