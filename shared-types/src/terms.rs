@@ -112,7 +112,7 @@ pub struct TimeTicket {
     pub opens_at: Option<DateTime<Utc>>,
 }
 
-/// Body of `PUT /terms/{id}/time-tickets` (admin): up to 10,000 tickets,
+/// Body of `PUT /terms/{id}/time-tickets` (admin): up to 2,000 tickets,
 /// set together or not at all.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

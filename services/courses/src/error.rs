@@ -119,7 +119,7 @@ impl From<Error> for ApiError {
             ),
             Error::TooManyTickets => ApiError::unprocessable(
                 "invalid_time_ticket",
-                "tickets: at most 10000 at once, each student once.",
+                "tickets: at most 2000 at once, each student once.",
             ),
             Error::CourseFull => ApiError::conflict("course_full", "This course is full: no seat is left."),
             Error::CourseArchived => ApiError::conflict(

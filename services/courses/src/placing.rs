@@ -352,6 +352,24 @@ macro_rules! placing_for {
                 if enrolled > 0 {
                     return Err(Error::AlreadyEnrolled);
                 }
+                // Nor waits for a section of a course they hold: no seat of
+                // it could ever be theirs.
+                let (code, term_id): (String, String) = courses::table
+                    .find(&course)
+                    .select((courses::code, courses::term_id))
+                    .first(conn)?;
+                let other: Option<String> = enrollments::table
+                    .inner_join(courses::table)
+                    .filter(enrollments::student_id.eq(entry.student_id.to_string()))
+                    .filter(courses::term_id.eq(&term_id))
+                    .filter(courses::code.eq(&code))
+                    .filter(courses::id.ne(&course))
+                    .select(courses::section)
+                    .first(conn)
+                    .optional()?;
+                if let Some(section) = other {
+                    return Err(Error::OtherSectionHeld { code, section });
+                }
                 // Stamped under the lock: the list's order is the order in
                 // which joins took the course row.
                 let stored = WaitlistRow {

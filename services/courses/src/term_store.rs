@@ -5,6 +5,7 @@ use std::collections::HashSet;
 
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
+use diesel::upsert::excluded;
 use service_common::db::{Database, DuplicateMeans};
 use service_common::{db_run, db_write};
 use shared_types::terms::{StudentCredits, TimeTicket, UpdateTermRequest};
@@ -157,8 +158,12 @@ pub async fn set_credit_limit(
     student_credits(db, term, student).await
 }
 
-/// The most time tickets one request sets.
-pub const MAX_TICKETS: usize = 10_000;
+/// The most time tickets one request sets: about 180 KB of JSON, within
+/// the services' body limit; a registrar's whole list goes in several.
+pub const MAX_TICKETS: usize = 2_000;
+
+/// Rows of one upsert: four bound values each, well under SQLite's limit.
+const TICKETS_PER_STATEMENT: usize = 500;
 
 /// Sets students' time tickets for a term, all or none: each opens before
 /// the add/drop deadline ([`Error::TicketAfterDeadline`]), each student
@@ -179,18 +184,28 @@ pub async fn set_time_tickets(db: &Database, term: &TermRow, tickets: Vec<TimeTi
         return Err(Error::TicketAfterDeadline);
     }
     let (term_id, set) = (term.id.to_string(), rows.len());
+    let mut rows = rows;
+    // In one order, so that two lists naming the same students never wait
+    // on each other; a few statements, not one per student.
+    rows.sort();
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(student, opens)| {
+            (
+                student_terms::student_id.eq(student.clone()),
+                student_terms::term_id.eq(term_id.clone()),
+                student_terms::credits.eq(0),
+                student_terms::registration_opens_at.eq(*opens),
+            )
+        })
+        .collect();
     db_write!(db, |conn| {
-        for (student, opens) in &rows {
+        for chunk in values.chunks(TICKETS_PER_STATEMENT) {
             diesel::insert_into(student_terms::table)
-                .values((
-                    student_terms::student_id.eq(student),
-                    student_terms::term_id.eq(&term_id),
-                    student_terms::credits.eq(0),
-                    student_terms::registration_opens_at.eq(opens),
-                ))
+                .values(chunk.to_vec())
                 .on_conflict((student_terms::student_id, student_terms::term_id))
                 .do_update()
-                .set(student_terms::registration_opens_at.eq(opens))
+                .set(student_terms::registration_opens_at.eq(excluded(student_terms::registration_opens_at)))
                 .execute(conn)?;
         }
         Ok::<_, Error>(())

@@ -217,7 +217,7 @@ pub async fn set_credit_limit(
     path = "/terms/{id}/time-tickets",
     operation_id = "setTimeTickets",
     summary = "Set students' time tickets for a term",
-    description = "Admin only. `{\"tickets\": [{\"student_id\": \"…\", \"opens_at\": \"2027-01-10T08:00:00Z\"}]}`: each student may enroll in the term's courses (and join their waitlists) from their ticket on, in place of the term's opening (later, to spread a rush; earlier, for priority registration), until the term's add/drop deadline; before it, 409 `registration_closed` with `Retry-After`. `opens_at: null` gives a student the term's opening again. Up to 10,000 tickets at once, each student once, all set or none. A student sees their own at `GET /terms/{id}/credits/me`.",
+    description = "Admin only. `{\"tickets\": [{\"student_id\": \"…\", \"opens_at\": \"2027-01-10T08:00:00Z\"}]}`: each student may enroll in the term's courses (and join their waitlists) from their ticket on, in place of the term's opening (later, to spread a rush; earlier, for priority registration), until the term's add/drop deadline; before it, 409 `registration_closed` with `Retry-After`. `opens_at: null` gives a student the term's opening again. Up to 2,000 tickets at once (send a longer list in parts), each student once, all set or none. A student sees their own at `GET /terms/{id}/credits/me`.",
     params(("id" = uuid::Uuid, Path, description = "The term id.")),
     request_body = shared_types::terms::TimeTicketsRequest,
     responses(
@@ -228,7 +228,7 @@ pub async fn set_credit_limit(
         (status = 404, description = "`term_not_found`.", body = shared_types::ErrorBody),
         (status = 413, response = api::PayloadTooLarge),
         (status = 415, response = api::UnsupportedMediaType),
-        (status = 422, description = "`invalid_time_ticket`: one opens at or after the add/drop deadline, a student appears twice, or more than 10,000.", body = shared_types::ErrorBody),
+        (status = 422, description = "`invalid_time_ticket`: one opens at or after the add/drop deadline, a student appears twice, or more than 2,000.", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]

@@ -216,6 +216,24 @@ async fn sections_share_the_course_and_keep_their_own_seats_and_rosters(backend:
     assert_eq!(enroll(&app, second_id, &sam).await.0, StatusCode::CREATED);
     let credits = my_credits(&app, &term, &sam.token).await;
     assert_eq!(credits["credits_held"], json!(5), "one section's credits: {credits}");
+
+    // Nor does a student wait for another section of a course they hold.
+    let lee = student(&app, "Lee");
+    assert_eq!(enroll(&app, first, &lee).await.0, StatusCode::CREATED);
+    let (status, answer) = call(
+        &app,
+        Method::POST,
+        &format!("/courses/{first}/waitlist"),
+        &sam.token,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, answer["error"].as_str()),
+        (StatusCode::CONFLICT, Some("already_enrolled")),
+        "{answer}"
+    );
+    assert_eq!(course(&app, first).await["waitlisted"], json!(0));
 }
 
 async fn one_student_racing_into_fifty_sections_of_a_course_holds_one(backend: Backend) {
@@ -270,14 +288,33 @@ async fn an_admin_enrolls_a_student_past_each_rule_with_a_reason(backend: Backen
     let (status, answer) = enroll(&app, full, &sam).await;
     assert_eq!(answer["error"], json!("course_full"), "{status}");
 
-    // Past capacity and past the credit limit at once (Sam holds 3 of 3).
+    // Past capacity and past the credit limit at once (Sam holds 3 of 3),
+    // and off the waitlist Sam was on.
+    let (status, answer) = call(
+        &app,
+        Method::POST,
+        &format!("/courses/{full}/waitlist"),
+        &sam.token,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (status, &answer["position"]),
+        (StatusCode::CREATED, &json!(1)),
+        "{answer}"
+    );
     let (status, entry) = override_into(&app, full, &sam, "Department approval, ticket 4411").await;
     assert_eq!(status, StatusCode::CREATED, "{entry}");
     assert_eq!(entry["override_reason"], json!("Department approval, ticket 4411"));
     let shown = course(&app, full).await;
     assert_eq!(
-        (&shown["enrolled"], &shown["capacity"], &shown["open"]),
-        (&json!(2), &json!(1), &json!(false))
+        (
+            &shown["enrolled"],
+            &shown["capacity"],
+            &shown["open"],
+            &shown["waitlisted"]
+        ),
+        (&json!(2), &json!(1), &json!(false), &json!(0))
     );
     let credits = my_credits(&app, &term, &sam.token).await;
     assert_eq!(credits["credits_held"], json!(6), "the credits still count: {credits}");
@@ -358,6 +395,8 @@ async fn an_admin_enrolls_a_student_past_each_rule_with_a_reason(backend: Backen
         json!(0),
         "the refused seat went back"
     );
+    let held = my_credits(&app, &term, &sam.token).await["credits_held"].clone();
+    assert_eq!(held, json!(6), "and the credits it would have added");
     let teacher = Student {
         id: demo::TEACHER.id,
         token: String::new(),
@@ -517,6 +556,11 @@ async fn time_tickets_open_registration_student_by_student(backend: Backend) {
         enroll(&app, course_id, &later).await.1["error"],
         json!("registration_closed"),
         "unchanged"
+    );
+    let cleared_now = my_credits(&app, &term, &cleared.token).await;
+    assert!(
+        cleared_now.get("registration_opens_at").is_none(),
+        "unchanged: {cleared_now}"
     );
     let missing = json!({"id": Uuid::new_v4()});
     let (status, answer) = set_tickets(&app, &missing, json!([])).await;
