@@ -110,7 +110,8 @@ async fn main() -> anyhow::Result<()> {
     report.note(format!(
         "time tickets: {} students, each sending 5 enrollments from the moment their window opens: \
          all at once, a student's wait from the opening to their last answer is p99 {:.0} ms (requests p99 {:.1} ms); \
-         in {} waves {:.1} s apart, p99 {:.0} ms (requests p99 {:.1} ms) = {:.2}x; answers before a ticket opened: {}",
+         in {} waves {:.1} s apart, p99 {:.0} ms (requests p99 {:.1} ms) = {:.2}x; answers before a ticket opened: {}; \
+         failed requests: {} and {} (first: {})",
         scenarios::tickets::STUDENTS,
         tickets.at_once.student_wait_p99_ms,
         tickets.at_once.figures.p99_ms,
@@ -119,7 +120,15 @@ async fn main() -> anyhow::Result<()> {
         tickets.in_waves.student_wait_p99_ms,
         tickets.in_waves.figures.p99_ms,
         tickets.in_waves.student_wait_p99_ms / tickets.at_once.student_wait_p99_ms.max(f64::EPSILON),
-        tickets.at_once.early + tickets.in_waves.early
+        tickets.at_once.early + tickets.in_waves.early,
+        tickets.at_once.figures.errors,
+        tickets.in_waves.figures.errors,
+        tickets
+            .at_once
+            .first_error
+            .as_deref()
+            .or(tickets.in_waves.first_error.as_deref())
+            .unwrap_or("none")
     ));
     report.push(tickets.at_once.figures);
     report.push(tickets.in_waves.figures);

@@ -29,6 +29,7 @@ pub struct HeldSection {
     pub section: String,
     /// A section of the course they are placed in.
     pub same_course: bool,
+    pub meetings: Vec<MeetingSlot>,
 }
 
 pub trait Placing: SeatStatements {
@@ -59,9 +60,10 @@ pub trait Placing: SeatStatements {
     /// lock already (it has taken a seat of it).
     fn remove_from_waitlist(&mut self, course_id: &str, student_id: &str) -> Result<bool>;
 
-    /// The student's other sections in the term, their enrollment in
-    /// `row`'s inserted already; which of them are of the same course.
-    fn other_sections_held(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<Vec<HeldSection>>;
+    /// The week of `row`'s section, and the student's other sections in the
+    /// term with theirs, in one read (their enrollment in `row`'s section
+    /// inserted already); which of them are of the same course.
+    fn sections_held(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<(Vec<MeetingSlot>, Vec<HeldSection>)>;
 
     /// An admin's enrollment: the seat taken even past capacity, the
     /// credits added even past the limit, no schedule checked, the window
@@ -129,35 +131,20 @@ macro_rules! placing_for {
                 // the commit, so the courses read here are all the student's
                 // others in the term: a concurrent enrollment of theirs waits
                 // for the lock, then reads this one, committed.
-                let others = conn.other_sections_held(row, term)?;
+                let (wanted, others) = conn.sections_held(row, term)?;
                 if let Some(other) = others.iter().find(|other| other.same_course) {
                     return Err(Error::OtherSectionHeld {
                         code: other.code.clone(),
                         section: other.section.clone(),
                     });
                 }
-                let course_id = row.course_id.to_string();
-                let wanted: Vec<MeetingSlot> = meeting_times::table
-                    .filter(meeting_times::course_id.eq(&course_id))
-                    .select(MeetingRow::as_select())
-                    .load::<MeetingRow>(conn)?
+                let held: Vec<(String, MeetingSlot)> = others
                     .iter()
-                    .map(MeetingRow::to_slot)
-                    .collect();
-                if wanted.is_empty() || others.is_empty() {
-                    return Ok(());
-                }
-                let ids: Vec<String> = others.iter().map(|other| other.id.clone()).collect();
-                let held: Vec<(String, MeetingSlot)> = meeting_times::table
-                    .filter(meeting_times::course_id.eq_any(&ids))
-                    .select(MeetingRow::as_select())
-                    .load::<MeetingRow>(conn)?
-                    .iter()
-                    .filter_map(|meeting| {
-                        let other = others
+                    .flat_map(|other| {
+                        other
+                            .meetings
                             .iter()
-                            .find(|other| other.id == meeting.course_id.to_string())?;
-                        Some((other.code.clone(), meeting.to_slot()))
+                            .map(|slot| (other.code.clone(), slot.clone()))
                     })
                     .collect();
                 match meetings::first_clash(&wanted, &held) {
@@ -169,12 +156,27 @@ macro_rules! placing_for {
                 }
             }
 
-            fn other_sections_held(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<Vec<HeldSection>> {
+            fn sections_held(
+                &mut self,
+                row: &EnrollmentRow,
+                term: &TermRow,
+            ) -> Result<(Vec<MeetingSlot>, Vec<HeldSection>)> {
                 let conn = self;
-                // This course's own row is among them (its enrollment is
-                // inserted already): it gives the code to compare with.
-                let held: Vec<(TextUuid, String, String)> = enrollments::table
-                    .inner_join(courses::table)
+                // One statement: the student's sections in the term with
+                // their meetings. This section's own row is among them (its
+                // enrollment is inserted already): it gives the week wanted
+                // and the code to compare with.
+                type Held = (
+                    TextUuid,
+                    String,
+                    String,
+                    Option<i32>,
+                    Option<i32>,
+                    Option<i32>,
+                    Option<String>,
+                );
+                let rows: Vec<Held> = enrollments::table
+                    .inner_join(courses::table.left_join(meeting_times::table))
                     .filter(enrollments::student_id.eq(row.student_id.to_string()))
                     .filter(courses::term_id.eq(term.id.to_string()))
                     // An archived course no longer meets.
@@ -183,22 +185,53 @@ macro_rules! placing_for {
                             .is_null()
                             .or(courses::id.eq(row.course_id.to_string())),
                     )
-                    .select((courses::id, courses::code, courses::section))
+                    .select((
+                        courses::id,
+                        courses::code,
+                        courses::section,
+                        meeting_times::weekday.nullable(),
+                        meeting_times::starts_at.nullable(),
+                        meeting_times::ends_at.nullable(),
+                        meeting_times::room.nullable(),
+                    ))
                     .load(conn)?;
-                let own_code = held
+                let own_code = rows
                     .iter()
-                    .find(|(id, _, _)| id.0 == row.course_id)
-                    .map(|(_, code, _)| code.clone());
-                Ok(held
-                    .into_iter()
-                    .filter(|(id, _, _)| id.0 != row.course_id)
-                    .map(|(id, code, section)| HeldSection {
-                        id: id.0.to_string(),
-                        same_course: own_code.as_ref() == Some(&code),
-                        code,
-                        section,
-                    })
-                    .collect())
+                    .find(|held| held.0 .0 == row.course_id)
+                    .map(|held| held.1.clone());
+                let mut wanted = Vec::new();
+                let mut others: Vec<HeldSection> = Vec::new();
+                for (id, code, section, weekday, starts_at, ends_at, room) in rows {
+                    let slot = match (weekday, starts_at, ends_at) {
+                        (Some(weekday), Some(starts_at), Some(ends_at)) => Some(
+                            MeetingRow {
+                                course_id: id.0,
+                                weekday,
+                                starts_at,
+                                ends_at,
+                                room: room.unwrap_or_default(),
+                            }
+                            .to_slot(),
+                        ),
+                        _ => None,
+                    };
+                    if id.0 == row.course_id {
+                        wanted.extend(slot);
+                        continue;
+                    }
+                    let id = id.0.to_string();
+                    match others.iter_mut().find(|other| other.id == id) {
+                        Some(other) => other.meetings.extend(slot),
+                        None => others.push(HeldSection {
+                            same_course: own_code.as_ref() == Some(&code),
+                            id,
+                            code,
+                            section,
+                            meetings: slot.into_iter().collect(),
+                        }),
+                    }
+                }
+                Ok((wanted, others))
             }
 
             fn place_by_override(&mut self, row: &EnrollmentRow, term: &TermRow, now: NaiveDateTime) -> Result<()> {
@@ -245,7 +278,8 @@ macro_rules! placing_for {
                 // Two sections of one course are no rule to lift: the
                 // student would sit in both rooms' rosters for one grade.
                 if let Some(other) = conn
-                    .other_sections_held(row, term)?
+                    .sections_held(row, term)?
+                    .1
                     .into_iter()
                     .find(|o| o.same_course)
                 {

@@ -31,6 +31,8 @@ pub struct TicketRun {
     pub figures: Figures,
     pub student_wait_p99_ms: f64,
     pub early: usize,
+    /// What the first answer that was neither 201 nor 409 was, if any.
+    pub first_error: Option<String>,
 }
 
 pub struct TicketsOutcome {
@@ -86,6 +88,7 @@ async fn run(nodes: &Nodes, data: &Dataset, prefix: &str, waves: usize) -> anyho
     let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
     let waits: Arc<Mutex<Vec<Duration>>> = Arc::default();
     let (early, errors) = (Arc::new(Mutex::new(0usize)), Arc::new(Mutex::new(0u64)));
+    let first_error: Arc<Mutex<Option<String>>> = Arc::default();
     let mut tasks = Vec::with_capacity(STUDENTS);
     for (n, (_, token)) in students.into_iter().enumerate() {
         let mut picked: Vec<Uuid> = Vec::with_capacity(CHOICES);
@@ -99,6 +102,7 @@ async fn run(nodes: &Nodes, data: &Dataset, prefix: &str, waves: usize) -> anyho
         let base = nodes.courses.clone();
         let (latencies, waits) = (Arc::clone(&latencies), Arc::clone(&waits));
         let (early, errors) = (Arc::clone(&early), Arc::clone(&errors));
+        let first_error = Arc::clone(&first_error);
         tasks.push(tokio::spawn(async move {
             // A browser of its own, connected before its window opens.
             let http = load::client();
@@ -116,7 +120,14 @@ async fn run(nodes: &Nodes, data: &Dataset, prefix: &str, waves: usize) -> anyho
                             *early.lock().expect("the count") += 1;
                         }
                     }
-                    _ => *errors.lock().expect("the count") += 1,
+                    other => {
+                        *errors.lock().expect("the count") += 1;
+                        let what = match other {
+                            Ok(answer) => format!("HTTP {}", answer.status()),
+                            Err(error) => error.to_string(),
+                        };
+                        first_error.lock().expect("the note").get_or_insert(what);
+                    }
                 }
             }
             waits.lock().expect("the log").push(starts.elapsed());
@@ -139,10 +150,12 @@ async fn run(nodes: &Nodes, data: &Dataset, prefix: &str, waves: usize) -> anyho
     };
     let errors = *errors.lock().expect("the count");
     let early = *early.lock().expect("the count");
+    let first_error = first_error.lock().expect("the note").clone();
     Ok(TicketRun {
         figures: Figures::from_latencies(&label, STUDENTS, latencies, errors, elapsed),
         student_wait_p99_ms: p99,
         early,
+        first_error,
     })
 }
 

@@ -151,7 +151,7 @@ pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Da
                 .connection_customizer(Box::new(SqlitePragmas))
                 .build(TrackedManager::new(&path))
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            Ok(Database::Sqlite(DbPool::new(pool, None)))
+            Ok(Database::Sqlite(DbPool::new(pool, None).with_write_turns()))
         }
     }
 }

@@ -61,12 +61,17 @@ macro_rules! db_write {
                 )
                 .await
             }
-            $crate::db::Database::Sqlite(pool) => {
-                $crate::db::run_blocking(pool, None, move |conn: &mut ::diesel::SqliteConnection| {
-                    conn.immediate_transaction(|$conn| $body)
-                })
-                .await
-            }
+            $crate::db::Database::Sqlite(pool) => match pool.write_turn().await {
+                Ok(turn) => {
+                    let written = $crate::db::run_blocking(pool, None, move |conn: &mut ::diesel::SqliteConnection| {
+                        conn.immediate_transaction(|$conn| $body)
+                    })
+                    .await;
+                    drop(turn);
+                    written
+                }
+                Err(away) => Err(away.into()),
+            },
         }
     }};
 }
@@ -92,7 +97,7 @@ where
     T: Send + 'static,
     E: From<DbError> + Send + 'static,
 {
-    let DbPool { pool, permits } = pooled;
+    let DbPool { pool, permits, .. } = pooled;
     let asked = std::time::Instant::now();
     let task = async move {
         // Held while this request waits; given back if the deadline passes

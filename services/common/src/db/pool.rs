@@ -19,6 +19,8 @@ use std::sync::Arc;
 
 use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, R2D2Connection};
 
+use super::DbError;
+
 /// A pooled connection and the epoch it was last known good in.
 pub struct Tracked<C> {
     pub(crate) conn: C,
@@ -57,14 +59,45 @@ pub struct DbPool<C: R2D2Connection + 'static> {
     /// None on SQLite: its work has no deadline to give a permit back at, and
     /// a full pool answers 503 at the checkout timeout as before.
     pub(crate) permits: Option<Arc<tokio::sync::Semaphore>>,
+    /// SQLite only: whose turn it is to write. SQLite runs one write
+    /// transaction at a time; without a queue here, the others would wait
+    /// in its busy handler, which sleeps (1, 2, 5, 10... ms) and so leaves
+    /// the file idle between writers and the later ones waiting longest.
+    /// Other processes on the same file still meet the busy handler.
+    pub(crate) writer: Option<Arc<tokio::sync::Mutex<()>>>,
 }
+
+/// How long a write waits for its turn: as long as SQLite's `busy_timeout`
+/// would have let it wait for the lock.
+const WRITE_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl<C: R2D2Connection + 'static> DbPool<C> {
     pub(crate) fn new(pool: Pool<TrackedManager<C>>, permits: Option<u32>) -> Self {
         Self {
             pool,
             permits: permits.map(|n| Arc::new(tokio::sync::Semaphore::new(n as usize))),
+            writer: None,
         }
+    }
+
+    /// A pool whose writes take turns (see `writer`).
+    pub(crate) fn with_write_turns(self) -> Self {
+        Self {
+            writer: Some(Arc::default()),
+            ..self
+        }
+    }
+
+    /// Waits for this pool's turn to write, if its writes take turns; held
+    /// until the write's transaction ends.
+    pub async fn write_turn(&self) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, DbError> {
+        let Some(writer) = self.writer.clone() else {
+            return Ok(None);
+        };
+        tokio::time::timeout(WRITE_TURN_WAIT, writer.lock_owned())
+            .await
+            .map(Some)
+            .map_err(|_| DbError::Unavailable(format!("no turn to write within {WRITE_TURN_WAIT:?}")))
     }
 }
 
@@ -73,6 +106,7 @@ impl<C: R2D2Connection + 'static> Clone for DbPool<C> {
         Self {
             pool: self.pool.clone(),
             permits: self.permits.clone(),
+            writer: self.writer.clone(),
         }
     }
 }
