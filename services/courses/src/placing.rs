@@ -170,31 +170,40 @@ macro_rules! placing_for {
                     TextUuid,
                     String,
                     String,
+                    TextUuid,
+                    Option<NaiveDateTime>,
                     Option<i32>,
                     Option<i32>,
                     Option<i32>,
                     Option<String>,
                 );
+                // Found by the student's index alone and sorted out here: a
+                // term (or archived) filter in the statement lets SQLite's
+                // planner start from the term's sections instead, and probe
+                // the enrollments once for every section of the term.
                 let rows: Vec<Held> = enrollments::table
                     .inner_join(courses::table.left_join(meeting_times::table))
                     .filter(enrollments::student_id.eq(row.student_id.to_string()))
-                    .filter(courses::term_id.eq(term.id.to_string()))
-                    // An archived course no longer meets.
-                    .filter(
-                        courses::archived_at
-                            .is_null()
-                            .or(courses::id.eq(row.course_id.to_string())),
-                    )
                     .select((
                         courses::id,
                         courses::code,
                         courses::section,
+                        courses::term_id,
+                        courses::archived_at,
                         meeting_times::weekday.nullable(),
                         meeting_times::starts_at.nullable(),
                         meeting_times::ends_at.nullable(),
                         meeting_times::room.nullable(),
                     ))
                     .load(conn)?;
+                // An archived course no longer meets.
+                let rows: Vec<_> = rows
+                    .into_iter()
+                    .filter(|held| held.3 .0 == term.id && (held.4.is_none() || held.0 .0 == row.course_id))
+                    .map(|(id, code, section, _, _, weekday, starts_at, ends_at, room)| {
+                        (id, code, section, weekday, starts_at, ends_at, room)
+                    })
+                    .collect();
                 let own_code = rows
                     .iter()
                     .find(|held| held.0 .0 == row.course_id)
