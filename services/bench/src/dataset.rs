@@ -139,6 +139,17 @@ async fn add_section(
     Ok(added.json::<shared_types::courses::Course>().await?.id)
 }
 
+/// `n` students no scenario has used, as (id, token), named `label` and a
+/// number.
+pub fn fresh_students(nodes: &Nodes, n: usize, label: &str) -> Vec<(Uuid, String)> {
+    (0..n)
+        .map(|k| {
+            let id = Uuid::new_v4();
+            (id, token(nodes, id, &format!("{label} {k}"), Role::Student))
+        })
+        .collect()
+}
+
 /// `count` fresh courses of `seats` each (codes `prefix` and a number),
 /// without meetings and worth no credits, so that what the students hold
 /// from the rushes before decides nothing in a later scenario.

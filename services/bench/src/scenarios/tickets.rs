@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use reqwest::StatusCode;
-use shared_types::Role;
 use uuid::Uuid;
 
 use crate::dataset::{self, Dataset, Draw};
@@ -49,15 +48,7 @@ pub async fn time_tickets(nodes: &Nodes, data: &Dataset) -> anyhow::Result<Ticke
 /// The rush with the students' windows opening in `waves` (1: all at once).
 async fn run(nodes: &Nodes, data: &Dataset, prefix: &str, waves: usize) -> anyhow::Result<TicketRun> {
     let courses = dataset::fresh_courses(nodes, data, prefix, COURSES, SEATS).await?;
-    let students: Vec<(Uuid, String)> = (0..STUDENTS)
-        .map(|n| {
-            let id = Uuid::new_v4();
-            (
-                id,
-                dataset::token(nodes, id, &format!("Ticket student {n}"), Role::Student),
-            )
-        })
-        .collect();
+    let students = dataset::fresh_students(nodes, STUDENTS, "Ticket student");
     // Every student's window opens at a ticket: a second from now for the
     // first wave (time to set them all), a wave gap later for each next.
     let opening = Instant::now() + Duration::from_secs(2);

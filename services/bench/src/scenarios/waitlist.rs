@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use shared_types::courses::Course as ShownCourse;
-use shared_types::Role;
 use uuid::Uuid;
 
 use crate::dataset::{self, Dataset, SEATS};
@@ -39,15 +38,6 @@ struct Section {
     waiting: Vec<(Uuid, String)>,
 }
 
-fn students(nodes: &Nodes, n: usize, label: &str) -> Vec<(Uuid, String)> {
-    (0..n)
-        .map(|k| {
-            let id = Uuid::new_v4();
-            (id, dataset::token(nodes, id, &format!("{label} {k}"), Role::Student))
-        })
-        .collect()
-}
-
 pub async fn waitlist_churn(nodes: &Nodes, data: &Dataset) -> anyhow::Result<ChurnOutcome> {
     let http = load::client();
     let sections: Vec<Section> = dataset::fresh_courses(nodes, data, "W", SECTIONS, SEATS)
@@ -56,8 +46,8 @@ pub async fn waitlist_churn(nodes: &Nodes, data: &Dataset) -> anyhow::Result<Chu
         .enumerate()
         .map(|(n, id)| Section {
             id,
-            seated: students(nodes, SEATS as usize, &format!("Seated {n}")),
-            waiting: students(nodes, WAITING, &format!("Waiting {n}")),
+            seated: dataset::fresh_students(nodes, SEATS as usize, &format!("Seated {n}")),
+            waiting: dataset::fresh_students(nodes, WAITING, &format!("Waiting {n}")),
         })
         .collect();
     // Full, then each list joined in order (the sections side by side).
