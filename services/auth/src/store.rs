@@ -200,7 +200,7 @@ pub async fn revocations_since(
 
 /// Forgets revocations whose tokens have all expired.
 pub async fn purge_revocations(db: &Database, now: chrono::NaiveDateTime) -> Result<usize> {
-    db_run!(db, |conn| diesel::delete(
+    db_write!(db, |conn| diesel::delete(
         revocations::table.filter(revocations::expires_at.le(now))
     )
     .execute(conn)

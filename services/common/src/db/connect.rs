@@ -8,6 +8,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness};
 
 use super::pool::{DbPool, Tracked, TrackedManager};
 use super::url::{redacted, with_pg_defaults};
+use super::writer::SqliteWriter;
 use super::DbError;
 
 /// Which database engine a URL names.
@@ -144,14 +145,16 @@ pub fn connect(options: &DbOptions, migrations: EmbeddedMigrations) -> Result<Da
             }
             SqlitePragmas::apply(&mut conn).map_err(|e| DbError::Unavailable(e.to_string()))?;
             migrate(&mut conn, migrations)?;
+            // One more for the writer, which keeps its connection.
             let pool = Pool::builder()
-                .max_size(options.pool_size)
+                .max_size(options.pool_size + 1)
                 .connection_timeout(options.checkout_timeout)
                 .test_on_check_out(true)
                 .connection_customizer(Box::new(SqlitePragmas))
                 .build(TrackedManager::new(&path))
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
-            Ok(Database::Sqlite(DbPool::new(pool, None).with_write_turns()))
+            let writer = SqliteWriter::start(pool.clone())?;
+            Ok(Database::Sqlite(DbPool::new(pool, None).with_writer(writer)))
         }
     }
 }

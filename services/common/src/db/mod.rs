@@ -12,12 +12,14 @@ mod error;
 mod pool;
 mod text_uuid;
 mod url;
+mod writer;
 
 pub use connect::{connect, sqlite_file, Backend, Database, DbOptions};
 pub use error::{DbError, DuplicateMeans, HoldsDbError};
 pub use pool::{DbPool, Tracked, TrackedManager};
 pub use text_uuid::TextUuid;
 pub use url::redacted;
+pub use writer::SqliteWriter;
 
 /// Runs `$body` on a pooled connection, off the async runtime, and yields
 /// its `Result`. The error type must implement `From<DbError>`.
@@ -45,9 +47,11 @@ macro_rules! db_run {
 }
 
 /// Like [`db_run!`](crate::db_run), inside one write transaction: on
-/// PostgreSQL a plain one (the body locks what it must), on SQLite an
-/// `IMMEDIATE` one, which takes the write lock up front so that a
-/// read-then-write cannot fail with "database is locked" half way.
+/// PostgreSQL a plain one (the body locks what it must); on SQLite a
+/// savepoint of the writer's `IMMEDIATE` transaction, which holds the write
+/// lock from the start so that a read-then-write cannot fail with "database
+/// is locked" half way, and is committed with the writes queued beside it
+/// (see [`SqliteWriter`]).
 #[macro_export]
 macro_rules! db_write {
     ($db:expr, |$conn:ident| $body:expr) => {{
@@ -61,16 +65,18 @@ macro_rules! db_write {
                 )
                 .await
             }
-            $crate::db::Database::Sqlite(pool) => match pool.write_turn().await {
-                Ok(turn) => {
-                    let written = $crate::db::run_blocking(pool, None, move |conn: &mut ::diesel::SqliteConnection| {
+            $crate::db::Database::Sqlite(pool) => match &pool.writer {
+                Some(writer) => {
+                    writer
+                        .write(move |conn: &mut ::diesel::SqliteConnection| conn.transaction(|$conn| $body))
+                        .await
+                }
+                None => {
+                    $crate::db::run_blocking(pool, None, move |conn: &mut ::diesel::SqliteConnection| {
                         conn.immediate_transaction(|$conn| $body)
                     })
-                    .await;
-                    drop(turn);
-                    written
+                    .await
                 }
-                Err(away) => Err(away.into()),
             },
         }
     }};

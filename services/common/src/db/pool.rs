@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, R2D2Connection};
 
-use super::DbError;
+use super::writer::SqliteWriter;
 
 /// A pooled connection and the epoch it was last known good in.
 pub struct Tracked<C> {
@@ -59,17 +59,12 @@ pub struct DbPool<C: R2D2Connection + 'static> {
     /// None on SQLite: its work has no deadline to give a permit back at, and
     /// a full pool answers 503 at the checkout timeout as before.
     pub(crate) permits: Option<Arc<tokio::sync::Semaphore>>,
-    /// SQLite only: whose turn it is to write. SQLite runs one write
-    /// transaction at a time; without a queue here, the others would wait
-    /// in its busy handler, which sleeps (1, 2, 5, 10... ms) and so leaves
-    /// the file idle between writers and the later ones waiting longest.
-    /// Other processes on the same file still meet the busy handler.
-    pub(crate) writer: Option<Arc<tokio::sync::Mutex<()>>>,
+    /// SQLite only: the thread that runs every write, in batches (see
+    /// `writer`). Without it, writers would wait in SQLite's busy handler,
+    /// which sleeps (1, 2, 5, 10... ms) and so leaves the file idle between
+    /// them and the later ones waiting longest.
+    pub writer: Option<SqliteWriter>,
 }
-
-/// How long a write waits for its turn: as long as SQLite's `busy_timeout`
-/// would have let it wait for the lock.
-const WRITE_TURN_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl<C: R2D2Connection + 'static> DbPool<C> {
     pub(crate) fn new(pool: Pool<TrackedManager<C>>, permits: Option<u32>) -> Self {
@@ -80,24 +75,12 @@ impl<C: R2D2Connection + 'static> DbPool<C> {
         }
     }
 
-    /// A pool whose writes take turns (see `writer`).
-    pub(crate) fn with_write_turns(self) -> Self {
+    /// A pool whose writes go to `writer`.
+    pub(crate) fn with_writer(self, writer: SqliteWriter) -> Self {
         Self {
-            writer: Some(Arc::default()),
+            writer: Some(writer),
             ..self
         }
-    }
-
-    /// Waits for this pool's turn to write, if its writes take turns; held
-    /// until the write's transaction ends.
-    pub async fn write_turn(&self) -> Result<Option<tokio::sync::OwnedMutexGuard<()>>, DbError> {
-        let Some(writer) = self.writer.clone() else {
-            return Ok(None);
-        };
-        tokio::time::timeout(WRITE_TURN_WAIT, writer.lock_owned())
-            .await
-            .map(Some)
-            .map_err(|_| DbError::Unavailable(format!("no turn to write within {WRITE_TURN_WAIT:?}")))
     }
 }
 
@@ -148,5 +131,14 @@ impl<C: R2D2Connection> Tracked<C> {
             self.epoch.fetch_add(1, Ordering::AcqRel);
             tracing::warn!("a database connection was lost; checking the idle ones before reuse");
         }
+    }
+
+    /// Drops this connection when it is given back, instead of reusing it.
+    pub(crate) fn discard(&mut self) {
+        self.dead = true;
+    }
+
+    pub(crate) fn is_dead(&self) -> bool {
+        self.dead
     }
 }
