@@ -691,7 +691,7 @@ async function main() {
       await expectPanelState(admin, 'admin-users', 'ready');
       await expectPanelState(admin, 'admin-courses', 'ready');
       await admin.getByLabel('Name').fill('Ada Okafor');
-      await admin.getByLabel('Email').fill('ada@example.edu');
+      await admin.getByLabel('Email', { exact: true }).fill('ada@example.edu');
       // A breached password: the form says so with the server's own rule.
       await admin.getByLabel('Initial password').fill('qwerty123456');
       await admin.getByRole('button', { name: 'Create user' }).click();
@@ -704,7 +704,7 @@ async function main() {
       await panel(admin, 'admin-users').locator('tr[data-user-email="ada@example.edu"]').waitFor({ state: 'attached' });
       // The same email again: auth refuses, and the form says why.
       await admin.getByLabel('Name').fill('Ada Again');
-      await admin.getByLabel('Email').fill('ada@example.edu');
+      await admin.getByLabel('Email', { exact: true }).fill('ada@example.edu');
       await admin.getByLabel('Initial password').fill('a long pass phrase');
       await admin.getByRole('button', { name: 'Create user' }).click();
       await admin.locator('[data-testid=new-user-message][data-kind=error]').waitFor();
@@ -846,6 +846,52 @@ async function main() {
       await screenshot(admin, 'admin-course-changes');
       await assertAccessible(admin, 'admin changing a course, reading its roster and finding a user');
       await users.getByLabel('Find a user').fill('');
+      assertNoPageErrors(admin);
+    });
+
+    await step('admin enrolls a student past a full course with a reason, kept on the roster', async () => {
+      const admin = adminPage;
+      const token = await login('admin@example.edu');
+      const created = await api('auth', 'POST', '/auth/users', token, {
+        email: 'omar@example.edu', name: 'Omar Haddad', password: 'a long pass phrase', roles: ['student'],
+      });
+      assert.equal(created.status, 201);
+      const full = (await api('courses', 'GET', `/courses/${HIST210}`, token)).body;
+      assert.ok(full.enrolled >= full.capacity, `HIST210 is full: ${full.enrolled} of ${full.capacity}`);
+      const list = panel(admin, 'admin-course-list');
+      await list.getByLabel('Find a course').fill('HIST210');
+      const hist = list.locator('li[data-course-code="HIST210"]');
+      if (!(await hist.getByLabel("Student's email").isVisible())) await hist.getByText('Change HIST210').click();
+      // An email that is no student's is named, and nothing is sent.
+      await hist.getByLabel("Student's email").fill('nobody@example.edu');
+      await hist.getByLabel('Reason').fill('Department approval, ticket 4411');
+      await hist.getByRole('button', { name: 'Enroll past the rules in HIST210' }).click();
+      await hist.locator('[data-testid=override-message][data-kind=error]')
+        .getByText('No student has the email nobody@example.edu.').waitFor();
+      await hist.getByLabel("Student's email").fill('omar@example.edu');
+      await hist.getByRole('button', { name: 'Enroll past the rules in HIST210' }).click();
+      await hist.getByTestId('override-message')
+        .getByText('Enrolled Omar Haddad in HIST210: Department approval, ticket 4411.').waitFor();
+      const after = (await api('courses', 'GET', `/courses/${HIST210}`, token)).body;
+      assert.equal(after.enrolled, full.enrolled + 1, 'one seat past capacity');
+      // Twice is refused with the server's message.
+      await hist.getByLabel("Student's email").fill('omar@example.edu');
+      await hist.getByLabel('Reason').fill('Again');
+      await hist.getByRole('button', { name: 'Enroll past the rules in HIST210' }).click();
+      await hist.locator('[data-testid=override-message][data-kind=error]')
+        .getByText('The student is already enrolled in this section.').waitFor();
+      // The roster keeps the reason (read afresh when it is opened).
+      const roster = hist.locator('details.roster');
+      if (await roster.getAttribute('open') !== null) await hist.getByText('Roster of HIST210').click();
+      await hist.getByText('Roster of HIST210').click();
+      await hist.locator('tr[data-student-email="omar@example.edu"]')
+        .getByText('Enrolled past the rules: Department approval, ticket 4411').waitFor();
+      await screenshot(admin, 'admin-override');
+      await assertAccessible(admin, 'admin enrolling a student past the rules');
+      // Given back, so that the steps after see HIST210 as it was.
+      const omar = await login('omar@example.edu', 'a long pass phrase');
+      assert.equal((await api('courses', 'DELETE', `/courses/${HIST210}/enrollment`, omar)).status, 204);
+      await list.getByLabel('Find a course').fill('');
       assertNoPageErrors(admin);
     });
 

@@ -157,6 +157,13 @@ impl Api {
         self.get_json(Service::Auth, &path).await
     }
 
+    /// The users of `role` whose name or email holds each word of `words`.
+    pub async fn find_users(&self, role: Role, words: &str) -> Result<Vec<User>, CallError> {
+        let words: String = js_sys::encode_uri_component(words).into();
+        self.get_json(Service::Auth, &format!("/auth/users?role={role}&q={words}"))
+            .await
+    }
+
     pub async fn create_user(&self, request: &CreateUserRequest) -> Result<User, CallError> {
         self.send_json(Service::Auth, Method::POST, "/auth/users", request)
             .await

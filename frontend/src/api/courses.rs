@@ -1,8 +1,8 @@
 //! course-service: the catalogue, seats, enrollments, teaching.
 
 use shared_types::courses::{
-    Course, CreateCourseRequest, CreateSectionRequest, Enrollment, Meeting, MyEnrollment, MyWaitlistEntry, RosterEntry,
-    SeatChanges, UpdateCourseRequest, WaitlistAnswer, SEATS_AS_OF_HEADER,
+    Course, CreateCourseRequest, CreateSectionRequest, Enrollment, Meeting, MyEnrollment, MyWaitlistEntry,
+    OverrideEnrollmentRequest, RosterEntry, SeatChanges, UpdateCourseRequest, WaitlistAnswer, SEATS_AS_OF_HEADER,
 };
 use shared_types::terms::{CreateTermRequest, Term};
 use uuid::Uuid;
@@ -70,6 +70,17 @@ impl Api {
     /// Adds a section to the course `of` is a section of (admins).
     pub async fn create_section(&self, of: Uuid, request: &CreateSectionRequest) -> Result<Course, CallError> {
         let path = format!("/courses/{of}/sections");
+        self.send_json(Service::Courses, Method::POST, &path, request).await
+    }
+
+    /// An admin's enrollment past capacity, a clash, the credit limit or
+    /// the window, with its reason.
+    pub async fn enroll_by_override(
+        &self,
+        course_id: Uuid,
+        request: &OverrideEnrollmentRequest,
+    ) -> Result<RosterEntry, CallError> {
+        let path = format!("/courses/{course_id}/enrollments");
         self.send_json(Service::Courses, Method::POST, &path, request).await
     }
 

@@ -2,8 +2,11 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
+use shared_types::auth::Role;
 use shared_types::catalogue::{CatalogueFilter, CourseSort};
-use shared_types::courses::{Course, CreateSectionRequest, Meeting, RosterEntry, UpdateCourseRequest};
+use shared_types::courses::{
+    Course, CreateSectionRequest, Meeting, OverrideEnrollmentRequest, RosterEntry, UpdateCourseRequest,
+};
 
 use super::frame::{feedback_line, live_panel, Feedback};
 use super::on_each_outcome;
@@ -144,7 +147,18 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
                     let email = s.email.clone();
                     view! {
                         <tr data-student-email=email>
-                            <th scope="row">{s.name}</th>
+                            <th scope="row">
+                                {s.name}
+                                {s
+                                    .override_reason
+                                    .map(|reason| {
+                                        view! {
+                                            <span class="muted small override-reason">
+                                                {format!("Enrolled past the rules: {reason}")}
+                                            </span>
+                                        }
+                                    })}
+                            </th>
                             <td>{s.email}</td>
                             <td>{s.enrolled_at.format("%Y-%m-%d %H:%M").to_string()}</td>
                         </tr>
@@ -153,13 +167,19 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
                 .collect_view();
             data_table(
                 "table roster",
-                &[Shown("Student"), Shown("Email"), Shown("Enrolled")],
+                &[
+                    Shown("Student"),
+                    Shown("Email"),
+                    Shown("Enrolled"),
+                    Shown("Admin's reason"),
+                ],
                 rows,
             )
         },
     );
     let (title_id, seats_id) = (format!("course-title-{id}"), format!("course-seats-{id}"));
     let week_and_sections = section_forms(&course);
+    let by_override = override_form(&course);
     view! {
         <li data-course-code=code.clone() data-section=course.section.clone()>
             <p class="admin-course-heading">{move || heading.get()}</p>
@@ -191,6 +211,7 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
                     "An archived course leaves the catalogue; its roster and grades stay. It can be restored."
                 </p>
                 {week_and_sections}
+                {by_override}
             </details>
             {roster}
         </li>
@@ -298,6 +319,82 @@ fn section_forms(course: &Course) -> impl IntoView {
                 "Add section"
             </button>
             {feedback_line("new-section-message", section_feedback)}
+        </form>
+    }
+}
+
+/// An admin's enrollment of a student, found by email, past capacity, a
+/// clash, the credit limit or the window; the reason is kept on the roster.
+fn override_form(course: &Course) -> impl IntoView {
+    let api = expect_context::<Api>();
+    let writes = expect_context::<EnrollmentWrites>();
+    let (id, label) = (course.id, course.label());
+    let email = RwSignal::new(String::new());
+    let reason = RwSignal::new(String::new());
+    let feedback = RwSignal::new(None::<Feedback>);
+    let enroll = Action::new_unsync(move |(email, reason): &(String, String)| {
+        let (api, email, reason) = (api.clone(), email.clone(), reason.clone());
+        async move {
+            let students = api.find_users(Role::Student, &email).await?;
+            let Some(student) = students.into_iter().find(|u| u.email.eq_ignore_ascii_case(&email)) else {
+                return Ok(Err(email));
+            };
+            let request = OverrideEnrollmentRequest {
+                student_id: student.id,
+                student_name: student.name.clone(),
+                student_email: student.email.clone(),
+                reason,
+            };
+            api.enroll_by_override(id, &request).await.map(Ok)
+        }
+    });
+    let enrolled_label = label.clone();
+    on_each_outcome(
+        enroll,
+        move |result: Result<Result<RosterEntry, String>, CallError>| match result {
+            Ok(Ok(entry)) => {
+                writes.courses_changed.update(|n| *n += 1);
+                email.set(String::new());
+                reason.set(String::new());
+                feedback.set(Some(Feedback::ok(format!(
+                    "Enrolled {} in {enrolled_label}: {}.",
+                    entry.name,
+                    entry.override_reason.unwrap_or_default()
+                ))));
+            }
+            Ok(Err(unknown)) => feedback.set(Some(Feedback::problem(format!("No student has the email {unknown}.")))),
+            Err(error) => feedback.set(Some(Feedback::error(&error))),
+        },
+    );
+    let submit = move |ev: SubmitEvent| {
+        ev.prevent_default();
+        feedback.set(None);
+        enroll.dispatch((
+            email.get_untracked().trim().to_owned(),
+            reason.get_untracked().trim().to_owned(),
+        ));
+    };
+    let (email_id, reason_id) = (format!("override-email-{id}"), format!("override-reason-{id}"));
+    view! {
+        <form class="form-grid" on:submit=submit>
+            <label for=email_id.clone()>"Student's email"</label>
+            <input id=email_id type="email" required=true bind:value=email />
+            <label for=reason_id.clone()>"Reason"</label>
+            <input
+                id=reason_id
+                type="text"
+                maxlength="500"
+                required=true
+                placeholder="Department approval, ticket 4411"
+                bind:value=reason
+            />
+            <button type="submit" disabled=move || enroll.pending().get()>
+                {format!("Enroll past the rules in {label}")}
+            </button>
+            <p class="muted small">
+                "Past capacity, a clash, the credit limit or the window; the reason is kept on the roster."
+            </p>
+            {feedback_line("override-message", feedback)}
         </form>
     }
 }

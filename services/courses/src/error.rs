@@ -15,6 +15,14 @@ pub enum Error {
     AlreadyEnrolled,
     #[error("holds section {section} of {code}")]
     OtherSectionHeld { code: String, section: String },
+    /// [`Error::AlreadyEnrolled`], told to the admin who asked for an
+    /// override.
+    #[error("the student is already enrolled")]
+    StudentAlreadyEnrolled,
+    /// [`Error::OtherSectionHeld`], told to the admin who asked for an
+    /// override.
+    #[error("the student holds section {section} of {code}")]
+    StudentHoldsOtherSection { code: String, section: String },
     #[error("{code} already has a section {section} in the term")]
     SectionTaken { code: String, section: String },
     #[error("{code} exists in the term")]
@@ -101,9 +109,16 @@ impl From<Error> for ApiError {
             Error::AlreadyEnrolled => {
                 ApiError::conflict("already_enrolled", "You are already enrolled in this course.")
             }
+            Error::StudentAlreadyEnrolled => {
+                ApiError::conflict("already_enrolled", "The student is already enrolled in this section.")
+            }
             Error::OtherSectionHeld { code, section } => ApiError::conflict(
                 "already_enrolled",
                 format!("You hold section {section} of {code}: drop it to take another section of the course."),
+            ),
+            Error::StudentHoldsOtherSection { code, section } => ApiError::conflict(
+                "already_enrolled",
+                format!("The student holds section {section} of {code}: they must drop it before taking another section of the course."),
             ),
             Error::SectionTaken { code, section } => ApiError::conflict(
                 "code_taken",

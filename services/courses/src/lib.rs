@@ -77,13 +77,16 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
 mod upgrade_tests {
     //! The sections migration rebuilds `courses` and the tables that point
     //! at it: a database holding courses, enrollments, meetings and a
-    //! waitlist from before comes through whole, with foreign keys on.
+    //! waitlist from before comes through whole, with foreign keys on. The
+    //! same SQL runs on both backends, so both are upgraded here.
 
     use diesel::connection::SimpleConnection;
+    use diesel::pg::PgConnection;
     use diesel::prelude::*;
     use diesel::sql_types::{BigInt, Text};
     use diesel::sqlite::SqliteConnection;
     use diesel_migrations::MigrationHarness;
+    use testkit::{postgres_available, Backend, TestDb};
 
     use super::MIGRATIONS;
 
@@ -99,63 +102,78 @@ mod upgrade_tests {
         section: String,
     }
 
-    fn count(conn: &mut SqliteConnection, table: &str) -> i64 {
-        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
-            .get_result::<Count>(conn)
-            .unwrap()
-            .n
+    /// The test's body, for either connection type (diesel types each
+    /// statement per backend).
+    macro_rules! rows_from_before_sections_come_through {
+        ($conn:expr) => {{
+            let conn = $conn;
+            // Every migration before the sections one.
+            while conn.pending_migrations(MIGRATIONS).unwrap()[0]
+                .name()
+                .to_string()
+                .split('_')
+                .next()
+                != Some("2026-12-01-000001")
+            {
+                conn.run_next_migration(MIGRATIONS).unwrap();
+            }
+            conn.batch_execute(
+                "INSERT INTO courses (id, code, title, description, teacher_id, teacher_name, capacity, enrolled, created_at)
+                     VALUES ('c1', 'CS1', 'T', 'D', 't1', 'Teacher', 1, 1, '2026-01-01 00:00:00');
+                 INSERT INTO enrollments (course_id, student_id, student_name, student_email, enrolled_at, credits)
+                     VALUES ('c1', 's1', 'S', 's@example.edu', '2026-01-01 00:00:00', 3);
+                 INSERT INTO meeting_times VALUES ('c1', 1, 540, 600, 'R');
+                 INSERT INTO waitlist_entries VALUES ('c1', 's2', 'W', 'w@example.edu', '2026-01-01 00:00:00');
+                 UPDATE courses SET waitlisted = 1;",
+            )
+            .unwrap();
+            conn.run_pending_migrations(MIGRATIONS).unwrap();
+            for table in ["courses", "enrollments", "meeting_times", "waitlist_entries"] {
+                let rows = diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+                    .get_result::<Count>(conn)
+                    .unwrap();
+                assert_eq!(rows.n, 1, "{table}");
+            }
+            let section = diesel::sql_query("SELECT section FROM courses")
+                .get_result::<Section>(conn)
+                .unwrap();
+            assert_eq!(section.section, "01");
+            // The references point at the new table: an enrollment in no
+            // course is refused, and a second section of the code is not.
+            let orphan = conn.batch_execute(
+                "INSERT INTO enrollments (course_id, student_id, student_name, student_email, enrolled_at)
+                     VALUES ('nope', 's3', 'S', 's@example.edu', '2026-01-01 00:00:00')",
+            );
+            assert!(orphan.is_err());
+            conn.batch_execute(
+                "INSERT INTO courses (id, code, title, description, teacher_id, teacher_name, capacity, created_at,
+                                      seats_changed_at, section)
+                     VALUES ('c2', 'CS1', 'T', 'D', 't1', 'Teacher', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '02')",
+            )
+            .unwrap();
+            let again = conn.batch_execute(
+                "INSERT INTO courses (id, code, title, description, teacher_id, teacher_name, capacity, created_at,
+                                      seats_changed_at, section)
+                     VALUES ('c3', 'CS1', 'T', 'D', 't1', 'Teacher', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '02')",
+            );
+            assert!(again.is_err(), "a code's section is unique in its term");
+        }};
     }
 
     #[test]
-    fn rows_from_before_sections_come_through_the_rebuild() {
+    fn rows_from_before_sections_come_through_the_rebuild_on_sqlite() {
         let mut conn = SqliteConnection::establish(":memory:").unwrap();
         conn.batch_execute("PRAGMA foreign_keys = ON").unwrap();
-        // Every migration before the sections one.
-        while conn.pending_migrations(MIGRATIONS).unwrap()[0]
-            .name()
-            .to_string()
-            .split('_')
-            .next()
-            != Some("2026-12-01-000001")
-        {
-            conn.run_next_migration(MIGRATIONS).unwrap();
+        rows_from_before_sections_come_through!(&mut conn);
+    }
+
+    #[test]
+    fn rows_from_before_sections_come_through_the_rebuild_on_postgres() {
+        if !postgres_available() {
+            return;
         }
-        conn.batch_execute(
-            "INSERT INTO courses (id, code, title, description, teacher_id, teacher_name, capacity, enrolled, created_at)
-                 VALUES ('c1', 'CS1', 'T', 'D', 't1', 'Teacher', 1, 1, '2026-01-01 00:00:00');
-             INSERT INTO enrollments (course_id, student_id, student_name, student_email, enrolled_at, credits)
-                 VALUES ('c1', 's1', 'S', 's@example.edu', '2026-01-01 00:00:00', 3);
-             INSERT INTO meeting_times VALUES ('c1', 1, 540, 600, 'R');
-             INSERT INTO waitlist_entries VALUES ('c1', 's2', 'W', 'w@example.edu', '2026-01-01 00:00:00');
-             UPDATE courses SET waitlisted = 1;",
-        )
-        .unwrap();
-        conn.run_pending_migrations(MIGRATIONS).unwrap();
-        for table in ["courses", "enrollments", "meeting_times", "waitlist_entries"] {
-            assert_eq!(count(&mut conn, table), 1, "{table}");
-        }
-        let section = diesel::sql_query("SELECT section FROM courses")
-            .get_result::<Section>(&mut conn)
-            .unwrap();
-        assert_eq!(section.section, "01");
-        // The references point at the new table: an enrollment in no
-        // course is refused, and a second section of the code is not.
-        let orphan = conn.batch_execute(
-            "INSERT INTO enrollments (course_id, student_id, student_name, student_email, enrolled_at)
-                 VALUES ('nope', 's3', 'S', 's@example.edu', '2026-01-01 00:00:00')",
-        );
-        assert!(orphan.is_err());
-        conn.batch_execute(
-            "INSERT INTO courses (id, code, title, description, teacher_id, teacher_name, capacity, created_at,
-                                  seats_changed_at, section)
-                 VALUES ('c2', 'CS1', 'T', 'D', 't1', 'Teacher', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '02')",
-        )
-        .unwrap();
-        let again = conn.batch_execute(
-            "INSERT INTO courses (id, code, title, description, teacher_id, teacher_name, capacity, created_at,
-                                  seats_changed_at, section)
-                 VALUES ('c3', 'CS1', 'T', 'D', 't1', 'Teacher', 1, '2026-01-01 00:00:00', '2026-01-01 00:00:00', '02')",
-        );
-        assert!(again.is_err(), "a code's section is unique in its term");
+        let db = TestDb::create(Backend::Postgres);
+        let mut conn = PgConnection::establish(&db.url).unwrap();
+        rows_from_before_sections_come_through!(&mut conn);
     }
 }

@@ -273,7 +273,7 @@ macro_rules! placing_for {
                     .values(row.clone())
                     .execute(conn)
                     .map_err(Error::from)
-                    .duplicate_means(Error::AlreadyEnrolled)?;
+                    .duplicate_means(Error::StudentAlreadyEnrolled)?;
                 diesel::insert_into(student_terms::table)
                     .values((
                         student_terms::student_id.eq(&student_id),
@@ -292,7 +292,7 @@ macro_rules! placing_for {
                     .into_iter()
                     .find(|o| o.same_course)
                 {
-                    return Err(Error::OtherSectionHeld {
+                    return Err(Error::StudentHoldsOtherSection {
                         code: other.code,
                         section: other.section,
                     });

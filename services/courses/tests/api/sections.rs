@@ -381,14 +381,23 @@ async fn an_admin_enrolls_a_student_past_each_rule_with_a_reason(backend: Backen
     // What an override never does, and bad input.
     let (status, answer) = override_into(&app, full, &sam, "Twice").await;
     assert_eq!(
-        (status, answer["error"].as_str()),
-        (StatusCode::CONFLICT, Some("already_enrolled"))
+        (status, answer["error"].as_str(), answer["message"].as_str()),
+        (
+            StatusCode::CONFLICT,
+            Some("already_enrolled"),
+            Some("The student is already enrolled in this section.")
+        )
     );
     let (_, second) = add_section(&app, full, section_body("02", 5)).await;
     let (status, answer) = override_into(&app, id_of(&second), &sam, "Both sections").await;
     assert_eq!(
         (status, answer["error"].as_str()),
         (StatusCode::CONFLICT, Some("already_enrolled"))
+    );
+    let told = answer["message"].as_str().unwrap_or_default();
+    assert!(
+        told.starts_with("The student holds section 01 of "),
+        "the admin is told of the student, not as the student: {told}"
     );
     assert_eq!(
         course(&app, id_of(&second)).await["enrolled"],
