@@ -24,6 +24,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::time::{Duration, Instant};
 
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
 use diesel::r2d2::{Pool, PooledConnection};
 use diesel::SqliteConnection;
 
@@ -113,14 +114,21 @@ impl SqliteWriter {
 }
 
 /// The writing thread: a batch per turn until the queue is closed.
-/// A connection found dead is dropped, and another taken for the next batch.
+/// After any failure of a batch its connection is dropped (which rolls back
+/// whatever it still held open) and another is taken for the next one.
 fn write_batches(pool: &Pool<TrackedManager<SqliteConnection>>, mut writing: Option<Writing>, jobs: &Receiver<Queued>) {
     while let Ok(first) = jobs.recv() {
         if writing.is_none() {
             match pool.get() {
                 Ok(conn) => writing = Some(conn),
                 Err(e) => {
-                    refuse(first, DbError::Unavailable(e.to_string()));
+                    // Every write queued now is refused at once, not each
+                    // after a checkout timeout of its own.
+                    let why = e.to_string();
+                    refuse(first, DbError::Unavailable(why.clone()));
+                    while let Ok(queued) = jobs.try_recv() {
+                        refuse(queued, DbError::Unavailable(why.clone()));
+                    }
                     continue;
                 }
             }
@@ -130,17 +138,22 @@ fn write_batches(pool: &Pool<TrackedManager<SqliteConnection>>, mut writing: Opt
         // with it, and its caller is answered unavailable.
         let mut answers: Vec<Answer> = Vec::new();
         let committed = catch_unwind(AssertUnwindSafe(|| {
-            conn.conn.immediate_transaction(|conn| {
-                run_batch(conn, first, jobs, &mut answers);
-                Ok::<_, diesel::result::Error>(())
-            })
+            conn.conn
+                .immediate_transaction(|conn| run_batch(conn, first, jobs, &mut answers))
         }));
         metrics::histogram!("sqlite_write_batch_size").record(answers.len() as f64);
         let committed = match committed {
-            Ok(Ok(())) => Ok(()),
+            // Committed, and nothing left open: a savepoint whose release
+            // failed would leave the commit releasing it instead.
+            Ok(Ok(())) if transaction_depth(&mut conn.conn) == Ok(0) => Ok(()),
+            Ok(Ok(())) => {
+                tracing::error!("a batch of writes was left open; it is rolled back");
+                conn.discard();
+                Err("the writes were not committed".to_owned())
+            }
             Ok(Err(e)) => {
                 tracing::error!(error = %e, "a batch of writes could not be committed");
-                conn.check_after_failure();
+                conn.discard();
                 Err(format!("the writes were not committed: {e}"))
             }
             Err(_) => {
@@ -163,8 +176,17 @@ fn write_batches(pool: &Pool<TrackedManager<SqliteConnection>>, mut writing: Opt
 }
 
 /// Runs `first` and the writes that queue behind it, up to the batch's
-/// limit, each in its savepoint (the body's own `transaction`).
-fn run_batch(conn: &mut SqliteConnection, first: Queued, jobs: &Receiver<Queued>, answers: &mut Vec<Answer>) {
+/// limit, each in its savepoint (the body's own `transaction`). Fails, so
+/// that the batch is not committed, if a write left the batch's
+/// transaction: SQLite ends a transaction itself on some errors (a full
+/// disk, I/O), and the writes after it would each commit alone, unanswered
+/// as such.
+fn run_batch(
+    conn: &mut SqliteConnection,
+    first: Queued,
+    jobs: &Receiver<Queued>,
+    answers: &mut Vec<Answer>,
+) -> diesel::QueryResult<()> {
     let mut next = Some(first);
     while let Some(Queued { job, queued_at }) = next.take() {
         let waited = queued_at.elapsed();
@@ -176,11 +198,26 @@ fn run_batch(conn: &mut SqliteConnection, first: Queued, jobs: &Receiver<Queued>
         } else {
             job(Ok(conn))
         });
+        if transaction_depth(conn) != Ok(1) {
+            return Err(diesel::result::Error::QueryBuilderError(
+                "a write ended the batch's transaction".into(),
+            ));
+        }
         if answers.len() < BATCH_LIMIT {
             // Empty, or closed: the batch ends here either way.
             next = jobs.try_recv().ok();
         }
     }
+    Ok(())
+}
+
+/// How many transactions diesel holds open on `conn` (the batch's is 1,
+/// each savepoint one more); `Err` when its transaction manager is broken.
+fn transaction_depth(conn: &mut SqliteConnection) -> Result<u32, ()> {
+    AnsiTransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()
+        .map(|depth| depth.map_or(0, std::num::NonZeroU32::get))
+        .map_err(|_| ())
 }
 
 /// Answers a write without running it.
@@ -260,24 +297,7 @@ mod tests {
     async fn a_write_that_fails_takes_nothing_of_its_batch_with_it() {
         let dir = tempfile::tempdir().expect("a folder");
         let (writer, pool) = writer_on(&dir);
-        // A slow first write holds the turn while the others queue, so
-        // they run in one batch behind it.
-        let (started, running) = std::sync::mpsc::channel();
-        let slow = writer.clone();
-        let first = tokio::spawn(async move {
-            slow.write(move |conn: &mut SqliteConnection| {
-                conn.transaction(|conn| {
-                    diesel::insert_into(seats::table).values(seats::n.eq(0)).execute(conn)?;
-                    started.send(()).expect("the test waits");
-                    std::thread::sleep(Duration::from_millis(300));
-                    Ok::<_, DbError>(())
-                })
-            })
-            .await
-        });
-        tokio::task::spawn_blocking(move || running.recv().expect("the first write runs"))
-            .await
-            .expect("the wait");
+        let first = hold_the_writer(&writer, 0).await;
         // Two rows, then a failure, in one savepoint: both rows go; the
         // writes beside it stay.
         let failing = writer.write(|conn: &mut SqliteConnection| {
@@ -294,6 +314,53 @@ mod tests {
         last.expect("the last write of the batch");
         first.await.expect("the task").expect("the first write");
         assert_eq!(stored(&pool), vec![0, 3, 4]);
+    }
+
+    /// A write that a slow first one holds in the queue, so that the
+    /// writes sent after it share its batch.
+    async fn hold_the_writer(writer: &SqliteWriter, n: i32) -> tokio::task::JoinHandle<Result<(), DbError>> {
+        let (started, running) = std::sync::mpsc::channel();
+        let slow = writer.clone();
+        let first = tokio::spawn(async move {
+            slow.write(move |conn: &mut SqliteConnection| {
+                conn.transaction(|conn| {
+                    diesel::insert_into(seats::table).values(seats::n.eq(n)).execute(conn)?;
+                    started.send(()).expect("the test waits");
+                    std::thread::sleep(Duration::from_millis(300));
+                    Ok::<_, DbError>(())
+                })
+            })
+            .await
+        });
+        tokio::task::spawn_blocking(move || running.recv().expect("the first write runs"))
+            .await
+            .expect("the wait");
+        first
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_that_ends_the_transaction_fails_its_batch_and_the_next_writes_wait_for_another() {
+        let dir = tempfile::tempdir().expect("a folder");
+        let (writer, pool) = writer_on(&dir);
+        let first = hold_the_writer(&writer, 0).await;
+        // As SQLite does itself on a full disk: the whole transaction is
+        // rolled back under the savepoint.
+        let ending = writer.write(|conn: &mut SqliteConnection| {
+            conn.transaction(|conn| {
+                diesel::insert_into(seats::table).values(seats::n.eq(1)).execute(conn)?;
+                diesel::sql_query("ROLLBACK").execute(conn)?;
+                Ok::<_, DbError>(())
+            })
+        });
+        let (ended, after) = tokio::join!(ending, insert(&writer, 2));
+        assert!(ended.is_err(), "the write that ended the transaction");
+        assert!(
+            matches!(first.await.expect("the task"), Err(DbError::Unavailable(_))),
+            "the write before it was rolled back with the batch, and is told so"
+        );
+        after.expect("the write after it, run in a batch of its own");
+        insert(&writer, 3).await.expect("the writer goes on");
+        assert_eq!(stored(&pool), vec![2, 3]);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
