@@ -149,19 +149,18 @@ impl Api {
         self.send_json(Service::Auth, Method::PATCH, &path, &request).await
     }
 
-    pub async fn users(&self, role: Option<Role>) -> Result<Vec<User>, CallError> {
-        let path = match role {
-            Some(role) => format!("/auth/users?role={role}"),
-            None => "/auth/users".to_owned(),
+    /// The users, of `role` if given, whose name or email holds each word
+    /// of `words` (all of them if it is empty).
+    pub async fn users(&self, role: Option<Role>, words: &str) -> Result<Vec<User>, CallError> {
+        let mut query: Vec<String> = role.map(|role| format!("role={role}")).into_iter().collect();
+        if !words.is_empty() {
+            query.push(format!("q={}", String::from(js_sys::encode_uri_component(words))));
+        }
+        let path = match query.is_empty() {
+            true => "/auth/users".to_owned(),
+            false => format!("/auth/users?{}", query.join("&")),
         };
         self.get_json(Service::Auth, &path).await
-    }
-
-    /// The users of `role` whose name or email holds each word of `words`.
-    pub async fn find_users(&self, role: Role, words: &str) -> Result<Vec<User>, CallError> {
-        let words: String = js_sys::encode_uri_component(words).into();
-        self.get_json(Service::Auth, &format!("/auth/users?role={role}&q={words}"))
-            .await
     }
 
     pub async fn create_user(&self, request: &CreateUserRequest) -> Result<User, CallError> {

@@ -76,7 +76,7 @@ pub fn AdminUsers() -> impl IntoView {
         let api = api.clone();
         Loader::new(move || {
             let api = api.clone();
-            async move { api.users(None).await }
+            async move { api.users(None, "").await }
         })
     };
     expect_context::<EnrollmentWrites>().reload_after_user_imports(move || loader.reload());
@@ -305,7 +305,7 @@ pub fn AdminCourses() -> impl IntoView {
     let api = expect_context::<Api>();
     let teachers = Loader::new(move || {
         let api = api.clone();
-        async move { api.users(Some(Role::Teacher)).await }
+        async move { api.users(Some(Role::Teacher), "").await }
     });
     // Teachers just imported can be picked.
     expect_context::<EnrollmentWrites>().reload_after_user_imports(move || teachers.reload());

@@ -335,7 +335,7 @@ fn override_form(course: &Course) -> impl IntoView {
     let enroll = Action::new_unsync(move |(email, reason): &(String, String)| {
         let (api, email, reason) = (api.clone(), email.clone(), reason.clone());
         async move {
-            let students = api.find_users(Role::Student, &email).await?;
+            let students = api.users(Some(Role::Student), &email).await?;
             let Some(student) = students.into_iter().find(|u| u.email.eq_ignore_ascii_case(&email)) else {
                 return Ok(Err(email));
             };

@@ -65,19 +65,11 @@ macro_rules! db_write {
                 )
                 .await
             }
-            $crate::db::Database::Sqlite(pool) => match &pool.writer {
-                Some(writer) => {
-                    writer
-                        .write(move |conn: &mut ::diesel::SqliteConnection| conn.transaction(|$conn| $body))
-                        .await
-                }
-                None => {
-                    $crate::db::run_blocking(pool, None, move |conn: &mut ::diesel::SqliteConnection| {
-                        conn.immediate_transaction(|$conn| $body)
-                    })
+            $crate::db::Database::Sqlite(pool) => {
+                pool.writer()
+                    .write(move |conn: &mut ::diesel::SqliteConnection| conn.transaction(|$conn| $body))
                     .await
-                }
-            },
+            }
         }
     }};
 }

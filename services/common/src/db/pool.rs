@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, R2D2Connection};
+use diesel::SqliteConnection;
 
 use super::writer::SqliteWriter;
 
@@ -63,7 +64,7 @@ pub struct DbPool<C: R2D2Connection + 'static> {
     /// `writer`). Without it, writers would wait in SQLite's busy handler,
     /// which sleeps (1, 2, 5, 10... ms) and so leaves the file idle between
     /// them and the later ones waiting longest.
-    pub writer: Option<SqliteWriter>,
+    pub(crate) writer: Option<SqliteWriter>,
 }
 
 impl<C: R2D2Connection + 'static> DbPool<C> {
@@ -81,6 +82,14 @@ impl<C: R2D2Connection + 'static> DbPool<C> {
             writer: Some(writer),
             ..self
         }
+    }
+}
+
+impl DbPool<SqliteConnection> {
+    /// The thread that runs this pool's writes: every SQLite pool is built
+    /// with one (`connect`).
+    pub fn writer(&self) -> &SqliteWriter {
+        self.writer.as_ref().expect("a SQLite pool is built with its writer")
     }
 }
 
