@@ -5,26 +5,13 @@
 
 pub mod cli;
 
-mod catalogue_cache;
+mod db;
 mod domain;
 mod error;
-mod full_courses;
 mod import;
-mod meeting_store;
-mod meetings;
-mod models;
-mod placing;
-mod prepared_body;
+mod memory;
 mod routes;
-mod schema;
-mod seat_feed;
-mod seats;
-mod seats_pg;
-mod seed;
 mod state;
-mod store;
-mod term_store;
-mod terms;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,8 +21,8 @@ use service_common::assembly::Assembly;
 use service_common::peer::PeerClient;
 use service_common::server::Server;
 
-use crate::catalogue_cache::CatalogueCache;
 use crate::cli::{ServeArgs, DEFAULT_PORT};
+use crate::memory::catalogue_cache::CatalogueCache;
 use crate::state::AppState;
 
 /// How long a course import waits for auth-service's list of teachers.
@@ -58,7 +45,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     let verifier = SERVICE.verifier(common)?;
     args.revocations.follow(&verifier);
     if common.seed_demo {
-        seed::seed_demo_courses(&database).await?;
+        db::seed::seed_demo_courses(&database).await?;
     }
     let state = AppState {
         db: database.clone(),

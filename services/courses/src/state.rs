@@ -5,9 +5,9 @@ use service_common::auth::TokenVerifier;
 use service_common::db::Database;
 use service_common::peer::PeerClient;
 
-use crate::catalogue_cache::CatalogueCache;
-use crate::full_courses::FullCourses;
-use crate::seat_feed::SeatFeed;
+use crate::memory::catalogue_cache::CatalogueCache;
+use crate::memory::full_courses::FullCourses;
+use crate::memory::seat_feed::SeatFeed;
 
 /// What every handler of course-service can reach.
 #[derive(Clone, FromRef)]

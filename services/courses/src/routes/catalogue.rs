@@ -14,11 +14,11 @@ use shared_types::courses::{Course, CreateCourseRequest, UpdateCourseRequest, SE
 use utoipa::IntoParams;
 use uuid::Uuid;
 
+use crate::db::{meeting_store, store, term_store};
 use crate::domain::{CourseChanges, NewCourse};
 use crate::error::{Error, Result};
-use crate::prepared_body::PreparedBody;
+use crate::memory::prepared_body::PreparedBody;
 use crate::state::AppState;
-use crate::{meeting_store, store, term_store};
 
 /// `GET /courses`'s search and paging parameters: without any, the whole
 /// catalogue as every tab reads it.

@@ -8,10 +8,10 @@ use service_common::openapi as api;
 use shared_types::courses::{Enrollment, MyEnrollment};
 use uuid::Uuid;
 
+use crate::db::{meeting_store, store};
 use crate::domain::EnrollingStudent;
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::{meeting_store, store};
 
 /// `POST /courses/{id}/enrollment` (student): takes a seat. A course this
 /// replica has just seen full is refused without asking the database

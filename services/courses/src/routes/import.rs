@@ -6,10 +6,10 @@ use service_common::import::{answer, report, CsvBody};
 use service_common::openapi as api;
 use shared_types::import::ImportParams;
 
+use crate::db::{store, term_store};
 use crate::error::Result;
 use crate::import::{check_rows, teachers, COURSE_COLUMNS};
 use crate::state::AppState;
-use crate::{store, term_store};
 
 /// `POST /courses/import[?dry_run=true]` (admin): creates the courses of a
 /// CSV file, all or none.

@@ -5,9 +5,9 @@ use service_common::openapi as api;
 use shared_types::courses::{Course, Meeting};
 use uuid::Uuid;
 
+use crate::db::meeting_store;
+use crate::domain::meetings::parse_week;
 use crate::error::Result;
-use crate::meeting_store;
-use crate::meetings::parse_week;
 use crate::state::AppState;
 
 #[utoipa::path(

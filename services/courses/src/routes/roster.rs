@@ -5,9 +5,9 @@ use service_common::openapi as api;
 use shared_types::courses::{Course, RosterEntry};
 use uuid::Uuid;
 
+use crate::db::{meeting_store, store};
 use crate::error::{Error, Result};
 use crate::state::AppState;
-use crate::{meeting_store, store};
 
 /// `GET /teaching` (teacher): the courses the caller teaches.
 #[utoipa::path(

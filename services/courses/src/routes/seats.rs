@@ -15,7 +15,7 @@
 //! answer's `as_of` may carry an earlier stamp; each answer therefore also
 //! repeats what changed in the [`OVERLAP`] before `since`, far longer than
 //! a write waits in practice. Counts are absolute, so a repeat
-//! is harmless. Answers come from the [`crate::seat_feed`], which reads
+//! is harmless. Answers come from the [`crate::memory::seat_feed`], which reads
 //! the database at most every 250 ms for all tabs together.
 
 use std::sync::Arc;
@@ -29,11 +29,11 @@ use service_common::extract::Query;
 use service_common::openapi as api;
 use shared_types::courses::SEATS_AS_OF_HEADER;
 
+use crate::db::{store, term_store};
 use crate::error::{Error, Result};
-use crate::prepared_body::PreparedBody;
-use crate::seat_feed::{prepared_answer, Snapshot};
+use crate::memory::prepared_body::PreparedBody;
+use crate::memory::seat_feed::{prepared_answer, Snapshot};
 use crate::state::AppState;
-use crate::{store, term_store};
 
 /// How far before `since` each answer looks again.
 pub const OVERLAP: TimeDelta = TimeDelta::seconds(10);

@@ -9,10 +9,10 @@ use service_common::openapi as api;
 use shared_types::courses::{Course, CreateSectionRequest, OverrideEnrollmentRequest, RosterEntry};
 use uuid::Uuid;
 
+use crate::db::store;
 use crate::domain::{NewSection, Override};
 use crate::error::Result;
 use crate::state::AppState;
-use crate::store;
 
 /// `POST /courses/{id}/sections` (admin): another section of the course.
 #[utoipa::path(

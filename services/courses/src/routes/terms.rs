@@ -11,11 +11,11 @@ use shared_types::values::bounded_text;
 use shared_types::CreditLimit;
 use uuid::Uuid;
 
+use crate::db::models::TermRow;
+use crate::db::term_store;
+use crate::domain::terms::{self, NewTerm};
 use crate::error::{Error, Result};
-use crate::models::TermRow;
 use crate::state::AppState;
-use crate::term_store;
-use crate::terms::{self, NewTerm};
 
 /// Each term as the wire shows it, the current one marked.
 fn marked(all: &[TermRow]) -> Vec<Term> {

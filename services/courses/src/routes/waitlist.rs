@@ -6,11 +6,11 @@ use service_common::openapi as api;
 use shared_types::courses::{MyWaitlistEntry, WaitlistAnswer};
 use uuid::Uuid;
 
+use crate::db::meeting_store;
+use crate::db::store::{self, Joined};
 use crate::domain::EnrollingStudent;
 use crate::error::Result;
-use crate::meeting_store;
 use crate::state::AppState;
-use crate::store::{self, Joined};
 
 #[utoipa::path(
     post,

@@ -7,9 +7,9 @@ use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 use service_common::db::DuplicateMeans;
 
+use crate::db::models::EnrollmentRow;
+use crate::db::schema::{courses, enrollments};
 use crate::error::{Error, Result};
-use crate::models::EnrollmentRow;
-use crate::schema::{courses, enrollments};
 
 pub trait SeatStatements {
     /// Takes a seat and inserts the enrollment, or says why not:
@@ -26,7 +26,7 @@ pub trait SeatStatements {
 
 impl SeatStatements for PgConnection {
     fn take_seat(&mut self, row: &EnrollmentRow) -> Result<()> {
-        crate::seats_pg::take_seat(self, row)
+        crate::db::seats_pg::take_seat(self, row)
     }
 
     fn give_back_seat(&mut self, course_id: &str, student_id: &str) -> Result<Option<i32>> {
@@ -41,7 +41,7 @@ impl SeatStatements for PgConnection {
             .for_no_key_update()
             .first::<String>(self)
             .optional()?;
-        crate::seats_pg::give_back_seat(self, course_id, student_id)
+        crate::db::seats_pg::give_back_seat(self, course_id, student_id)
     }
 }
 

@@ -10,16 +10,13 @@ use diesel::{PgConnection, SqliteConnection};
 use service_common::db::{DuplicateMeans, TextUuid};
 use uuid::Uuid;
 
+use crate::db::models::{EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
+use crate::db::schema::{courses, enrollments, meeting_times, student_terms, waitlist_entries};
+use crate::db::seats::SeatStatements;
+use crate::domain::meetings::{self, MeetingSlot};
+use crate::domain::settle::{settle, verdict_of, Verdict};
+use crate::domain::terms;
 use crate::error::{Error, Result};
-use crate::meetings::{self, MeetingSlot};
-use crate::models::{EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
-use crate::schema::{courses, enrollments, meeting_times, student_terms, waitlist_entries};
-use crate::seats::SeatStatements;
-use crate::terms;
-
-/// How many waitlisted students a freed seat is offered to, in order,
-/// before it stays free: each one that does not fit costs a savepoint.
-const CANDIDATES_PER_SEAT: i64 = 50;
 
 /// A section the student holds in the term, other than the one they are
 /// placed in.
@@ -42,10 +39,24 @@ pub trait Placing: SeatStatements {
     /// when there was none to remove (or the course is archived).
     fn give_back_place(&mut self, course_id: Uuid, student_id: Uuid, term: &TermRow) -> Result<bool>;
 
-    /// Offers a free seat of the course to its waitlist, in order: the
-    /// first student who still fits (credits, schedule) is enrolled and
-    /// leaves the list. Who, if anyone. Only while the window is open.
-    fn promote_from_waitlist(&mut self, course_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<Option<Uuid>>;
+    /// The settle step ([`settle`]) on one section: locks its row, and
+    /// while a seat is free offers it to the list in join order, every
+    /// candidate examined; the enrollments made, in order. Only while the
+    /// term's window is open (waitlists close with add/drop).
+    fn settle_section(&mut self, course_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<Vec<EnrollmentRow>>;
+
+    /// The settle step on every section of the term with a free seat and
+    /// a list: what follows a change to the term (its window, its limit).
+    fn settle_term(&mut self, term: &TermRow, now: NaiveDateTime) -> Result<()>;
+
+    /// The settle step for every student on a section's roster: their
+    /// weeks changed with it (archived, or meeting at other times).
+    fn settle_roster(&mut self, course_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<()>;
+
+    /// The settle step on every section of the term the student waits for
+    /// that has a free seat: what follows a change to the student's own
+    /// standing (a section dropped, a limit raised, a week moved).
+    fn settle_student(&mut self, student_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<()>;
 
     /// Puts the student on the course's waitlist if it is full, and
     /// answers the entry as stored; `None` when a seat is free after all.
@@ -313,56 +324,110 @@ macro_rules! placing_for {
                 Ok(true)
             }
 
-            fn promote_from_waitlist(
+            fn settle_section(
                 &mut self,
                 course_id: Uuid,
                 term: &TermRow,
                 now: NaiveDateTime,
-            ) -> Result<Option<Uuid>> {
+            ) -> Result<Vec<EnrollmentRow>> {
                 let conn = self;
                 if terms::check_window(term, now).is_err() {
-                    // Waitlists close with add/drop: the seat stays free.
-                    return Ok(None);
+                    return Ok(Vec::new());
                 }
                 let course = course_id.to_string();
-                let credits: i32 = courses::table
+                // The course row's lock first, as every seat's statement
+                // takes it: the counts read next are the newest.
+                diesel::update(courses::table.find(&course))
+                    .set(courses::waitlisted.eq(courses::waitlisted))
+                    .execute(conn)?;
+                let Some((capacity, enrolled, waitlisted, archived_at, credits)) = courses::table
                     .find(&course)
-                    .select(courses::credits)
-                    .first(conn)?;
+                    .select((
+                        courses::capacity,
+                        courses::enrolled,
+                        courses::waitlisted,
+                        courses::archived_at,
+                        courses::credits,
+                    ))
+                    .first::<(i32, i32, i32, Option<NaiveDateTime>, i32)>(conn)
+                    .optional()?
+                else {
+                    return Ok(Vec::new());
+                };
+                if archived_at.is_some() || waitlisted == 0 || enrolled >= capacity {
+                    return Ok(Vec::new());
+                }
                 let waiting: Vec<WaitlistRow> = waitlist_entries::table
                     .filter(waitlist_entries::course_id.eq(&course))
                     .order((waitlist_entries::joined_at, waitlist_entries::student_id))
-                    .limit(CANDIDATES_PER_SEAT)
                     .select(WaitlistRow::as_select())
                     .load(conn)?;
-                for candidate in waiting {
-                    let row = EnrollmentRow::of(&candidate.student(), course_id, credits, Utc::now().naive_utc());
-                    // A savepoint each: a candidate who no longer fits is
+                let candidates = waiting.iter().map(|candidate| {
+                    EnrollmentRow::of(&candidate.student(), course_id, credits, Utc::now().naive_utc())
+                });
+                settle(i64::from(capacity - enrolled), candidates, |row| {
+                    // A savepoint each: a candidate who does not fit is
                     // undone alone, and the next one is offered the seat.
-                    let placed = conn.transaction(|conn| conn.take_place(&row, term));
-                    match placed {
-                        Ok(()) => {
-                            conn.remove_from_waitlist(&course, &candidate.student_id.to_string())?;
-                            return Ok(Some(candidate.student_id));
-                        }
-                        // No longer fits: keeps their place, the next is offered.
-                        Err(
-                            Error::CreditLimit { .. } | Error::ScheduleConflict { .. } | Error::OtherSectionHeld { .. },
-                        ) => continue,
-                        // Can never take this seat (already on the roster, or
-                        // made the course's teacher since): off the list, so
-                        // that no drop is ever refused for them.
-                        Err(Error::AlreadyEnrolled | Error::OwnCourse) => {
-                            conn.leave_waitlist(&course, &candidate.student_id.to_string())?;
-                            continue;
-                        }
-                        // Taken after all (cannot happen while this holds the
-                        // course row's lock): nothing to offer.
-                        Err(Error::CourseFull) => return Ok(None),
-                        Err(other) => return Err(other),
+                    let verdict = verdict_of(conn.transaction(|conn| conn.take_place(row, term)))?;
+                    if matches!(verdict, Verdict::Placed | Verdict::Leaves) {
+                        conn.remove_from_waitlist(&course, &row.student_id.to_string())?;
                     }
+                    Ok::<_, Error>(verdict)
+                })
+            }
+
+            fn settle_term(&mut self, term: &TermRow, now: NaiveDateTime) -> Result<()> {
+                let conn = self;
+                if terms::check_window(term, now).is_err() {
+                    return Ok(());
                 }
-                Ok(None)
+                let unsettled: Vec<TextUuid> = courses::table
+                    .filter(courses::term_id.eq(term.id.to_string()))
+                    .filter(courses::archived_at.is_null())
+                    .filter(courses::waitlisted.gt(0))
+                    .filter(courses::enrolled.lt(courses::capacity))
+                    .select(courses::id)
+                    .order(courses::id)
+                    .load(conn)?;
+                for course in unsettled {
+                    conn.settle_section(course.0, term, now)?;
+                }
+                Ok(())
+            }
+
+            fn settle_roster(&mut self, course_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<()> {
+                let conn = self;
+                let students: Vec<TextUuid> = enrollments::table
+                    .filter(enrollments::course_id.eq(course_id.to_string()))
+                    .select(enrollments::student_id)
+                    .order(enrollments::student_id)
+                    .load(conn)?;
+                for student in students {
+                    conn.settle_student(student.0, term, now)?;
+                }
+                Ok(())
+            }
+
+            fn settle_student(&mut self, student_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<()> {
+                let conn = self;
+                if terms::check_window(term, now).is_err() {
+                    return Ok(());
+                }
+                // Sorted by id, so that two settles lock course rows in one
+                // order.
+                let waiting_with_seats: Vec<TextUuid> = waitlist_entries::table
+                    .inner_join(courses::table)
+                    .filter(waitlist_entries::student_id.eq(student_id.to_string()))
+                    .filter(courses::term_id.eq(term.id.to_string()))
+                    .filter(courses::archived_at.is_null())
+                    .filter(courses::enrolled.lt(courses::capacity))
+                    .select(courses::id)
+                    .order(courses::id)
+                    .load(conn)?;
+                for course in waiting_with_seats {
+                    conn.settle_section(course.0, term, now)?;
+                }
+                Ok(())
             }
 
             fn wait_for_seat(&mut self, entry: &WaitlistRow) -> Result<Option<WaitlistRow>> {

@@ -2,16 +2,18 @@
 
 use std::collections::HashMap;
 
+use chrono::Utc;
 use diesel::prelude::*;
 use service_common::db::Database;
 use service_common::{db_run, db_write};
 use shared_types::courses::Course;
 use uuid::Uuid;
 
+use crate::db::models::{CourseRow, MeetingRow, TermRow};
+use crate::db::placing::Placing;
+use crate::db::schema::{courses, meeting_times, terms};
+use crate::domain::meetings::MeetingSlot;
 use crate::error::{Error, Result};
-use crate::meetings::MeetingSlot;
-use crate::models::{CourseRow, MeetingRow};
-use crate::schema::{courses, meeting_times};
 
 /// Course ids per `IN (...)` list: well under SQLite's limit on bound
 /// parameters.
@@ -73,6 +75,15 @@ pub async fn set_week(db: &Database, course: Uuid, week: Vec<MeetingSlot>) -> Re
         diesel::insert_into(meeting_times::table)
             .values(rows.clone())
             .execute(conn)?;
+        // A new week may fit a waiting student, and frees the week of each
+        // student who holds the section.
+        let term: TermRow = terms::table
+            .find(row.term_id.to_string())
+            .select(TermRow::as_select())
+            .first(conn)?;
+        let now = Utc::now().naive_utc();
+        conn.settle_section(course, &term, now)?;
+        conn.settle_roster(course, &term, now)?;
         Ok::<_, Error>(row)
     })
 }

@@ -7,11 +7,11 @@ use service_common::demo::{COURSES, ENROLLMENTS};
 use shared_types::courses::{Meeting, Weekday};
 use shared_types::Credits;
 
+use crate::db::models::{CourseRow, EnrollmentRow, MeetingRow};
+use crate::db::{store, term_store};
+use crate::domain::meetings::MeetingSlot;
+use crate::domain::terms::STANDING_TERM;
 use crate::error::{Error, Result};
-use crate::meetings::MeetingSlot;
-use crate::models::{CourseRow, EnrollmentRow, MeetingRow};
-use crate::terms::STANDING_TERM;
-use crate::{store, term_store};
 
 pub async fn seed_demo_courses(db: &Database) -> Result<()> {
     if store::count_courses(db).await? > 0 {

@@ -19,8 +19,8 @@ use diesel::sql_types::{Integer, Text, Timestamp, Untyped};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
 use service_common::db::{DuplicateMeans, TextUuid};
 
+use crate::db::models::EnrollmentRow;
 use crate::error::{Error, Result};
-use crate::models::EnrollmentRow;
 
 /// Takes the seat and inserts the enrollment; when no seat was taken, says
 /// why. The reasons are looked up only then (a `CASE` evaluates its
@@ -166,7 +166,7 @@ pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
 /// while it waited for the row's lock refused the seat but reads as
 /// "full" there. Asked only then, in a statement of its own.
 fn archived_since(conn: &mut PgConnection, course: uuid::Uuid) -> Result<bool> {
-    use crate::schema::courses;
+    use crate::db::schema::courses;
     use diesel::prelude::*;
     let archived: Option<Option<NaiveDateTime>> = courses::table
         .find(course.to_string())

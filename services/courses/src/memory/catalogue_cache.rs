@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 use axum::body::Bytes;
 use chrono::Utc;
 
-use crate::prepared_body::PreparedBody;
+use crate::memory::prepared_body::PreparedBody;
 
 struct Cached {
     loaded_at: Instant,

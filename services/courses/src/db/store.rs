@@ -29,14 +29,14 @@ use service_common::{db_run, db_write};
 use shared_types::courses::SeatCount;
 use uuid::Uuid;
 
+use crate::db::models::{CourseRow, EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
+use crate::db::placing::Placing;
+use crate::db::schema::terms as terms_table;
+use crate::db::schema::{courses, enrollments, meeting_times, student_terms, waitlist_entries};
+use crate::db::term_store;
+use crate::domain::terms;
 use crate::domain::{CourseChanges, EnrollingStudent, NewCourse, NewSection, Override};
 use crate::error::{Error, Result};
-use crate::models::{CourseRow, EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
-use crate::placing::Placing;
-use crate::schema::terms as terms_table;
-use crate::schema::{courses, enrollments, meeting_times, student_terms, waitlist_entries};
-use crate::term_store;
-use crate::terms;
 
 /// The term of a course, and its credits, on either backend's connection
 /// (a statement diesel types per backend); a course that does not exist is
@@ -55,7 +55,9 @@ macro_rules! term_of {
 }
 
 /// What an enrollment reads first, in one statement: the course's term and
-/// credits, and the student's time ticket for the term if they have one.
+/// credits, the student's time ticket for the term if they have one, and
+/// the course's capacity, seats taken and list length (read unlocked: a
+/// hint of whether the section needs settling before anyone takes a seat).
 macro_rules! enrolling_in {
     ($conn:expr, $course_id:expr, $student_id:expr) => {
         courses::table
@@ -70,8 +72,9 @@ macro_rules! enrolling_in {
                 TermRow::as_select(),
                 courses::credits,
                 student_terms::registration_opens_at.nullable(),
+                (courses::capacity, courses::enrolled, courses::waitlisted),
             ))
-            .first::<(TermRow, i32, Option<NaiveDateTime>)>($conn)
+            .first::<(TermRow, i32, Option<NaiveDateTime>, (i32, i32, i32))>($conn)
             .optional()
             .map_err(Error::from)
             .and_then(|found| found.ok_or(Error::CourseNotFound))
@@ -289,6 +292,7 @@ pub async fn enroll_by_override(db: &Database, course_id: Uuid, by: Override) ->
             ..EnrollmentRow::of(&by.student, course_id, credits, now)
         };
         conn.place_by_override(&row, &term, now)?;
+        conn.settle_section(course_id, &term, now)?;
         Ok(row)
     })
 }
@@ -380,23 +384,23 @@ pub async fn update_course(db: &Database, course_id: Uuid, changes: CourseChange
             // Nor waits for a seat of it.
             conn.leave_waitlist(&id, &teacher_id.to_string())?;
         }
-        let changed: CourseRow = course
-            .select(CourseRow::as_select())
-            .first(conn)
-            .optional()?
-            .ok_or(Error::CourseNotFound)?;
-        if changes.capacity.is_some() && changed.archived_at.is_none() && changed.waitlisted > 0 {
-            // A raised capacity offers its new seats to the waitlist in this
-            // transaction, as a drop does its seat.
-            let (term, _) = term_of!(conn, course_id)?;
-            for _ in changed.enrolled..changed.capacity {
-                if conn.promote_from_waitlist(course_id, &term, now)?.is_none() {
-                    break;
-                }
+        // Settled in this transaction: new seats, a restore, or a new
+        // teacher (off the list) may leave a seat for the list; lower
+        // credits may make a waiting student of any section fit; an
+        // archive frees its students' weeks.
+        let (term, _) = term_of!(conn, course_id)?;
+        if changes.credits.is_some() {
+            let siblings: Vec<TextUuid> = sections.select(courses::id).order(courses::id).load(conn)?;
+            for section in siblings {
+                conn.settle_section(section.0, &term, now)?;
             }
-            return course.select(CourseRow::as_select()).first(conn).map_err(Error::from);
+        } else {
+            conn.settle_section(course_id, &term, now)?;
         }
-        Ok(changed)
+        if changes.archived == Some(true) {
+            conn.settle_roster(course_id, &term, now)?;
+        }
+        course.select(CourseRow::as_select()).first(conn).map_err(Error::from)
     })
 }
 
@@ -407,8 +411,15 @@ pub async fn update_course(db: &Database, course_id: Uuid, changes: CourseChange
 pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<EnrollmentRow> {
     let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
-        let (term, credits, ticket) = enrolling_in!(conn, course_id, student.id)?;
+        let (term, credits, ticket, seats) = enrolling_in!(conn, course_id, student.id)?;
         terms::check_window_for(&term, ticket, now)?;
+        // The list before anyone else: the student among it included.
+        if needs_settling(seats) {
+            let placed = conn.settle_section(course_id, &term, now)?;
+            if let Some(row) = placed.into_iter().find(|row| row.student_id == student.id) {
+                return Ok(row);
+            }
+        }
         let row = EnrollmentRow::of(&student, course_id, credits, now);
         conn.take_place(&row, &term)?;
         // The seat's statement holds the course row: one DELETE, which
@@ -445,7 +456,11 @@ pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> R
                 Error::NotEnrolled
             });
         }
-        conn.promote_from_waitlist(course, &term, now)
+        // The freed seat to the list; and the student's own lists, which
+        // their lighter week may fit now.
+        let placed = conn.settle_section(course, &term, now)?;
+        conn.settle_student(student_id, &term, now)?;
+        Ok(placed.first().map(|row| row.student_id))
     })
 }
 
@@ -464,14 +479,27 @@ pub enum Joined {
 pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<Joined> {
     let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
-        let (term, credits, ticket) = enrolling_in!(conn, course_id, student.id)?;
+        let (term, credits, ticket, seats) = enrolling_in!(conn, course_id, student.id)?;
         terms::check_window_for(&term, ticket, now)?;
+        if needs_settling(seats)
+            && conn
+                .settle_section(course_id, &term, now)?
+                .iter()
+                .any(|row| row.student_id == student.id)
+        {
+            return Ok(Joined::Enrolled);
+        }
         let row = EnrollmentRow::of(&student, course_id, credits, now);
         let entry = WaitlistRow::of(&student, course_id, now);
         for _ in 0..JOIN_ATTEMPTS {
             // A savepoint: a full course leaves nothing of the attempt.
             match conn.transaction(|conn| conn.take_place(&row, &term)) {
-                Ok(()) => return Ok(Joined::Enrolled),
+                Ok(()) => {
+                    // Never enrolled and waiting at once: a student on the
+                    // list who finds a seat leaves it.
+                    conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
+                    return Ok(Joined::Enrolled);
+                }
                 Err(Error::CourseFull) => {}
                 Err(other) => return Err(other),
             }
@@ -484,6 +512,15 @@ pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStu
     })
 }
 
+/// Whether a section read unlocked as (capacity, taken, waiting) may have
+/// a free seat and a list together: settled (under its lock) before an
+/// enrollment or a join takes a seat of it. Every path settles before it
+/// answers, so this finds work only when a fit changed without a seat
+/// moving (a term's window reopened).
+fn needs_settling((capacity, enrolled, waitlisted): (i32, i32, i32)) -> bool {
+    waitlisted > 0 && enrolled < capacity
+}
+
 /// How many times a join goes between "full" and "a seat is free" before
 /// it answers full: each turn needs a drop and an enrollment to land
 /// between two of its statements.
@@ -491,8 +528,15 @@ const JOIN_ATTEMPTS: usize = 3;
 
 /// Takes the student off the course's waitlist.
 pub async fn leave_waitlist(db: &Database, course: Uuid, student: Uuid) -> Result<()> {
-    let (course, student) = (course.to_string(), student.to_string());
-    let left = db_write!(db, |conn| conn.leave_waitlist(&course, &student))?;
+    let now = Utc::now().naive_utc();
+    let left = db_write!(db, |conn| {
+        let left = conn.leave_waitlist(&course.to_string(), &student.to_string())?;
+        if left {
+            let (term, _) = term_of!(conn, course)?;
+            conn.settle_section(course, &term, now)?;
+        }
+        Ok::<_, Error>(left)
+    })?;
     if left {
         Ok(())
     } else {

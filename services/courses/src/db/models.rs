@@ -5,9 +5,9 @@ use shared_types::courses::{Course, RosterEntry, Weekday};
 use shared_types::terms::Term;
 use uuid::Uuid;
 
+use crate::db::schema::{courses, enrollments, meeting_times, terms, waitlist_entries};
+use crate::domain::meetings::MeetingSlot;
 use crate::domain::EnrollingStudent;
-use crate::meetings::MeetingSlot;
-use crate::schema::{courses, enrollments, meeting_times, terms, waitlist_entries};
 
 /// A row of `courses`.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -17,7 +17,7 @@ use axum::body::Bytes;
 use chrono::{NaiveDateTime, TimeDelta, Utc};
 use shared_types::courses::{SeatChanges, SeatCount};
 
-use crate::prepared_body::PreparedBody;
+use crate::memory::prepared_body::PreparedBody;
 
 /// How old the seat counts an open tab is told may be.
 pub const REFRESH_EVERY: Duration = Duration::from_millis(250);

@@ -12,10 +12,11 @@ use shared_types::terms::{StudentCredits, TimeTicket, UpdateTermRequest};
 use shared_types::CreditLimit;
 use uuid::Uuid;
 
+use crate::db::models::TermRow;
+use crate::db::placing::Placing;
+use crate::db::schema::{student_terms, terms};
+use crate::domain::terms::{self as term_rules, NewTerm, TermDates};
 use crate::error::{Error, Result};
-use crate::models::TermRow;
-use crate::schema::{student_terms, terms};
-use crate::terms::{self as term_rules, NewTerm, TermDates};
 
 /// Every term, by start date.
 pub async fn list_terms(db: &Database) -> Result<Vec<TermRow>> {
@@ -96,7 +97,10 @@ pub async fn update_term(db: &Database, id: Uuid, changes: UpdateTermRequest) ->
                 terms::max_credits.eq(max_credits.map_or(before.max_credits, CreditLimit::get)),
             ))
             .execute(conn)?;
-        term.select(TermRow::as_select()).first(conn).map_err(Error::from)
+        let changed: TermRow = term.select(TermRow::as_select()).first(conn)?;
+        // A window reopened or a raised limit may fit waiting students.
+        conn.settle_term(&changed, Utc::now().naive_utc())?;
+        Ok(changed)
     })
 }
 
@@ -137,6 +141,7 @@ pub async fn set_credit_limit(
 ) -> Result<StudentCredits> {
     let (term_id, student_id) = (term.id.to_string(), student.to_string());
     let (max_credits, reason) = limit.map_or((None, None), |(limit, reason)| (Some(limit.get()), Some(reason)));
+    let term_row = term.clone();
     db_write!(db, |conn| {
         diesel::insert_into(student_terms::table)
             .values((
@@ -152,8 +157,9 @@ pub async fn set_credit_limit(
                 student_terms::max_credits.eq(max_credits),
                 student_terms::max_credits_reason.eq(&reason),
             ))
-            .execute(conn)
-            .map_err(Error::from)
+            .execute(conn)?;
+        // A raised limit may fit the student into a section they wait for.
+        conn.settle_student(student, &term_row, Utc::now().naive_utc())
     })?;
     student_credits(db, term, student).await
 }

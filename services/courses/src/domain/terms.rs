@@ -7,9 +7,9 @@ use shared_types::values::line_text;
 use shared_types::{CreditLimit, ValueError};
 use uuid::Uuid;
 
+use crate::db::models::TermRow;
 use crate::domain::TermCode;
 use crate::error::Error;
-use crate::models::TermRow;
 
 /// The term the courses created before terms existed belong to (see the
 /// terms migration); the demo seed makes it the demo term.
