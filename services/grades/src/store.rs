@@ -146,7 +146,7 @@ pub async fn write_grades(
                 .into_iter()
                 .map(|row| (row.student_id, row))
                 .collect();
-            let plan = plan_writes(&course, writes, &author, existing);
+            let plan = plan_writes(&course, writes.clone(), &author, existing);
             for update in &plan.updates {
                 let key = (update.course_id.to_string(), update.student_id.to_string());
                 let touched = diesel::update(grades::table.find(key))

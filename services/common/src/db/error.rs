@@ -36,6 +36,12 @@ impl<T, E: HoldsDbError> DuplicateMeans<T, E> for Result<T, E> {
 }
 
 impl DbError {
+    /// Whether PostgreSQL ended the transaction for contention (see
+    /// `is_contention`): run again, it goes through.
+    pub fn is_contention(&self) -> bool {
+        matches!(self, DbError::Query(DieselError::DatabaseError(kind, info)) if is_contention(kind, info.message()))
+    }
+
     /// Whether this is a violation of a unique constraint (a duplicate).
     pub fn is_unique_violation(&self) -> bool {
         matches!(

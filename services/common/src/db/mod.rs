@@ -61,7 +61,23 @@ macro_rules! db_write {
                 $crate::db::run_blocking(
                     pool,
                     $crate::db::PG_DEADLINE,
-                    move |conn: &mut ::diesel::PgConnection| conn.transaction(|$conn| $body),
+                    move |conn: &mut ::diesel::PgConnection| {
+                        // A transaction PostgreSQL gave up to a deadlock or a
+                        // serialization failure was rolled back whole: run again,
+                        // it goes through (see `CONTENTION_ATTEMPTS`).
+                        let mut attempt = 1;
+                        loop {
+                            match conn.transaction(|$conn| $body) {
+                                Err(e)
+                                    if attempt < $crate::db::CONTENTION_ATTEMPTS
+                                        && $crate::db::gave_up_to_contention(&e) =>
+                                {
+                                    attempt += 1;
+                                }
+                                outcome => break outcome,
+                            }
+                        }
+                    },
                 )
                 .await
             }
@@ -72,6 +88,19 @@ macro_rules! db_write {
             }
         }
     }};
+}
+
+/// How many times a write runs when PostgreSQL gives it up to contention
+/// (a deadlock between two requests that lock rows in different orders,
+/// as a drop that settles the dropper's lists and a promotion may). A
+/// busy database is not a dead one: the request is run again, within its
+/// deadline, instead of answered 503.
+pub const CONTENTION_ATTEMPTS: u32 = 4;
+
+/// Whether `error` is PostgreSQL ending the transaction so that another
+/// could go on (see [`CONTENTION_ATTEMPTS`]).
+pub fn gave_up_to_contention<E: HoldsDbError>(error: &E) -> bool {
+    error.db_error().is_some_and(DbError::is_contention)
 }
 
 /// How long a request waits for PostgreSQL, checkout included, before it is

@@ -29,6 +29,21 @@ pub struct HeldSection {
     pub meetings: Vec<MeetingSlot>,
 }
 
+/// One meeting of a section the student holds (a section that never
+/// meets comes once, without one), as `sections_held` reads it.
+#[derive(Queryable)]
+struct HeldMeeting {
+    course_id: TextUuid,
+    code: String,
+    section: String,
+    term_id: TextUuid,
+    archived_at: Option<NaiveDateTime>,
+    weekday: Option<i32>,
+    starts_at: Option<i32>,
+    ends_at: Option<i32>,
+    room: Option<String>,
+}
+
 pub trait Placing: SeatStatements {
     /// Takes the seat, adds the course's credits to the student's in the
     /// term (guarded by the limit), and checks the student's schedule, or
@@ -177,22 +192,11 @@ macro_rules! placing_for {
                 // their meetings. This section's own row is among them (its
                 // enrollment is inserted already): it gives the week wanted
                 // and the code to compare with.
-                type Held = (
-                    TextUuid,
-                    String,
-                    String,
-                    TextUuid,
-                    Option<NaiveDateTime>,
-                    Option<i32>,
-                    Option<i32>,
-                    Option<i32>,
-                    Option<String>,
-                );
                 // Found by the student's index alone and sorted out here: a
                 // term (or archived) filter in the statement lets SQLite's
                 // planner start from the term's sections instead, and probe
                 // the enrollments once for every section of the term.
-                let rows: Vec<Held> = enrollments::table
+                let rows: Vec<HeldMeeting> = enrollments::table
                     .inner_join(courses::table.left_join(meeting_times::table))
                     .filter(enrollments::student_id.eq(row.student_id.to_string()))
                     .select((
@@ -207,46 +211,44 @@ macro_rules! placing_for {
                         meeting_times::room.nullable(),
                     ))
                     .load(conn)?;
-                // An archived course no longer meets.
-                let rows: Vec<_> = rows
+                let rows: Vec<HeldMeeting> = rows
                     .into_iter()
-                    .filter(|held| held.3 .0 == term.id && (held.4.is_none() || held.0 .0 == row.course_id))
-                    .map(|(id, code, section, _, _, weekday, starts_at, ends_at, room)| {
-                        (id, code, section, weekday, starts_at, ends_at, room)
-                    })
+                    .filter(|held| held.term_id.0 == term.id)
                     .collect();
                 let own_code = rows
                     .iter()
-                    .find(|held| held.0 .0 == row.course_id)
-                    .map(|held| held.1.clone());
+                    .find(|held| held.course_id.0 == row.course_id)
+                    .map(|held| held.code.clone());
                 let mut wanted = Vec::new();
                 let mut others: Vec<HeldSection> = Vec::new();
-                for (id, code, section, weekday, starts_at, ends_at, room) in rows {
-                    let slot = match (weekday, starts_at, ends_at) {
-                        (Some(weekday), Some(starts_at), Some(ends_at)) => Some(
+                for held in rows {
+                    // An archived course no longer meets, but is still held:
+                    // it counts as a section of its course.
+                    let slot = match (held.archived_at, held.weekday, held.starts_at, held.ends_at) {
+                        (None, Some(weekday), Some(starts_at), Some(ends_at)) => Some(
                             MeetingRow {
-                                course_id: id.0,
+                                course_id: held.course_id.0,
                                 weekday,
                                 starts_at,
                                 ends_at,
-                                room: room.unwrap_or_default(),
+                                room: held.room.unwrap_or_default(),
                             }
                             .to_slot(),
                         ),
                         _ => None,
                     };
-                    if id.0 == row.course_id {
+                    if held.course_id.0 == row.course_id {
                         wanted.extend(slot);
                         continue;
                     }
-                    let id = id.0.to_string();
+                    let id = held.course_id.0.to_string();
                     match others.iter_mut().find(|other| other.id == id) {
                         Some(other) => other.meetings.extend(slot),
                         None => others.push(HeldSection {
-                            same_course: own_code.as_ref() == Some(&code),
+                            same_course: own_code.as_ref() == Some(&held.code),
                             id,
-                            code,
-                            section,
+                            code: held.code,
+                            section: held.section,
                             meetings: slot.into_iter().collect(),
                         }),
                     }

@@ -254,13 +254,11 @@ pub async fn update_course(
     Json(request): Json<UpdateCourseRequest>,
 ) -> Result<Json<Course>> {
     let changes = CourseChanges::parse(&request)?;
-    let raised = changes.capacity.is_some();
     let row = store::update_course(&state.db, id, changes).await?;
     state.catalogue.invalidate();
-    if raised {
-        // A course this replica remembered as full may have seats again.
-        state.full_courses.seat_freed(id);
-    }
+    // A course this replica remembered as full may have seats again (a
+    // capacity raised, or raised while archived and now restored).
+    state.full_courses.seat_freed(id);
     tracing::info!(admin = %admin.sub, course = %id, capacity = row.capacity, archived = row.archived_at.is_some(), "course changed");
     Ok(Json(meeting_store::course_with_meetings(&state.db, &row).await?))
 }

@@ -19,18 +19,18 @@ on_both_backends!(
     a_join_racing_a_drop_is_enrolled_or_waiting_never_lost,
 );
 
-async fn join(app: &TestCourses, course: Uuid, who: &Student) -> (StatusCode, Value) {
+pub(crate) async fn join(app: &TestCourses, course: Uuid, who: &Student) -> (StatusCode, Value) {
     let path = format!("/courses/{course}/waitlist");
     call(app, Method::POST, &path, &who.token, None).await
 }
 
-async fn drop(app: &TestCourses, course: Uuid, who: &Student) -> StatusCode {
+pub(crate) async fn drop(app: &TestCourses, course: Uuid, who: &Student) -> StatusCode {
     let path = format!("/courses/{course}/enrollment");
     app.call(Method::DELETE, &path, &who.token, None).await.status()
 }
 
 /// The students on a course's roster.
-async fn roster(app: &TestCourses, course: Uuid) -> Vec<Uuid> {
+pub(crate) async fn roster(app: &TestCourses, course: Uuid) -> Vec<Uuid> {
     let path = format!("/courses/{course}/roster");
     let (status, roster) = call(app, Method::GET, &path, &admin(app), None).await;
     assert_eq!(status, StatusCode::OK, "{roster}");
@@ -43,7 +43,7 @@ async fn roster(app: &TestCourses, course: Uuid) -> Vec<Uuid> {
 }
 
 /// A course's seats taken and waitlist length, as the service shows them.
-async fn counts(app: &TestCourses, course: Uuid) -> (i64, i64) {
+pub(crate) async fn counts(app: &TestCourses, course: Uuid) -> (i64, i64) {
     let (_, shown) = call(app, Method::GET, &format!("/courses/{course}"), &admin(app), None).await;
     (
         shown["enrolled"].as_i64().unwrap(),
@@ -52,7 +52,7 @@ async fn counts(app: &TestCourses, course: Uuid) -> (i64, i64) {
 }
 
 /// The student's place on the course's list, if they are on it.
-async fn position(app: &TestCourses, course: Uuid, who: &Student) -> Option<i64> {
+pub(crate) async fn position(app: &TestCourses, course: Uuid, who: &Student) -> Option<i64> {
     let (status, mine) = call(app, Method::GET, "/waitlists/me", &who.token, None).await;
     assert_eq!(status, StatusCode::OK, "{mine}");
     mine.as_array()
@@ -64,7 +64,7 @@ async fn position(app: &TestCourses, course: Uuid, who: &Student) -> Option<i64>
 
 /// Gives the student a credit limit of 0 in the demo term (or takes it
 /// away): such a student fits in no course.
-async fn limit_to_nothing(app: &TestCourses, who: &Student, on: bool) {
+pub(crate) async fn limit_to_nothing(app: &TestCourses, who: &Student, on: bool) {
     let term = demo_term(app).await;
     let path = format!(
         "/terms/{}/students/{}/credit-limit",
