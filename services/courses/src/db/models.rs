@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::db::schema::{courses, enrollments, meeting_times, terms, waitlist_entries};
 use crate::domain::meetings::MeetingSlot;
+use crate::domain::terms::{NewTerm, TermDates, TermSpan, Window};
 use crate::domain::EnrollingStudent;
 
 /// A row of `courses`.
@@ -198,6 +199,47 @@ impl EnrollmentRow {
 }
 
 impl TermRow {
+    /// A new term's row, created at `now`.
+    pub fn new(term: NewTerm, now: NaiveDateTime) -> Self {
+        TermRow {
+            id: term.id,
+            code: term.code.into_string(),
+            title: term.title,
+            starts_on: term.dates.starts_on,
+            ends_on: term.dates.ends_on,
+            registration_opens_at: term.dates.registration_opens_at,
+            add_drop_closes_at: term.dates.add_drop_closes_at,
+            max_credits: term.max_credits.get(),
+            created_at: now,
+        }
+    }
+
+    pub fn dates(&self) -> TermDates {
+        TermDates {
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            registration_opens_at: self.registration_opens_at,
+            add_drop_closes_at: self.add_drop_closes_at,
+        }
+    }
+
+    pub fn span(&self) -> TermSpan {
+        TermSpan {
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+            created_at: self.created_at,
+        }
+    }
+
+    /// The term's registration window.
+    pub fn window(&self) -> Window<'_> {
+        Window {
+            term: &self.code,
+            opens: self.registration_opens_at,
+            closes: self.add_drop_closes_at,
+        }
+    }
+
     /// The term as the wire shows it; `current` is the caller's to say (see
     /// `terms::current`).
     pub fn to_term(&self, current: bool) -> Term {

@@ -15,7 +15,6 @@ use crate::db::schema::{courses, enrollments, meeting_times, student_terms, wait
 use crate::db::seats::SeatStatements;
 use crate::domain::meetings::{self, MeetingSlot};
 use crate::domain::settle::{settle, verdict_of, Verdict};
-use crate::domain::terms;
 use crate::error::{Error, Result};
 
 /// A section the student holds in the term, other than the one they are
@@ -333,7 +332,7 @@ macro_rules! placing_for {
                 now: NaiveDateTime,
             ) -> Result<Vec<EnrollmentRow>> {
                 let conn = self;
-                if terms::check_window(term, now).is_err() {
+                if !term.window().is_open(now) {
                     return Ok(Vec::new());
                 }
                 let course = course_id.to_string();
@@ -380,7 +379,7 @@ macro_rules! placing_for {
 
             fn settle_term(&mut self, term: &TermRow, now: NaiveDateTime) -> Result<()> {
                 let conn = self;
-                if terms::check_window(term, now).is_err() {
+                if !term.window().is_open(now) {
                     return Ok(());
                 }
                 let unsettled: Vec<TextUuid> = courses::table
@@ -412,7 +411,7 @@ macro_rules! placing_for {
 
             fn settle_student(&mut self, student_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<()> {
                 let conn = self;
-                if terms::check_window(term, now).is_err() {
+                if !term.window().is_open(now) {
                     return Ok(());
                 }
                 // Sorted by id, so that two settles lock course rows in one

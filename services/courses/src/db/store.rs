@@ -412,7 +412,7 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
     let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
         let (term, credits, ticket, seats) = enrolling_in!(conn, course_id, student.id)?;
-        terms::check_window_for(&term, ticket, now)?;
+        term.window().check_with_ticket(ticket, now)?;
         // The list before anyone else: the student among it included.
         if needs_settling(seats) {
             let placed = conn.settle_section(course_id, &term, now)?;
@@ -441,7 +441,7 @@ pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> R
             Err(Error::CourseNotFound) => return Err(Error::NotEnrolled),
             Err(other) => return Err(other),
         };
-        terms::check_window(&term, now)?;
+        term.window().check(now)?;
         if !conn.give_back_place(course, student_id, &term)? {
             // Why not: read afresh, so an archive that committed while the
             // drop waited is named as the reason.
@@ -480,7 +480,7 @@ pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStu
     let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
         let (term, credits, ticket, seats) = enrolling_in!(conn, course_id, student.id)?;
-        terms::check_window_for(&term, ticket, now)?;
+        term.window().check_with_ticket(ticket, now)?;
         if needs_settling(seats)
             && conn
                 .settle_section(course_id, &term, now)?

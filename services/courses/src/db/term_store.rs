@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::db::models::TermRow;
 use crate::db::placing::Placing;
 use crate::db::schema::{student_terms, terms};
-use crate::domain::terms::{self as term_rules, NewTerm, TermDates};
+use crate::domain::terms::{self as term_rules, NewTerm};
 use crate::error::{Error, Result};
 
 /// Every term, by start date.
@@ -53,13 +53,13 @@ pub async fn find_term_by_code(db: &Database, code: &str) -> Result<TermRow> {
 /// The term shown when none is asked for (see `terms::current`).
 pub async fn current_term(db: &Database) -> Result<TermRow> {
     let all = list_terms(db).await?;
-    term_rules::current(&all, Utc::now().date_naive())
+    term_rules::current(&all, Utc::now().date_naive(), TermRow::span)
         .cloned()
         .ok_or(Error::TermNotFound)
 }
 
 pub async fn insert_term(db: &Database, term: NewTerm) -> Result<TermRow> {
-    let row = term.into_row(Utc::now().naive_utc());
+    let row = TermRow::new(term, Utc::now().naive_utc());
     let stored = row.clone();
     db_write!(db, |conn| diesel::insert_into(terms::table)
         .values(row.clone())
@@ -86,7 +86,7 @@ pub async fn update_term(db: &Database, id: Uuid, changes: UpdateTermRequest) ->
             .first(conn)
             .optional()?
             .ok_or(Error::TermNotFound)?;
-        let dates = TermDates::of(&before).changed(&changes)?;
+        let dates = before.dates().changed(&changes)?;
         diesel::update(term)
             .set((
                 terms::title.eq(title.as_deref().unwrap_or(&before.title)),

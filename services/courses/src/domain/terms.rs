@@ -1,5 +1,5 @@
-//! Terms as checked values, which term is the current one, and whether a
-//! term's registration window is open.
+//! Terms as checked values, which term is the current one, and a term's
+//! registration window (with a student's time ticket) as a value.
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use shared_types::terms::{CreateTermRequest, UpdateTermRequest};
@@ -7,7 +7,6 @@ use shared_types::values::line_text;
 use shared_types::{CreditLimit, ValueError};
 use uuid::Uuid;
 
-use crate::db::models::TermRow;
 use crate::domain::TermCode;
 use crate::error::Error;
 
@@ -90,15 +89,6 @@ impl TermDates {
             request.add_drop_closes_at.unwrap_or(self.add_drop_closes_at.and_utc()),
         )
     }
-
-    pub fn of(row: &TermRow) -> Self {
-        Self {
-            starts_on: row.starts_on,
-            ends_on: row.ends_on,
-            registration_opens_at: row.registration_opens_at,
-            add_drop_closes_at: row.add_drop_closes_at,
-        }
-    }
 }
 
 impl NewTerm {
@@ -116,83 +106,96 @@ impl NewTerm {
             max_credits: request.max_credits.map_or(Ok(CreditLimit::DEFAULT), CreditLimit::new)?,
         })
     }
-
-    pub fn into_row(self, now: NaiveDateTime) -> TermRow {
-        TermRow {
-            id: self.id,
-            code: self.code.into_string(),
-            title: self.title,
-            starts_on: self.dates.starts_on,
-            ends_on: self.dates.ends_on,
-            registration_opens_at: self.dates.registration_opens_at,
-            add_drop_closes_at: self.dates.add_drop_closes_at,
-            max_credits: self.max_credits.get(),
-            created_at: now,
-        }
-    }
 }
 
 /// The term a catalogue shows when none is asked for: of the terms under
 /// way on `today`, the one that started last; else the next to start; else
 /// the last to end.
-pub fn current(terms: &[TermRow], today: NaiveDate) -> Option<&TermRow> {
+pub fn current<T>(terms: &[T], today: NaiveDate, span: impl Fn(&T) -> TermSpan) -> Option<&T> {
     let under_way = terms
         .iter()
-        .filter(|t| t.starts_on <= today && today <= t.ends_on)
-        .max_by_key(|t| (t.starts_on, t.created_at));
+        .filter(|t| span(t).starts_on <= today && today <= span(t).ends_on)
+        .max_by_key(|t| (span(t).starts_on, span(t).created_at));
     let next = || {
         terms
             .iter()
-            .filter(|t| t.starts_on > today)
-            .min_by_key(|t| (t.starts_on, t.created_at))
+            .filter(|t| span(t).starts_on > today)
+            .min_by_key(|t| (span(t).starts_on, span(t).created_at))
     };
-    let last = || terms.iter().max_by_key(|t| (t.ends_on, t.created_at));
+    let last = || terms.iter().max_by_key(|t| (span(t).ends_on, span(t).created_at));
     under_way.or_else(next).or_else(last)
 }
 
-/// Whether `term`'s registration is open at `now`: refused with
-/// [`Error::RegistrationClosed`] (saying when it opens, if it has not).
-pub fn check_window(term: &TermRow, now: NaiveDateTime) -> Result<(), Error> {
-    check_window_for(term, None, now)
+/// When a term runs, and when it was made (the tie-break between two
+/// terms that start together).
+#[derive(Debug, Clone, Copy)]
+pub struct TermSpan {
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub created_at: NaiveDateTime,
 }
 
-/// [`check_window`] for a student who may hold a time ticket: it opens
-/// the window for them in place of the term's opening (later to spread a
-/// rush, or earlier for priority registration); the deadline is the term's.
-pub fn check_window_for(term: &TermRow, ticket: Option<NaiveDateTime>, now: NaiveDateTime) -> Result<(), Error> {
-    let opens = ticket.unwrap_or(term.registration_opens_at);
-    if now < opens {
-        return Err(Error::RegistrationClosed {
-            term: term.code.clone(),
-            opens_at: Some(opens.and_utc()),
-        });
+/// A term's registration window: from its opening (or a student's time
+/// ticket) to the add/drop deadline.
+#[derive(Debug, Clone, Copy)]
+pub struct Window<'a> {
+    /// The term's code, for the refusal.
+    pub term: &'a str,
+    pub opens: NaiveDateTime,
+    pub closes: NaiveDateTime,
+}
+
+impl Window<'_> {
+    /// Whether the window is open at `now`: refused with
+    /// [`Error::RegistrationClosed`] (saying when it opens, if it has not).
+    pub fn check(&self, now: NaiveDateTime) -> Result<(), Error> {
+        self.check_with_ticket(None, now)
     }
-    if now >= term.add_drop_closes_at {
-        return Err(Error::RegistrationClosed {
-            term: term.code.clone(),
-            opens_at: None,
-        });
+
+    /// Whether the window is open at `now` for a student who may hold a
+    /// time ticket: it opens the window for them in place of the term's
+    /// opening (later to spread a rush, or earlier for priority
+    /// registration); the deadline is the term's.
+    pub fn check_with_ticket(&self, ticket: Option<NaiveDateTime>, now: NaiveDateTime) -> Result<(), Error> {
+        let opens = ticket.unwrap_or(self.opens);
+        if now < opens {
+            return Err(Error::RegistrationClosed {
+                term: self.term.to_owned(),
+                opens_at: Some(opens.and_utc()),
+            });
+        }
+        if now >= self.closes {
+            return Err(Error::RegistrationClosed {
+                term: self.term.to_owned(),
+                opens_at: None,
+            });
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Whether the term's own window is open (waitlists close with it).
+    pub fn is_open(&self, now: NaiveDateTime) -> bool {
+        self.check(now).is_ok()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn term(code: &str, starts: &str, ends: &str) -> TermRow {
+    /// A term as the tests need it: a code and its span.
+    fn term(code: &'static str, starts: &str, ends: &str) -> (&'static str, TermSpan) {
         let date = |d: &str| d.parse::<NaiveDate>().unwrap();
-        TermRow {
-            id: Uuid::new_v4(),
-            code: code.into(),
-            title: code.into(),
+        let span = TermSpan {
             starts_on: date(starts),
             ends_on: date(ends),
-            registration_opens_at: date(starts).and_hms_opt(0, 0, 0).unwrap(),
-            add_drop_closes_at: date(ends).and_hms_opt(0, 0, 0).unwrap(),
-            max_credits: 18,
             created_at: NaiveDateTime::default(),
-        }
+        };
+        (code, span)
+    }
+
+    fn span_of(term: &(&'static str, TermSpan)) -> TermSpan {
+        term.1
     }
 
     #[test]
@@ -200,33 +203,41 @@ mod tests {
         let standing = term("STANDING", "1970-01-01", "9999-12-31");
         let fall = term("2026-FA", "2026-09-01", "2026-12-20");
         let spring = term("2027-SP", "2027-01-15", "2027-05-30");
-        let terms = [standing.clone(), fall.clone(), spring.clone()];
-        let on = |d: &str| current(&terms, d.parse().unwrap()).map(|t| t.code.as_str());
+        let terms = [standing, fall, spring];
+        let on = |d: &str| current(&terms, d.parse().unwrap(), span_of).map(|t| t.0);
         assert_eq!(on("2026-11-29"), Some("2026-FA"));
         assert_eq!(on("2026-12-25"), Some("STANDING"));
         assert_eq!(on("2027-02-01"), Some("2027-SP"));
         let real = [fall, spring];
-        let on = |d: &str| current(&real, d.parse().unwrap()).map(|t| t.code.as_str());
+        let on = |d: &str| current(&real, d.parse().unwrap(), span_of).map(|t| t.0);
         assert_eq!(on("2026-12-25"), Some("2027-SP"));
         assert_eq!(on("2028-01-01"), Some("2027-SP"));
         assert_eq!(on("2020-01-01"), Some("2026-FA"));
-        assert_eq!(current(&[], "2026-01-01".parse().unwrap()).map(|t| t.id), None);
+        assert_eq!(current(&[], "2026-01-01".parse().unwrap(), span_of).map(|t| t.0), None);
     }
 
     #[test]
     fn the_window_opens_at_its_first_moment_and_closes_at_the_deadline() {
-        let fall = term("2026-FA", "2026-09-01", "2026-12-20");
         let at = |s: &str| s.parse::<NaiveDateTime>().unwrap();
+        let fall = Window {
+            term: "2026-FA",
+            opens: at("2026-09-01T00:00:00"),
+            closes: at("2026-12-20T00:00:00"),
+        };
         assert!(matches!(
-            check_window(&fall, at("2026-08-31T23:59:59")),
+            fall.check(at("2026-08-31T23:59:59")),
             Err(Error::RegistrationClosed { opens_at: Some(_), .. })
         ));
-        assert!(check_window(&fall, at("2026-09-01T00:00:00")).is_ok());
-        assert!(check_window(&fall, at("2026-12-19T23:59:59")).is_ok());
+        assert!(fall.check(at("2026-09-01T00:00:00")).is_ok());
+        assert!(fall.check(at("2026-12-19T23:59:59")).is_ok());
         assert!(matches!(
-            check_window(&fall, at("2026-12-20T00:00:00")),
+            fall.check(at("2026-12-20T00:00:00")),
             Err(Error::RegistrationClosed { opens_at: None, .. })
         ));
+        let late_ticket = Some(at("2026-09-02T09:00:00"));
+        assert!(fall.check_with_ticket(late_ticket, at("2026-09-01T12:00:00")).is_err());
+        assert!(fall.check_with_ticket(late_ticket, at("2026-09-02T09:00:00")).is_ok());
+        assert!(!fall.is_open(at("2026-12-20T00:00:00")));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::state::AppState;
 
 /// Each term as the wire shows it, the current one marked.
 fn marked(all: &[TermRow]) -> Vec<Term> {
-    let current = terms::current(all, Utc::now().date_naive()).map(|t| t.id);
+    let current = terms::current(all, Utc::now().date_naive(), TermRow::span).map(|t| t.id);
     all.iter().map(|t| t.to_term(Some(t.id) == current)).collect()
 }
 

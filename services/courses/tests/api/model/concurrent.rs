@@ -42,7 +42,10 @@ pub async fn concurrent_histories_keep_every_invariant(backend: Backend) {
     let app = TestCourses::spawn(backend).await;
     let seed = seed();
     println!("concurrent history seed: MODEL_SEED={seed}");
-    let rounds = std::env::var("MODEL_ROUNDS").ok().and_then(|n| n.parse().ok()).unwrap_or(4u64);
+    let rounds = std::env::var("MODEL_ROUNDS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(4u64);
     for round in 0..rounds {
         one_history(&app, seed.wrapping_add(round)).await;
     }
