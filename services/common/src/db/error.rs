@@ -9,6 +9,10 @@ pub enum DbError {
     /// No connection could be had: the database is down or saturated.
     #[error("database unavailable: {0}")]
     Unavailable(String),
+    /// The database answers, but the line for it did not reach this
+    /// request in time: its place, and the seconds until it would have.
+    #[error("database busy: place {place} in line")]
+    Busy { place: usize, retry_after: u64 },
     #[error(transparent)]
     Query(#[from] DieselError),
 }
@@ -50,10 +54,12 @@ impl DbError {
         )
     }
 
-    /// Whether the database is away (answered 503), not the query at fault.
+    /// Whether the database is away (answered 503), not the query at fault;
+    /// a line too long to reach this request in time counts too (what can
+    /// be served from an earlier read is, rather than a 503).
     pub fn is_outage(&self) -> bool {
         match self {
-            DbError::Unavailable(_) => true,
+            DbError::Unavailable(_) | DbError::Busy { .. } => true,
             DbError::Query(DieselError::DatabaseError(kind, info)) => is_outage(kind, info.message()),
             DbError::Query(_) => false,
         }
@@ -104,6 +110,17 @@ impl From<DbError> for ApiError {
                     "The database is not answering; try again shortly.",
                 )
                 .with_retry_after(1)
+            }
+            DbError::Busy { place, retry_after } => {
+                tracing::info!(place, retry_after, "database busy");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    format!(
+                        "Many requests are ahead of this one (it was number {place} in line); try again in {retry_after} s."
+                    ),
+                )
+                .with_retry_after(retry_after)
             }
             DbError::Query(DieselError::NotFound) => ApiError::not_found("not_found", "No such resource."),
             DbError::Query(DieselError::DatabaseError(kind, info)) if is_outage(&kind, info.message()) => {

@@ -9,6 +9,7 @@
 
 mod connect;
 mod error;
+mod line;
 mod pool;
 mod text_uuid;
 mod url;
@@ -16,6 +17,7 @@ mod writer;
 
 pub use connect::{connect, sqlite_file, Backend, Database, DbOptions};
 pub use error::{DbError, DuplicateMeans, HoldsDbError};
+pub use line::{LINE_BUDGET, SILENT_FOR};
 pub use pool::{DbPool, Tracked, TrackedManager};
 pub use text_uuid::TextUuid;
 pub use url::redacted;
@@ -103,8 +105,10 @@ pub fn gave_up_to_contention<E: HoldsDbError>(error: &E) -> bool {
     error.db_error().is_some_and(DbError::is_contention)
 }
 
-/// How long a request waits for PostgreSQL, checkout included, before it is
-/// answered 503: the contract's 2 s. A server that is stopped (SIGSTOP) or
+/// How long a request's work on PostgreSQL may take once it has its place
+/// (checkout included) before it is answered 503: the contract's 2 s. The
+/// wait for the place is the line's (`line`): a busy database is not a
+/// dead one. A server that is stopped (SIGSTOP) or
 /// hung still acknowledges packets, so no TCP timeout ends a query sent to
 /// it; this does, and the query's thread finishes (or fails) on its own
 /// when the server moves again. SQLite has no such fault: a local file
@@ -113,9 +117,11 @@ pub fn gave_up_to_contention<E: HoldsDbError>(error: &E) -> bool {
 pub const PG_DEADLINE: Option<std::time::Duration> = Some(std::time::Duration::from_secs(2));
 
 /// Checks a connection out of `pool` and runs `work` on tokio's blocking
-/// pool, within `deadline` if one is given. A pool that cannot hand out a
-/// connection in time, or a deadline passed, is reported as
-/// [`DbError::Unavailable`]; a connection whose work failed is checked, and
+/// pool, within `deadline` if one is given, after a place in the pool's
+/// line (PostgreSQL: [`DbError::Busy`] when the line does not move in
+/// time, [`DbError::Unavailable`] when the database is silent). A pool that
+/// cannot hand out a connection in time, or a deadline passed, is reported
+/// as [`DbError::Unavailable`]; a connection whose work failed is checked, and
 /// dropped if it is dead (see [`pool`]).
 pub async fn run_blocking<C, T, E, F>(pooled: DbPool<C>, deadline: Option<std::time::Duration>, work: F) -> Result<T, E>
 where
@@ -126,31 +132,31 @@ where
 {
     let DbPool { pool, permits, .. } = pooled;
     let asked = std::time::Instant::now();
-    let task = async move {
-        // Held while this request waits; given back if the deadline passes
-        // first, even though the thread may go on waiting (see `permits`).
-        let _permit = match permits {
-            Some(permits) => Some(permits.acquire_owned().await),
-            None => None,
-        };
-        // The request's span goes with the work, so a database error logged
-        // on the blocking thread still names its request.
-        let span = tracing::Span::current();
-        tokio::task::spawn_blocking(move || {
-            let _entered = span.enter();
-            let checkout = pool.get();
-            // The permit's wait and the pool's, together: what a request
-            // waited before its query could start.
-            metrics::histogram!("db_checkout_wait_seconds").record(asked.elapsed().as_secs_f64());
-            let mut tracked = checkout.map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
-            let outcome = work(&mut tracked.conn);
-            if outcome.is_err() {
-                tracked.check_after_failure();
-            }
-            outcome
-        })
-        .await
+    // A place in line first (PostgreSQL): a busy database keeps the
+    // request waiting, a silent one answers it at once (see `line`).
+    // The permit is held until the work ends or its deadline passes, even
+    // though the thread may go on waiting on a hung server.
+    let _permit = match &permits {
+        Some(line) => Some(line.enter().await.map_err(E::from)?),
+        None => None,
     };
+    // The request's span goes with the work, so a database error logged
+    // on the blocking thread still names its request.
+    let span = tracing::Span::current();
+    let task = tokio::task::spawn_blocking(move || {
+        let _entered = span.enter();
+        let _in_flight = permits.as_ref().map(|line| line.start());
+        let checkout = pool.get();
+        // The line's wait and the pool's, together: what a request waited
+        // before its query could start.
+        metrics::histogram!("db_checkout_wait_seconds").record(asked.elapsed().as_secs_f64());
+        let mut tracked = checkout.map_err(|e| E::from(DbError::Unavailable(e.to_string())))?;
+        let outcome = work(&mut tracked.conn);
+        if outcome.is_err() {
+            tracked.check_after_failure();
+        }
+        outcome
+    });
     let finished = match deadline {
         Some(deadline) => tokio::time::timeout(deadline, task)
             .await

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, R2D2Connection};
 use diesel::SqliteConnection;
 
+use super::line::Line;
 use super::writer::SqliteWriter;
 
 /// A pooled connection and the epoch it was last known good in.
@@ -58,8 +59,9 @@ impl<C: R2D2Connection + 'static> TrackedManager<C> {
 pub struct DbPool<C: R2D2Connection + 'static> {
     pub(crate) pool: Pool<TrackedManager<C>>,
     /// None on SQLite: its work has no deadline to give a permit back at, and
-    /// a full pool answers 503 at the checkout timeout as before.
-    pub(crate) permits: Option<Arc<tokio::sync::Semaphore>>,
+    /// a full pool answers 503 at the checkout timeout as before. On
+    /// PostgreSQL, the line for the permits (see `line`).
+    pub(crate) permits: Option<Arc<Line>>,
     /// SQLite only: the thread that runs every write, in batches (see
     /// `writer`). Without it, writers would wait in SQLite's busy handler,
     /// which sleeps (1, 2, 5, 10... ms) and so leaves the file idle between
@@ -71,7 +73,7 @@ impl<C: R2D2Connection + 'static> DbPool<C> {
     pub(crate) fn new(pool: Pool<TrackedManager<C>>, permits: Option<u32>) -> Self {
         Self {
             pool,
-            permits: permits.map(|n| Arc::new(tokio::sync::Semaphore::new(n as usize))),
+            permits: permits.map(|n| Arc::new(Line::new(n))),
             writer: None,
         }
     }

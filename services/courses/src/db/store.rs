@@ -435,7 +435,7 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
 pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> Result<Option<Uuid>> {
     let now = Utc::now().naive_utc();
     let course_id = course.to_string();
-    db_write!(db, |conn| {
+    let dropped = db_write!(db, |conn| {
         let term = match term_of!(conn, course) {
             Ok((term, _)) => term,
             Err(Error::CourseNotFound) => return Err(Error::NotEnrolled),
@@ -456,12 +456,27 @@ pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> R
                 Error::NotEnrolled
             });
         }
-        // The freed seat to the list; and the student's own lists, which
-        // their lighter week may fit now.
+        // The freed seat to the list, in the drop's transaction.
         let placed = conn.settle_section(course, &term, now)?;
-        conn.settle_student(student_id, &term, now)?;
-        Ok(placed.first().map(|row| row.student_id))
-    })
+        Ok((placed.first().map(|row| row.student_id), term))
+    })?;
+    let (promoted, term) = dropped;
+    settle_student(db, student_id, term, now).await;
+    Ok(promoted)
+}
+
+/// The settle step on the student's own lists, which a lighter week or
+/// credits may fit now, in a transaction of its own after the change that
+/// lightened them: it locks those sections' rows before the student's, in
+/// the order an enrollment does (in the change's transaction it would take
+/// them after, and PostgreSQL would find such transactions waiting on each
+/// other). If it cannot run now, the next enrollment or join of those
+/// sections settles them first, so no outsider takes the seat meanwhile.
+pub async fn settle_student(db: &Database, student_id: Uuid, term: TermRow, now: NaiveDateTime) {
+    let settled = db_write!(db, |conn| conn.settle_student(student_id, &term, now));
+    if let Err(error) = settled {
+        tracing::warn!(%error, student = %student_id, "the student's lists are left for their next enrollment to settle");
+    }
 }
 
 /// What joining a course's waitlist came to.

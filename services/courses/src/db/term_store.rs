@@ -15,6 +15,7 @@ use uuid::Uuid;
 use crate::db::models::TermRow;
 use crate::db::placing::Placing;
 use crate::db::schema::{student_terms, terms};
+use crate::db::store;
 use crate::domain::terms::{self as term_rules, NewTerm};
 use crate::error::{Error, Result};
 
@@ -141,7 +142,6 @@ pub async fn set_credit_limit(
 ) -> Result<StudentCredits> {
     let (term_id, student_id) = (term.id.to_string(), student.to_string());
     let (max_credits, reason) = limit.map_or((None, None), |(limit, reason)| (Some(limit.get()), Some(reason)));
-    let term_row = term.clone();
     db_write!(db, |conn| {
         diesel::insert_into(student_terms::table)
             .values((
@@ -157,10 +157,11 @@ pub async fn set_credit_limit(
                 student_terms::max_credits.eq(max_credits),
                 student_terms::max_credits_reason.eq(&reason),
             ))
-            .execute(conn)?;
-        // A raised limit may fit the student into a section they wait for.
-        conn.settle_student(student, &term_row, Utc::now().naive_utc())
+            .execute(conn)
+            .map_err(Error::from)
     })?;
+    // A raised limit may fit the student into a section they wait for.
+    store::settle_student(db, student, term.clone(), Utc::now().naive_utc()).await;
     student_credits(db, term, student).await
 }
 

@@ -190,6 +190,9 @@ impl World {
             }
         };
         let (status, answer) = status_and_body(app.call(method, &path, &token, body).await).await;
+        if status.is_server_error() {
+            eprintln!("{op:?}: {status} {answer}");
+        }
         if !status.is_success() {
             return Answer::Refused(answer["error"].as_str().unwrap_or("?").to_owned());
         }
