@@ -546,8 +546,8 @@ async function main() {
       ]);
       assert.equal(download.suggestedFilename(), 'CS201-grades.csv');
       const csv = readFileSync(await download.path(), 'utf8');
-      assert.match(csv, /^student_id,student_name,grade\n/);
-      assert.ok(csv.includes(`${SAM},Sam Rivera,3.0\n`), csv);
+      assert.match(csv, /^"student_id","student_name","grade"\n/);
+      assert.ok(csv.includes(`"${SAM}","Sam Rivera","3.0"\n`), csv);
       await screenshot(teacher, 'teacher-chart-and-export');
       await assertAccessible(teacher, 'teacher with the grade chart');
       assertNoPageErrors(teacher);

@@ -26,7 +26,12 @@ pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
 /// The sheet as CSV: a header row, then one row per student, the grade
 /// empty where none is set.
 pub fn to_csv(sheet: &[StudentGrade]) -> Result<Vec<u8>> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Every cell quoted: a spreadsheet whose list separator is `;` (most of
+    // Europe) splits an unquoted `Ann;=1+2` into a second cell that starts
+    // a formula; inside quotes no separator splits.
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(Vec::new());
     let failed = |e: csv::Error| Error::Export(e.to_string());
     writer.write_record(HEADER).map_err(failed)?;
     for row in sheet {
@@ -47,6 +52,21 @@ mod tests {
     use super::*;
     use shared_types::Grade;
     use uuid::Uuid;
+
+    #[test]
+    fn every_cell_is_quoted_so_no_separator_splits_a_name() {
+        let sheet = [StudentGrade {
+            student_id: Uuid::nil(),
+            student_name: "Ann;=1+2+cmd|' /C calc'!A0;".into(),
+            grade: None,
+        }];
+        let text = String::from_utf8(to_csv(&sheet).unwrap()).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert_eq!(
+            row,
+            "\"00000000-0000-0000-0000-000000000000\",\"Ann;=1+2+cmd|' /C calc'!A0;\",\"\""
+        );
+    }
 
     #[test]
     fn formula_cells_are_neutralised_and_others_kept() {
@@ -77,7 +97,7 @@ mod tests {
         assert_eq!(
             text,
             format!(
-                "student_id,student_name,grade\n{id},\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",3.5\n{id},\"Lin, Chen\",\n"
+                "\"student_id\",\"student_name\",\"grade\"\n\"{id}\",\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",\"3.5\"\n\"{id}\",\"Lin, Chen\",\"\"\n"
             )
         );
     }

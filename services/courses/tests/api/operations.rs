@@ -80,3 +80,24 @@ async fn every_answer_carries_a_request_id_and_keeps_the_callers() {
     let id = made.headers()["x-request-id"].to_str().unwrap();
     assert!(uuid::Uuid::parse_str(id).is_ok(), "a made-up id is a UUID: {id}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn made_up_methods_do_not_grow_the_metrics() {
+    let app = TestCourses::spawn(Backend::Sqlite).await;
+    let token = app.token(uuid::Uuid::new_v4(), "Metric Student", Role::Student);
+    let before = metrics_text(&app).await.len();
+    for n in 0..40 {
+        let method = reqwest::Method::from_bytes(format!("X{}{n}", "M".repeat(2_000)).as_bytes()).unwrap();
+        let answer = app.call(method, "/courses", &token, None).await;
+        assert!(answer.status().is_client_error(), "{}", answer.status());
+    }
+    let after = metrics_text(&app).await;
+    assert!(!after.contains("MMMM"), "a made-up method became a label");
+    // The requests add one series (method "other") to each family, not forty.
+    assert!(
+        after.len() < before + 8_000,
+        "{} bytes before, {} after",
+        before,
+        after.len()
+    );
+}

@@ -41,14 +41,17 @@ async fn teacher_exports_the_grade_sheet_with_formulas_neutralised(backend: Back
     assert_eq!(header("x-roster-complete"), "true");
     let text = response.text().await.unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next(), Some("student_id,student_name,grade"));
+    // Every cell quoted, so no list separator (`,` or `;`) splits a name.
+    assert_eq!(lines.next(), Some("\"student_id\",\"student_name\",\"grade\""));
     let rows: Vec<&str> = lines.collect();
     assert!(
-        rows.contains(&format!("{plain_id},\"Lin, Chen\",3.5").as_str()),
+        rows.contains(&format!("\"{plain_id}\",\"Lin, Chen\",\"3.5\"").as_str()),
         "{text}"
     );
     assert!(
-        rows.contains(&format!("{formula_id},\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",").as_str()),
+        rows.contains(
+            &format!("\"{formula_id}\",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",\"\"").as_str()
+        ),
         "the formula was not neutralised: {text}"
     );
     // Every student of the JSON grade sheet is a row, none more.
