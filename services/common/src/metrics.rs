@@ -74,19 +74,6 @@ pub async fn track_requests(request: Request, next: Next) -> Response {
     response
 }
 
-#[cfg(test)]
-mod method_tests {
-    use super::*;
-
-    #[test]
-    fn made_up_methods_share_one_label() {
-        assert_eq!(method_label(&Method::POST), "POST");
-        let made_up = Method::from_bytes(&[b'X'; 8_192]).unwrap();
-        assert_eq!(method_label(&made_up), "other");
-        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
-    }
-}
-
 /// A request's method as a label: the standard ones by name, anything
 /// else a client makes up as `other`, so that nobody grows `/metrics` by
 /// sending methods of their own (a series each, 8 KB names included).
@@ -109,4 +96,17 @@ fn method_label(method: &Method) -> &'static str {
 pub fn record_call(target: &'static str, outcome: &'static str, took: Duration) {
     metrics::counter!("service_calls_total", "target" => target, "outcome" => outcome).increment(1);
     metrics::histogram!("service_call_duration_seconds", "target" => target).record(took.as_secs_f64());
+}
+
+#[cfg(test)]
+mod method_tests {
+    use super::*;
+
+    #[test]
+    fn made_up_methods_share_one_label() {
+        assert_eq!(method_label(&Method::POST), "POST");
+        let made_up = Method::from_bytes(&[b'X'; 8_192]).unwrap();
+        assert_eq!(method_label(&made_up), "other");
+        assert_eq!(method_label(&Method::from_bytes(b"BREW").unwrap()), "other");
+    }
 }
