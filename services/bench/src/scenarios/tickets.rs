@@ -114,7 +114,11 @@ async fn run(nodes: &Nodes, data: &Dataset, prefix: &str, waves: usize) -> anyho
                     other => {
                         *errors.lock().expect("the count") += 1;
                         let what = match other {
-                            Ok(answer) => format!("HTTP {}", answer.status()),
+                            Ok(answer) => {
+                                let status = answer.status();
+                                let body: serde_json::Value = answer.json().await.unwrap_or_default();
+                                format!("HTTP {status} {}", body["error"].as_str().unwrap_or("(no code)"))
+                            }
                             Err(error) => error.to_string(),
                         };
                         first_error.lock().expect("the note").get_or_insert(what);

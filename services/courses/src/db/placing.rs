@@ -67,6 +67,10 @@ pub trait Placing: SeatStatements {
     /// weeks changed with it (archived, or meeting at other times).
     fn settle_roster(&mut self, course_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<()>;
 
+    /// The sections of the term the student waits for that have a free
+    /// seat (unlocked: what [`Placing::settle_student`] would settle), by id.
+    fn lists_with_free_seats(&mut self, student_id: Uuid, term: &TermRow) -> Result<Vec<Uuid>>;
+
     /// The settle step on every section of the term the student waits for
     /// that has a free seat: what follows a change to the student's own
     /// standing (a section dropped, a limit raised, a week moved).
@@ -337,21 +341,19 @@ macro_rules! placing_for {
                 }
                 let course = course_id.to_string();
                 // The course row's lock first, as every seat's statement
-                // takes it: the counts read next are the newest.
-                diesel::update(courses::table.find(&course))
-                    .set(courses::waitlisted.eq(courses::waitlisted))
-                    .execute(conn)?;
-                let Some((capacity, enrolled, waitlisted, archived_at, credits)) = courses::table
-                    .find(&course)
-                    .select((
-                        courses::capacity,
-                        courses::enrolled,
-                        courses::waitlisted,
-                        courses::archived_at,
-                        courses::credits,
-                    ))
-                    .first::<(i32, i32, i32, Option<NaiveDateTime>, i32)>(conn)
-                    .optional()?
+                // takes it, and its newest counts with it.
+                let Some((capacity, enrolled, waitlisted, archived_at, credits)) =
+                    diesel::update(courses::table.find(&course))
+                        .set(courses::waitlisted.eq(courses::waitlisted))
+                        .returning((
+                            courses::capacity,
+                            courses::enrolled,
+                            courses::waitlisted,
+                            courses::archived_at,
+                            courses::credits,
+                        ))
+                        .get_result::<(i32, i32, i32, Option<NaiveDateTime>, i32)>(conn)
+                        .optional()?
                 else {
                     return Ok(Vec::new());
                 };
@@ -414,6 +416,14 @@ macro_rules! placing_for {
                 if !term.window().is_open(now) {
                     return Ok(());
                 }
+                for course in conn.lists_with_free_seats(student_id, term)? {
+                    conn.settle_section(course, term, now)?;
+                }
+                Ok(())
+            }
+
+            fn lists_with_free_seats(&mut self, student_id: Uuid, term: &TermRow) -> Result<Vec<Uuid>> {
+                let conn = self;
                 // Sorted by id, so that two settles lock course rows in one
                 // order.
                 let waiting_with_seats: Vec<TextUuid> = waitlist_entries::table
@@ -425,10 +435,7 @@ macro_rules! placing_for {
                     .select(courses::id)
                     .order(courses::id)
                     .load(conn)?;
-                for course in waiting_with_seats {
-                    conn.settle_section(course.0, term, now)?;
-                }
-                Ok(())
+                Ok(waiting_with_seats.into_iter().map(|id| id.0).collect())
             }
 
             fn wait_for_seat(&mut self, entry: &WaitlistRow) -> Result<Option<WaitlistRow>> {

@@ -458,10 +458,13 @@ pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> R
         }
         // The freed seat to the list, in the drop's transaction.
         let placed = conn.settle_section(course, &term, now)?;
-        Ok((placed.first().map(|row| row.student_id), term))
+        let own_lists = !conn.lists_with_free_seats(student_id, &term)?.is_empty();
+        Ok((placed.first().map(|row| row.student_id), term, own_lists))
     })?;
-    let (promoted, term) = dropped;
-    settle_student(db, student_id, term, now).await;
+    let (promoted, term, own_lists) = dropped;
+    if own_lists {
+        settle_student(db, student_id, term, now).await;
+    }
     Ok(promoted)
 }
 
