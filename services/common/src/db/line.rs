@@ -104,17 +104,20 @@ impl Line {
     /// Takes a place in line and waits for a permit, or says why not (see
     /// the module).
     pub async fn enter(&self) -> Result<OwnedSemaphorePermit, DbError> {
-        if self.silent() {
-            return Err(DbError::Unavailable(format!("no answer for {SILENT_FOR:?}")));
-        }
+        // A free permit is taken even while the database is silent: work
+        // on it may reach a database that came back (or a new primary,
+        // through a new connection) while older work still hangs on the
+        // old one; refusing it would keep the line silent until that work
+        // ends.
         let place = self.waiting.fetch_add(1, Ordering::AcqRel) + 1;
         let _leaves = Leaves(&self.waiting);
         let asked = Instant::now();
         let permit = self.permits.clone().acquire_owned();
         tokio::pin!(permit);
-        let mut pulse = tokio::time::interval(PULSE_CHECK);
+        let mut pulse = tokio::time::interval_at(asked + PULSE_CHECK, PULSE_CHECK);
         loop {
             tokio::select! {
+                biased;
                 granted = &mut permit => {
                     return granted.map_err(|_| DbError::Unavailable("the pool is closed".into()));
                 }
@@ -183,6 +186,17 @@ mod tests {
         drop(held);
         assert!(line.enter().await.is_ok());
         pulse.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_free_permit_is_taken_even_while_older_work_hangs() {
+        let line = Line::new(2);
+        let held = line.enter().await.unwrap();
+        let _stuck = line.start();
+        tokio::time::sleep(SILENT_FOR * 2).await;
+        // The second permit is free: its work may reach a new primary.
+        assert!(line.enter().await.is_ok());
+        drop(held);
     }
 
     #[tokio::test(start_paused = true)]
