@@ -20,7 +20,9 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use std::sync::Once;
+
+use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 
 use super::DbError;
 use std::sync::Arc;
@@ -34,10 +36,15 @@ pub const LINE_BUDGET: Duration = Duration::from_millis(2_500);
 /// before it counts as not answering: the contract's 2 s.
 pub const SILENT_FOR: Duration = Duration::from_secs(2);
 
-/// How often a waiting request looks at the database's pulse.
+/// How often the watcher looks at the database's pulse.
 const PULSE_CHECK: Duration = Duration::from_millis(100);
 
 pub struct Line {
+    /// Whether the database is silent now, kept by one watcher task per
+    /// line (ten looks a second), so that waiting requests need no timer
+    /// of their own but their budget's.
+    silence: watch::Sender<bool>,
+    watcher: Once,
     permits: Arc<Semaphore>,
     size: usize,
     waiting: AtomicUsize,
@@ -72,6 +79,8 @@ impl Drop for InFlight<'_> {
 impl Line {
     pub fn new(size: u32) -> Self {
         Self {
+            silence: watch::Sender::new(false),
+            watcher: Once::new(),
             permits: Arc::new(Semaphore::new(size as usize)),
             size: size as usize,
             waiting: AtomicUsize::new(0),
@@ -103,7 +112,8 @@ impl Line {
 
     /// Takes a place in line and waits for a permit, or says why not (see
     /// the module).
-    pub async fn enter(&self) -> Result<OwnedSemaphorePermit, DbError> {
+    pub async fn enter(self: &Arc<Self>) -> Result<OwnedSemaphorePermit, DbError> {
+        self.watcher.call_once(|| self.watch_for_silence());
         // A free permit is taken even while the database is silent: work
         // on it may reach a database that came back (or a new primary,
         // through a new connection) while older work still hangs on the
@@ -111,32 +121,40 @@ impl Line {
         // ends.
         let place = self.waiting.fetch_add(1, Ordering::AcqRel) + 1;
         let _leaves = Leaves(&self.waiting);
-        let asked = Instant::now();
-        let permit = self.permits.clone().acquire_owned();
-        tokio::pin!(permit);
-        let mut pulse = tokio::time::interval_at(asked + PULSE_CHECK, PULSE_CHECK);
-        loop {
-            tokio::select! {
-                biased;
-                granted = &mut permit => {
-                    return granted.map_err(|_| DbError::Unavailable("the pool is closed".into()));
-                }
-                _ = pulse.tick() => {
-                    if self.silent() {
-                        return Err(DbError::Unavailable(format!("no answer for {SILENT_FOR:?}")));
-                    }
-                    if asked.elapsed() >= LINE_BUDGET {
-                        // The place now: those ahead who were served have
-                        // moved it up.
-                        let ahead = self.waiting.load(Ordering::Acquire).min(place);
-                        return Err(DbError::Busy {
-                            place: ahead,
-                            retry_after: self.retry_after(ahead),
-                        });
-                    }
-                }
+        let mut silence = self.silence.subscribe();
+        tokio::select! {
+            biased;
+            granted = self.permits.clone().acquire_owned() => {
+                granted.map_err(|_| DbError::Unavailable("the pool is closed".into()))
+            }
+            Ok(_) = silence.wait_for(|silent| *silent) => {
+                Err(DbError::Unavailable(format!("no answer for {SILENT_FOR:?}")))
+            }
+            () = tokio::time::sleep(LINE_BUDGET) => {
+                // The place now: those ahead who were served have moved it up.
+                let ahead = self.waiting.load(Ordering::Acquire).min(place);
+                Err(DbError::Busy {
+                    place: ahead,
+                    retry_after: self.retry_after(ahead),
+                })
             }
         }
+    }
+
+    /// Starts the task that looks at the database's pulse, for as long as
+    /// the line lives.
+    fn watch_for_silence(self: &Arc<Self>) {
+        let line = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut pulse = tokio::time::interval(PULSE_CHECK);
+            loop {
+                pulse.tick().await;
+                let Some(line) = line.upgrade() else { break };
+                let silent = line.silent();
+                line.silence
+                    .send_if_modified(|was| std::mem::replace(was, silent) != silent);
+            }
+        });
     }
 
     /// Marks work as started on a connection, until the guard drops.
@@ -190,7 +208,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_free_permit_is_taken_even_while_older_work_hangs() {
-        let line = Line::new(2);
+        let line = Arc::new(Line::new(2));
         let held = line.enter().await.unwrap();
         let _stuck = line.start();
         tokio::time::sleep(SILENT_FOR * 2).await;
@@ -201,7 +219,7 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_silent_database_is_unavailable_within_its_silence() {
-        let line = Line::new(1);
+        let line = Arc::new(Line::new(1));
         let _held = line.enter().await.unwrap();
         // Work started and never finishes: a hung server.
         let _stuck = line.start();
