@@ -50,7 +50,8 @@ pub struct Line {
     waiting: AtomicUsize,
     in_flight: AtomicUsize,
     born: Instant,
-    /// When work last finished (successfully or not), in ms since `born`.
+    /// When work last finished (successfully or not), or started after
+    /// none was in flight, in ms since `born`.
     last_finished_ms: AtomicU64,
     /// A moving average of how long a connection is held per request, in
     /// microseconds: what a place in line costs.
@@ -159,7 +160,11 @@ impl Line {
 
     /// Marks work as started on a connection, until the guard drops.
     pub fn start(&self) -> InFlight<'_> {
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        if self.in_flight.fetch_add(1, Ordering::AcqRel) == 0 {
+            // Work after an idle spell: the silence is counted from now,
+            // not from the last work before the spell.
+            self.last_finished_ms.store(self.now_ms(), Ordering::Release);
+        }
         InFlight {
             line: self,
             started: Instant::now(),
@@ -204,6 +209,18 @@ mod tests {
         drop(held);
         assert!(line.enter().await.is_ok());
         pulse.abort();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn work_after_an_idle_spell_is_not_silence() {
+        let line = Arc::new(Line::new(1));
+        tokio::time::sleep(SILENT_FOR * 3).await;
+        let held = line.enter().await.unwrap();
+        let work = line.start();
+        tokio::time::sleep(SILENT_FOR / 2).await;
+        assert!(!line.silent(), "an idle spell counted as silence");
+        drop(work);
+        drop(held);
     }
 
     #[tokio::test(start_paused = true)]

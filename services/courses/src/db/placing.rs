@@ -63,6 +63,12 @@ pub trait Placing: SeatStatements {
     /// a list: what follows a change to the term (its window, its limit).
     fn settle_term(&mut self, term: &TermRow, now: NaiveDateTime) -> Result<()>;
 
+    /// The settle step on each of `sections` (ids sorted), their rows all
+    /// locked first, in that order: a student placed in one keeps their
+    /// term row locked, and an enrollment takes a section's row before a
+    /// student's, so no section may be locked after a placement.
+    fn settle_sections(&mut self, sections: Vec<Uuid>, term: &TermRow, now: NaiveDateTime) -> Result<()>;
+
     /// The settle step for every student on a section's roster: their
     /// weeks changed with it (archived, or meeting at other times).
     fn settle_roster(&mut self, course_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<()>;
@@ -336,7 +342,7 @@ macro_rules! placing_for {
                 now: NaiveDateTime,
             ) -> Result<Vec<EnrollmentRow>> {
                 let conn = self;
-                if !term.window().is_open(now) {
+                if !term.window().takes_promotions(now) {
                     return Ok(Vec::new());
                 }
                 let course = course_id.to_string();
@@ -381,7 +387,7 @@ macro_rules! placing_for {
 
             fn settle_term(&mut self, term: &TermRow, now: NaiveDateTime) -> Result<()> {
                 let conn = self;
-                if !term.window().is_open(now) {
+                if !term.window().takes_promotions(now) {
                     return Ok(());
                 }
                 let unsettled: Vec<TextUuid> = courses::table
@@ -392,8 +398,18 @@ macro_rules! placing_for {
                     .select(courses::id)
                     .order(courses::id)
                     .load(conn)?;
-                for course in unsettled {
-                    conn.settle_section(course.0, term, now)?;
+                conn.settle_sections(unsettled.into_iter().map(|id| id.0).collect(), term, now)
+            }
+
+            fn settle_sections(&mut self, sections: Vec<Uuid>, term: &TermRow, now: NaiveDateTime) -> Result<()> {
+                let conn = self;
+                for section in &sections {
+                    diesel::update(courses::table.find(section.to_string()))
+                        .set(courses::waitlisted.eq(courses::waitlisted))
+                        .execute(conn)?;
+                }
+                for section in sections {
+                    conn.settle_section(section, term, now)?;
                 }
                 Ok(())
             }
@@ -403,23 +419,24 @@ macro_rules! placing_for {
                 let students: Vec<TextUuid> = enrollments::table
                     .filter(enrollments::course_id.eq(course_id.to_string()))
                     .select(enrollments::student_id)
-                    .order(enrollments::student_id)
                     .load(conn)?;
+                let mut sections = std::collections::BTreeSet::new();
                 for student in students {
-                    conn.settle_student(student.0, term, now)?;
+                    sections.extend(conn.lists_with_free_seats(student.0, term)?);
                 }
-                Ok(())
+                // Sorted as the database sorts the ids' text.
+                let mut sections: Vec<Uuid> = sections.into_iter().collect();
+                sections.sort_by_key(|id| id.to_string());
+                conn.settle_sections(sections, term, now)
             }
 
             fn settle_student(&mut self, student_id: Uuid, term: &TermRow, now: NaiveDateTime) -> Result<()> {
                 let conn = self;
-                if !term.window().is_open(now) {
+                if !term.window().takes_promotions(now) {
                     return Ok(());
                 }
-                for course in conn.lists_with_free_seats(student_id, term)? {
-                    conn.settle_section(course, term, now)?;
-                }
-                Ok(())
+                let sections = conn.lists_with_free_seats(student_id, term)?;
+                conn.settle_sections(sections, term, now)
             }
 
             fn lists_with_free_seats(&mut self, student_id: Uuid, term: &TermRow) -> Result<Vec<Uuid>> {

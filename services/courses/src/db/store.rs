@@ -410,23 +410,31 @@ pub async fn update_course(db: &Database, course_id: Uuid, changes: CourseChange
 /// checked, or nothing is. A student on the course's waitlist leaves it.
 pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<EnrollmentRow> {
     let now = Utc::now().naive_utc();
-    db_write!(db, |conn| {
-        let (term, credits, ticket, seats) = enrolling_in!(conn, course_id, student.id)?;
-        term.window().check_with_ticket(ticket, now)?;
-        // The list before anyone else: the student among it included.
-        if needs_settling(seats) {
-            let placed = conn.settle_section(course_id, &term, now)?;
-            if let Some(row) = placed.into_iter().find(|row| row.student_id == student.id) {
-                return Ok(row);
+    let mut settle_first = true;
+    loop {
+        let student = student.clone();
+        let attempt = db_write!(db, |conn| {
+            let (term, credits, ticket, seats) = enrolling_in!(conn, course_id, student.id)?;
+            term.window().check_with_ticket(ticket, now)?;
+            // The list before anyone else, the student among it included,
+            // committed on its own: a refusal of the seat below must not
+            // undo the placements.
+            if settle_first && needs_settling(seats) {
+                let placed = conn.settle_section(course_id, &term, now)?;
+                return Ok(placed.into_iter().find(|row| row.student_id == student.id));
             }
+            let row = EnrollmentRow::of(&student, course_id, credits, now);
+            conn.take_place(&row, &term)?;
+            // The seat's statement holds the course row: one DELETE, which
+            // finds nothing unless the student was waiting.
+            conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
+            Ok::<_, Error>(Some(row))
+        })?;
+        match attempt {
+            Some(row) => return Ok(row),
+            None => settle_first = false,
         }
-        let row = EnrollmentRow::of(&student, course_id, credits, now);
-        conn.take_place(&row, &term)?;
-        // The seat's statement holds the course row: one DELETE, which
-        // finds nothing unless the student was waiting.
-        conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
-        Ok(row)
-    })
+    }
 }
 
 /// Gives the student's seat and credits back, within the term's window,
@@ -496,45 +504,52 @@ pub enum Joined {
 /// the two attempts is tried again.
 pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStudent) -> Result<Joined> {
     let now = Utc::now().naive_utc();
-    db_write!(db, |conn| {
-        let (term, credits, ticket, seats) = enrolling_in!(conn, course_id, student.id)?;
-        term.window().check_with_ticket(ticket, now)?;
-        if needs_settling(seats)
-            && conn
-                .settle_section(course_id, &term, now)?
-                .iter()
-                .any(|row| row.student_id == student.id)
-        {
-            return Ok(Joined::Enrolled);
-        }
-        let row = EnrollmentRow::of(&student, course_id, credits, now);
-        let entry = WaitlistRow::of(&student, course_id, now);
-        for _ in 0..JOIN_ATTEMPTS {
-            // A savepoint: a full course leaves nothing of the attempt.
-            match conn.transaction(|conn| conn.take_place(&row, &term)) {
-                Ok(()) => {
-                    // Never enrolled and waiting at once: a student on the
-                    // list who finds a seat leaves it.
-                    conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
-                    return Ok(Joined::Enrolled);
+    let mut settle_first = true;
+    loop {
+        let student = student.clone();
+        let attempt = db_write!(db, |conn| {
+            let (term, credits, ticket, seats) = enrolling_in!(conn, course_id, student.id)?;
+            term.window().check_with_ticket(ticket, now)?;
+            // Settled first and committed on its own, as for an enrollment.
+            if settle_first && needs_settling(seats) {
+                let placed = conn.settle_section(course_id, &term, now)?;
+                let enrolled = placed.iter().any(|row| row.student_id == student.id);
+                return Ok(enrolled.then_some(Joined::Enrolled));
+            }
+            let row = EnrollmentRow::of(&student, course_id, credits, now);
+            let entry = WaitlistRow::of(&student, course_id, now);
+            for _ in 0..JOIN_ATTEMPTS {
+                // A savepoint: a full course leaves nothing of the attempt.
+                match conn.transaction(|conn| conn.take_place(&row, &term)) {
+                    Ok(()) => {
+                        // Never enrolled and waiting at once: a student on the
+                        // list who finds a seat leaves it.
+                        conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
+                        return Ok(Some(Joined::Enrolled));
+                    }
+                    Err(Error::CourseFull) => {}
+                    Err(other) => return Err(other),
                 }
-                Err(Error::CourseFull) => {}
-                Err(other) => return Err(other),
+                if let Some(stored) = conn.wait_for_seat(&entry)? {
+                    let position = conn.position_on_waitlist(&stored)?;
+                    return Ok(Some(Joined::Waiting { position }));
+                }
             }
-            if let Some(stored) = conn.wait_for_seat(&entry)? {
-                let position = conn.position_on_waitlist(&stored)?;
-                return Ok(Joined::Waiting { position });
-            }
+            Err::<Option<Joined>, Error>(Error::CourseFull)
+        })?;
+        match attempt {
+            Some(joined) => return Ok(joined),
+            None => settle_first = false,
         }
-        Err(Error::CourseFull)
-    })
+    }
 }
 
 /// Whether a section read unlocked as (capacity, taken, waiting) may have
-/// a free seat and a list together: settled (under its lock) before an
-/// enrollment or a join takes a seat of it. Every path settles before it
-/// answers, so this finds work only when a fit changed without a seat
-/// moving (a term's window reopened).
+/// a free seat and a list together: settled (under its lock, in a
+/// transaction of its own) before an enrollment or a join takes a seat of
+/// it. Every path settles before it answers, so this finds work only when
+/// a settle could not run (the database gone between a drop and the
+/// dropper's own lists) or a fit changed without a seat moving.
 fn needs_settling((capacity, enrolled, waitlisted): (i32, i32, i32)) -> bool {
     waitlisted > 0 && enrolled < capacity
 }

@@ -173,9 +173,11 @@ impl Window<'_> {
         Ok(())
     }
 
-    /// Whether the term's own window is open (waitlists close with it).
-    pub fn is_open(&self, now: NaiveDateTime) -> bool {
-        self.check(now).is_ok()
+    /// Whether a waiting student may still be given a seat: until the
+    /// add/drop deadline (waitlists close with it). Before the term's own
+    /// opening too: students with an early ticket join lists then.
+    pub fn takes_promotions(&self, now: NaiveDateTime) -> bool {
+        now < self.closes
     }
 }
 
@@ -237,7 +239,8 @@ mod tests {
         let late_ticket = Some(at("2026-09-02T09:00:00"));
         assert!(fall.check_with_ticket(late_ticket, at("2026-09-01T12:00:00")).is_err());
         assert!(fall.check_with_ticket(late_ticket, at("2026-09-02T09:00:00")).is_ok());
-        assert!(!fall.is_open(at("2026-12-20T00:00:00")));
+        assert!(!fall.takes_promotions(at("2026-12-20T00:00:00")));
+        assert!(fall.takes_promotions(at("2026-08-31T00:00:00")));
     }
 
     #[test]

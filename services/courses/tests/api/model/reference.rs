@@ -191,11 +191,20 @@ impl Model {
         }
     }
 
+    /// The sections any student on `c`'s roster waits for with a seat,
+    /// settled once each, by id.
     fn settle_roster(&mut self, c: usize) {
-        let mut roster = self.sections[c].roster.clone();
-        roster.sort_by_key(|s| self.students[*s].id.to_string());
-        for s in roster {
-            self.settle_student(s);
+        let roster = self.sections[c].roster.clone();
+        let waiting: Vec<usize> = (0..self.sections.len())
+            .filter(|w| {
+                let section = &self.sections[*w];
+                roster.iter().any(|s| section.list.contains(s))
+                    && !section.archived
+                    && (section.roster.len() as i32) < section.capacity
+            })
+            .collect();
+        for w in self.by_id(waiting) {
+            self.settle_section(w);
         }
     }
 
