@@ -125,6 +125,11 @@ pub struct User {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub must_change_password: bool,
+    /// With `must_change_password`: until when the setup code or temporary
+    /// password works (absent when it has no limit). After it an admin
+    /// issues a new one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// Answer of `POST /auth/login`.
@@ -165,6 +170,16 @@ pub struct PasswordResetRequest {
     pub temporary_password: Secret,
 }
 
+/// Answer of `POST /auth/users/{id}/setup-code` (admin): a new one-time
+/// setup code, shown only here, and the user as now stored (with its
+/// `temporary_until`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SetupCodeIssued {
+    pub user: User,
+    pub setup_code: Secret,
+}
+
 /// Body of `PATCH /auth/users/{id}` (admin).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -175,17 +190,23 @@ pub struct UpdateUserRequest {
 
 /// One ended session, or all of a user's sessions so far.
 ///
-/// With `token_id`, the token with that `jti` is refused; without it, every
-/// token of `user_id` whose `session_epoch` is below `session_epoch` is (the
-/// user's sessions were all ended, which raised their epoch to it). Either
-/// way the entry matters only until `expires_at` (Unix seconds), when every
-/// token it could refuse has expired on its own.
+/// With `token`, the token whose `jti` has that digest is refused; without
+/// it, every token of the user whose `sub` has the digest `user` and whose
+/// `session_epoch` is below `session_epoch` is (the user's sessions were
+/// all ended, which raised their epoch to it). Either way the entry matters
+/// only until `expires_at` (Unix seconds), when every token it could refuse
+/// has expired on its own.
+///
+/// Digests, not ids: the list is public (every verifier pulls it without a
+/// credential), and a verifier needs only to match a token it holds, so
+/// the list names nobody. A digest is the first 128 bits of SHA-256 over
+/// `enroll-revocation:` and the id, in lowercase hex.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Revocation {
-    pub user_id: Uuid,
+    pub user: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub token_id: Option<Uuid>,
+    pub token: Option<String>,
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub session_epoch: i64,

@@ -17,6 +17,7 @@ mod openapi;
 pub mod password;
 pub mod search;
 pub mod secret;
+pub mod spreadsheet;
 pub mod terms;
 pub mod values;
 

@@ -57,6 +57,18 @@ impl Email {
         if local.is_empty() || local.len() > 64 || !domain_ok {
             return Err(invalid());
         }
+        // An address written into a CSV file is a cell a spreadsheet would
+        // run as a formula if it began with one of these (no mail provider
+        // hands such addresses out).
+        if local.starts_with(['=', '+', '-']) {
+            return Err(ValueError::new(
+                "invalid_email",
+                format!(
+                    "{} cannot be used: an email address may not start with =, + or -",
+                    shown(raw)
+                ),
+            ));
+        }
         Ok(Self(email))
     }
 
@@ -322,6 +334,9 @@ mod tests {
             "ada@example",
             "a b@example.edu",
             "ada@example..edu",
+            "=1+2@example.edu",
+            "+cmd@example.edu",
+            "-x@example.edu",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }

@@ -1,8 +1,8 @@
 //! auth-service: signing in and out, passwords, users.
 
 use shared_types::auth::{
-    ChangePasswordRequest, CreateUserRequest, LoginRequest, LoginResponse, PasswordResetRequest, UpdateUserRequest,
-    User,
+    ChangePasswordRequest, CreateUserRequest, LoginRequest, LoginResponse, PasswordResetRequest, SetupCodeIssued,
+    UpdateUserRequest, User,
 };
 use shared_types::Role;
 use uuid::Uuid;
@@ -139,6 +139,14 @@ impl Api {
             temporary_password: temporary_password.into(),
         };
         self.send_json(Service::Auth, Method::POST, &path, &request).await
+    }
+
+    /// A new one-time setup code for `user` (their old code or password
+    /// stops working).
+    pub async fn issue_setup_code(&self, user: Uuid) -> Result<SetupCodeIssued, CallError> {
+        let path = format!("/auth/users/{user}/setup-code");
+        self.send_json(Service::Auth, Method::POST, &path, &serde_json::json!({}))
+            .await
     }
 
     pub async fn set_disabled(&self, user: Uuid, disabled: bool) -> Result<User, CallError> {

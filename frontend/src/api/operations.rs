@@ -10,17 +10,10 @@ use super::{Api, CallError};
 use crate::service::Service;
 
 impl Api {
-    /// A service's `/metrics` (Prometheus text; no token needed).
+    /// A service's `/metrics` (Prometheus text; for admins).
     pub async fn metrics_text(&self, service: Service) -> Result<String, CallError> {
-        let reply = self
-            .client(service)
-            .send(Method::GET, "/metrics", None, &Body::Empty)
-            .await?;
-        if reply.is_success() {
-            Ok(reply.text)
-        } else {
-            Err(reply.into_error(service))
-        }
+        let reply = self.authorized(service, Method::GET, "/metrics", Body::Empty).await?;
+        Ok(reply.text)
     }
 
     /// How many courses have a free seat, and how many there are: the

@@ -2,7 +2,7 @@
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
-use shared_types::auth::{CreateUserRequest, User};
+use shared_types::auth::{CreateUserRequest, SetupCodeIssued, User};
 use shared_types::courses::CreateCourseRequest;
 use shared_types::search::SearchWords;
 use shared_types::Role;
@@ -25,6 +25,8 @@ struct UserWrites {
     set_disabled: Action<(Uuid, bool), Result<User, CallError>>,
     /// `(user, temporary password)`.
     reset_password: Action<(Uuid, String), Result<User, CallError>>,
+    /// A new setup code for a user whose code expired or was lost.
+    new_setup_code: Action<Uuid, Result<SetupCodeIssued, CallError>>,
 }
 
 impl UserWrites {
@@ -50,10 +52,18 @@ impl UserWrites {
                 async move { api.reset_password(user, password).await }
             })
         };
+        let new_setup_code = {
+            let api = api.clone();
+            Action::new_unsync(move |&user: &Uuid| {
+                let api = api.clone();
+                async move { api.issue_setup_code(user).await }
+            })
+        };
         Self {
             create,
             set_disabled,
             reset_password,
+            new_setup_code,
         }
     }
 
@@ -64,6 +74,7 @@ impl UserWrites {
                 .reset_password
                 .input()
                 .with(|i| i.as_ref().is_some_and(|(id, _)| *id == user))
+            || self.new_setup_code.input().with(|i| *i == Some(user))
     }
 }
 
@@ -112,6 +123,23 @@ pub fn AdminUsers() -> impl IntoView {
         }));
         loader.reload();
     });
+    on_each_outcome(writes.new_setup_code, move |result| {
+        row_feedback.set(Some(match result {
+            Ok(issued) => Feedback::ok(format!(
+                "New setup code for {} ({}): {} (shown only now; it works until {} UTC, once).",
+                issued.user.name,
+                issued.user.email,
+                issued.setup_code.expose(),
+                issued
+                    .user
+                    .temporary_until
+                    .map(|at| at.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_else(|| "it is used".into()),
+            )),
+            Err(error) => Feedback::error(&error),
+        }));
+        loader.reload();
+    });
     // Whether the list is unfolded, and its search, kept across the reload
     // after an action.
     let list_open = RwSignal::new(false);
@@ -148,7 +176,7 @@ fn users_table(
     let rows = view! {
         <For
             each=move || found.get()
-            key=|user| (user.id, user.disabled, user.must_change_password)
+            key=|user| (user.id, user.disabled, user.must_change_password, user.temporary_until)
             children=move |user| view! { <UserRow user=user feedback=feedback writes=writes /> }
         />
     };
@@ -176,8 +204,13 @@ fn users_table(
 #[component]
 fn UserRow(user: User, feedback: RwSignal<Option<Feedback>>, writes: UserWrites) -> impl IntoView {
     let roles = user.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(", ");
+    let expired = user
+        .temporary_until
+        .is_some_and(|until| (until.timestamp_millis() as f64) <= js_sys::Date::now());
     let status = if user.disabled {
         "disabled"
+    } else if user.must_change_password && expired {
+        "setup code or temporary password expired"
     } else if user.must_change_password {
         "must choose a new password"
     } else {
@@ -227,6 +260,17 @@ fn UserRow(user: User, feedback: RwSignal<Option<Feedback>>, writes: UserWrites)
                         "Reset password"
                     </button>
                 </form>
+                <button
+                    type="button"
+                    class="secondary small"
+                    data-testid="new-setup-code"
+                    disabled=pending
+                    on:click=move |_| {
+                        writes.new_setup_code.dispatch(id);
+                    }
+                >
+                    "New setup code"
+                </button>
             </td>
         </tr>
     }

@@ -4,6 +4,7 @@
 
 use leptos::prelude::*;
 use shared_types::import::{ImportReport, ImportRow, ImportStatus};
+use shared_types::spreadsheet;
 
 use super::frame::{feedback_line, Feedback};
 use super::on_each_outcome;
@@ -232,20 +233,12 @@ fn report_row(row: ImportRow, with_codes: bool) -> impl IntoView {
     }
 }
 
-/// A cell as CSV writes it: quoted when it holds a comma or a quote.
-fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_owned()
-    }
-}
-
-/// `email,setup_code` rows: a file the registrar can mail-merge.
+/// `email,setup_code` rows: a file the registrar can mail-merge, every
+/// cell quoted and safe to open in a spreadsheet.
 fn setup_codes_csv(codes: &[(String, String)]) -> String {
-    let mut csv = String::from("email,setup_code\n");
+    let mut csv = spreadsheet::csv_line(["email", "setup_code"]);
     for (email, code) in codes {
-        csv.push_str(&format!("{},{code}\n", csv_cell(email)));
+        csv.push_str(&spreadsheet::csv_line([email.as_str(), code.as_str()]));
     }
     csv
 }

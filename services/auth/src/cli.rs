@@ -60,6 +60,15 @@ pub struct ServeArgs {
     #[arg(long, env = "LOGIN_QUEUE_SECONDS", default_value_t = 2.0)]
     pub login_queue_seconds: f64,
 
+    /// Hours a setup code (from a user import, or issued anew by an admin)
+    /// works; after it an admin issues a new one.
+    #[arg(long, env = "SETUP_CODE_HOURS", default_value_t = 168.0)]
+    pub setup_code_hours: f64,
+
+    /// Hours a temporary password set by an admin's reset works.
+    #[arg(long, env = "TEMPORARY_PASSWORD_HOURS", default_value_t = 24.0)]
+    pub temporary_password_hours: f64,
+
     /// Proxies whose `X-Forwarded-For` names the client, comma separated.
     #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<std::net::IpAddr>,

@@ -21,6 +21,8 @@ pub enum Error {
     AccountDisabled,
     #[error("password change required")]
     PasswordChangeRequired,
+    #[error("the setup code or temporary password expired")]
+    TemporaryPasswordExpired { at: chrono::NaiveDateTime },
     #[error("new password same as the current one")]
     PasswordUnchanged,
     #[error("an admin may not disable their own account")]
@@ -80,6 +82,14 @@ impl From<Error> for ApiError {
                 StatusCode::FORBIDDEN,
                 "password_change_required",
                 "Your password was reset: choose a new one (POST /auth/password) before signing in.",
+            ),
+            Error::TemporaryPasswordExpired { at } => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "temporary_password_expired",
+                format!(
+                    "This setup code or temporary password expired on {} UTC; ask an administrator for a new one.",
+                    at.format("%Y-%m-%d %H:%M")
+                ),
             ),
             Error::PasswordUnchanged => ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,

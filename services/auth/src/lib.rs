@@ -33,7 +33,7 @@ use service_common::server::Server;
 use crate::cli::{ServeArgs, DEFAULT_PORT};
 use crate::password::PasswordHasher;
 use crate::signin::{AccountLimits, ClientAddresses, FailureLedger, SignInPolicy};
-use crate::state::AppState;
+use crate::state::{AppState, TemporaryLifetimes};
 
 pub use crate::commands::{create_user_offline, write_key_pair};
 pub use crate::domain::NewUserValues;
@@ -81,6 +81,7 @@ async fn build_state(args: &ServeArgs) -> anyhow::Result<AppState> {
         ledger: Arc::new(FailureLedger::new(policy)),
         client_addresses: Arc::new(ClientAddresses::new(args.trusted_proxies.clone())),
         jwks: Arc::new(jwks),
+        lifetimes: TemporaryLifetimes::from_hours(args.setup_code_hours, args.temporary_password_hours)?,
     })
 }
 
@@ -111,6 +112,6 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     if args.common.seed_demo {
         seed::seed_demo_users(&state).await?;
     }
-    let database = state.db.clone();
-    SERVICE.serve(&args.common, database, routes::router(state))
+    let (database, verifier) = (state.db.clone(), state.verifier.clone());
+    SERVICE.serve(&args.common, database, verifier, routes::router(state))
 }

@@ -1,5 +1,6 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
+use service_common::auth::revocation_digest as digest;
 use service_common::db::TextUuid;
 use shared_types::auth::{Revocation, User, CLOCK_LEEWAY_SECONDS, TOKEN_TTL_SECONDS};
 use shared_types::Claims;
@@ -22,6 +23,8 @@ pub struct UserRow {
     pub disabled: bool,
     pub must_change_password: bool,
     pub session_epoch: i64,
+    /// Until when a password the user did not choose works.
+    pub temporary_until: Option<NaiveDateTime>,
 }
 
 /// Roles as stored: comma-separated names, in a fixed order.
@@ -51,7 +54,14 @@ impl UserRow {
             roles: self.roles(),
             disabled: self.disabled,
             must_change_password: self.must_change_password,
+            temporary_until: self.temporary_until.map(|at| at.and_utc()),
         }
+    }
+
+    /// Whether the password is one its user did not choose and its time
+    /// has passed (it then opens nothing, not even the choice of a new one).
+    pub fn temporary_password_expired(&self, now: NaiveDateTime) -> bool {
+        self.must_change_password && self.temporary_until.is_some_and(|until| until <= now)
     }
 }
 
@@ -94,12 +104,13 @@ impl RevocationRow {
         }
     }
 
-    /// The revocation as verifiers see it; `None` for a corrupted row.
+    /// The revocation as verifiers see it (ids by digest); `None` for a
+    /// corrupted row.
     pub fn to_revocation(&self) -> Option<Revocation> {
         Some(Revocation {
-            user_id: self.user_id,
-            token_id: match &self.token_id {
-                Some(id) => Some(Uuid::parse_str(id).ok()?),
+            user: digest(&self.user_id),
+            token: match &self.token_id {
+                Some(id) => Some(digest(&Uuid::parse_str(id).ok()?)),
                 None => None,
             },
             session_epoch: self.session_epoch,

@@ -11,6 +11,7 @@ diesel::table! {
         disabled -> Bool,
         must_change_password -> Bool,
         session_epoch -> BigInt,
+        temporary_until -> Nullable<Timestamp>,
     }
 }
 

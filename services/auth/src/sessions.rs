@@ -16,6 +16,17 @@ use crate::models::{RevocationRow, UserRow};
 use crate::state::AppState;
 use crate::store::{self, AccountChange};
 
+/// Refuses a setup code or temporary password past its lifetime (told
+/// only to someone who gave it right).
+pub fn refuse_expired_temporary(user: &UserRow) -> Result<()> {
+    match user.temporary_until {
+        Some(at) if user.temporary_password_expired(Utc::now().naive_utc()) => {
+            Err(Error::TemporaryPasswordExpired { at })
+        }
+        _ => Ok(()),
+    }
+}
+
 /// A fresh token for `user`, in their current session epoch; never for an
 /// account that is disabled or must choose a new password.
 pub fn start(state: &AppState, user: &UserRow) -> Result<LoginResponse> {

@@ -61,9 +61,9 @@ pub async fn list(db: &Database, role: Option<Role>) -> Result<Vec<UserRow>> {
 
 /// Stores a user; a taken email is [`Error::EmailTaken`].
 impl NewUser {
-    /// Its row, created at `now`; `must_change_password` for an account
-    /// whose first secret was not chosen by its user.
-    pub fn into_row(self, now: chrono::NaiveDateTime, must_change_password: bool) -> UserRow {
+    /// Its row, created at `now`; with `temporary_until`, an account whose
+    /// first secret was not chosen by its user and works until then.
+    pub fn into_row(self, now: chrono::NaiveDateTime, temporary_until: Option<chrono::NaiveDateTime>) -> UserRow {
         UserRow {
             id: self.id,
             email: self.email.into_string(),
@@ -72,14 +72,15 @@ impl NewUser {
             roles: roles_to_column(&self.roles),
             created_at: now,
             disabled: false,
-            must_change_password,
+            must_change_password: temporary_until.is_some(),
             session_epoch: 0,
+            temporary_until,
         }
     }
 }
 
 pub async fn insert(db: &Database, user: NewUser) -> Result<UserRow> {
-    let row = user.into_row(Utc::now().naive_utc(), false);
+    let row = user.into_row(Utc::now().naive_utc(), None);
     let stored = row.clone();
     db_write!(db, |conn| diesel::insert_into(users::table)
         .values(row.clone())
@@ -101,6 +102,9 @@ pub struct AccountChange {
     pub user: Uuid,
     pub password_hash: Option<String>,
     pub must_change_password: Option<bool>,
+    /// Until when the new password works (`Some(None)`: no limit, a
+    /// password its user chose).
+    pub temporary_until: Option<Option<chrono::NaiveDateTime>>,
     pub disabled: Option<bool>,
     pub end_sessions: bool,
     /// The account as the change's caller saw it: the change happens only
@@ -109,6 +113,22 @@ pub struct AccountChange {
     /// password long before it writes; an admin may disable or reset the
     /// account meanwhile, and that must win.
     pub only_if_unchanged_since: Option<UserRow>,
+}
+
+impl AccountChange {
+    /// A password its user did not choose (an admin's reset, a setup
+    /// code): it works for `lifetime`, only to choose their own, and every
+    /// session of theirs ends.
+    pub fn temporary_password(user: Uuid, password_hash: String, lifetime: chrono::TimeDelta) -> Self {
+        Self {
+            user,
+            password_hash: Some(password_hash),
+            must_change_password: Some(true),
+            temporary_until: Some(Some(Utc::now().naive_utc() + lifetime)),
+            end_sessions: true,
+            ..Self::default()
+        }
+    }
 }
 
 /// Applies `change`: the user as stored after it, with the revocation that
@@ -149,6 +169,11 @@ pub async fn change_account(db: &Database, change: AccountChange) -> Result<Opti
         if let Some(must) = change.must_change_password {
             diesel::update(users::table.find(&id))
                 .set(users::must_change_password.eq(must))
+                .execute(conn)?;
+        }
+        if let Some(until) = change.temporary_until {
+            diesel::update(users::table.find(&id))
+                .set(users::temporary_until.eq(until))
                 .execute(conn)?;
         }
         if let Some(disabled) = change.disabled {

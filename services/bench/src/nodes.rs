@@ -23,6 +23,25 @@ pub struct Nodes {
     _dir: tempfile::TempDir,
 }
 
+/// A certificate for 127.0.0.1 from the deployment's own script, trusted
+/// by the benchmark's clients from now on; the services' TLS flags.
+fn tls_flags(dir: &Path) -> anyhow::Result<Vec<String>> {
+    let tls = dir.join("tls");
+    let status = Command::new("bash")
+        .arg("deploy/tls/make-certs.sh")
+        .arg(&tls)
+        .arg("localhost=127.0.0.1")
+        .status()
+        .context("deploy/tls/make-certs.sh (run from the repository's root)")?;
+    anyhow::ensure!(status.success(), "making the certificates failed");
+    enroll_chaos::trust::trust(std::fs::read(tls.join("ca.crt"))?);
+    Ok(vec![
+        format!("--tls-cert={}", tls.join("localhost.crt").display()),
+        format!("--tls-key={}", tls.join("localhost.key").display()),
+        format!("--tls-ca={}", tls.join("ca.crt").display()),
+    ])
+}
+
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -70,10 +89,15 @@ impl Nodes {
             }
         };
         let (auth_port, courses_port, grades_port) = (free_port()?, free_port()?, free_port()?);
+        // `BENCH_TLS=1`: every service serves HTTPS and calls the others
+        // over it, as between the machines of the replicated deployment.
+        let tls = std::env::var("BENCH_TLS").is_ok_and(|v| v == "1");
+        let tls_flags = if tls { tls_flags(dir.path())? } else { Vec::new() };
+        let scheme = if tls { "https" } else { "http" };
         let mut nodes = Self {
-            auth: format!("http://127.0.0.1:{auth_port}"),
-            courses: format!("http://127.0.0.1:{courses_port}"),
-            grades: format!("http://127.0.0.1:{grades_port}"),
+            auth: format!("{scheme}://127.0.0.1:{auth_port}"),
+            courses: format!("{scheme}://127.0.0.1:{courses_port}"),
+            grades: format!("{scheme}://127.0.0.1:{grades_port}"),
             signer,
             children: Vec::new(),
             cluster: None,
@@ -91,6 +115,7 @@ impl Nodes {
                 .arg(&keys[0])
                 .arg("--seed-demo")
                 .arg("--db-pool-size=16")
+                .args(&tls_flags)
                 .args(extra)
                 .env("RUST_LOG", "warn")
                 .stdout(Stdio::null())
@@ -185,7 +210,7 @@ impl Nodes {
             .spawn()?;
         self.children.push(child);
         let url = format!("http://127.0.0.1:{port}");
-        let http = reqwest::Client::builder().no_proxy().build()?;
+        let http = enroll_chaos::trust::client_builder().build()?;
         for _ in 0..200 {
             if http.get(format!("{url}/courses")).send().await.is_ok() {
                 return Ok(url);
@@ -197,7 +222,7 @@ impl Nodes {
 }
 
 async fn wait_healthy(url: &str) -> anyhow::Result<()> {
-    let http = reqwest::Client::builder().no_proxy().build()?;
+    let http = enroll_chaos::trust::client_builder().build()?;
     let started = Instant::now();
     while started.elapsed() < Duration::from_secs(30) {
         if http

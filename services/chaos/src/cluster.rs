@@ -275,8 +275,7 @@ impl Cluster {
         node.spawn(&logs)?;
         let url = format!("{}{}", node.url, node.health_path);
         let started = Instant::now();
-        let http = reqwest::Client::builder()
-            .no_proxy()
+        let http = crate::trust::client_builder()
             .timeout(Duration::from_millis(500))
             .build()?;
         while started.elapsed() < Duration::from_secs(30) {

@@ -128,8 +128,7 @@ pub(crate) fn client() -> reqwest::Client {
     // Longer than any bound judged here, so that a slow answer is measured
     // rather than cut short by the harness. A replica that takes no
     // connection within 1 s is passed over for the next.
-    reqwest::Client::builder()
-        .no_proxy()
+    crate::trust::client_builder()
         .timeout(Duration::from_secs(15))
         .connect_timeout(Duration::from_secs(1))
         .build()

@@ -76,8 +76,7 @@ impl Fault {
 /// throwaway requests, so that the window measures the slowed link and not
 /// the first few kilobytes of it.
 async fn spend_the_burst(url: &str) {
-    let http = reqwest::Client::builder()
-        .no_proxy()
+    let http = crate::trust::client_builder()
         .timeout(Duration::from_millis(400))
         .build()
         .expect("an HTTP client");

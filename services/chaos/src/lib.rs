@@ -16,3 +16,4 @@ pub mod sabotage;
 pub mod selftest;
 pub mod slow_clients;
 pub mod sqlite_disk;
+pub mod trust;

@@ -137,8 +137,11 @@ async fn serve_cluster(bin_dir: &std::path::Path) -> anyhow::Result<()> {
     };
     let patroni_yml = cluster.run_dir.join("db1/etc/patroni.yml");
     println!(
-        "\nThe app: http://{}:8080  (demo users as in `make run`)\n",
-        cluster.host(WEB).ip
+        "\nThe app: https://{}:8080  (demo users as in `make run`)\n\
+         Every connection between hosts is TLS, signed by the deployment's own authority:\n\
+         trust {} in the browser (or pass it to curl with --cacert) to use it.\n",
+        cluster.host(WEB).ip,
+        cluster.tls_dir.join("ca.crt").display()
     );
     println!("Hosts (network namespaces enrchaos-<host>):\n{}", cluster.describe());
     println!("Logs:    {}", logs.display());

@@ -87,11 +87,9 @@ pub struct Sample {
 }
 
 pub fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
+    crate::trust::client_builder()
         .timeout(CLIENT_TIMEOUT)
         .connect_timeout(CLIENT_TIMEOUT)
-        .pool_idle_timeout(service_common::server::CLIENT_POOL_IDLE)
         .build()
         .expect("an HTTP client")
 }

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use crate::auth::{load_public_keys, PublicKey, TokenVerifier};
 use crate::config::CommonArgs;
 use crate::db::{self, Database, DbOptions};
-use crate::http::{finish_router, Plumbing};
+use crate::http::{finish_router, MetricsReaders, Plumbing};
 use crate::openapi;
 use crate::server::{self, Server};
 
@@ -62,8 +62,15 @@ impl Assembly {
     }
 
     /// The service's routes inside the shared ones and layers, on a bound
-    /// listener, with the OpenAPI document made from them.
-    pub fn serve(&self, common: &CommonArgs, database: Database, routes: OpenApiRouter) -> anyhow::Result<Server> {
+    /// listener, with the OpenAPI document made from them. `verifier`
+    /// admits admins to `/metrics`.
+    pub fn serve(
+        &self,
+        common: &CommonArgs,
+        database: Database,
+        verifier: Arc<TokenVerifier>,
+        routes: OpenApiRouter,
+    ) -> anyhow::Result<Server> {
         let (routes, api) = routes.split_for_parts();
         let about = openapi::About {
             title: self.title,
@@ -76,6 +83,10 @@ impl Assembly {
             sqlite_file: db::sqlite_file(&common.database_url_or(self.name)),
             openapi: Bytes::from(document),
             metrics: crate::metrics::recorder(),
+            metrics_readers: MetricsReaders {
+                verifier,
+                scrape_token: common.metrics_token.clone(),
+            },
             cors_origins: common.cors_origins.clone(),
             max_body_bytes: common.max_body_bytes,
             request_timeout: common.request_timeout(),
@@ -83,6 +94,10 @@ impl Assembly {
         let router = finish_router(routes, plumbing);
         let addr = common.bind_or(self.default_port);
         let listener = server::bind(addr).with_context(|| format!("binding {addr}"))?;
-        Ok(Server::new(listener, router, common.connection_limits()))
+        let server = Server::new(listener, router, common.connection_limits());
+        Ok(match common.tls()? {
+            Some(tls) => server.with_tls(tls),
+            None => server,
+        })
     }
 }

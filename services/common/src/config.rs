@@ -59,6 +59,27 @@ pub struct CommonArgs {
     #[arg(long, env = "MAX_CONNECTIONS", default_value_t = 10_000)]
     pub max_connections: usize,
 
+    /// A secret a scraper (Prometheus' `authorization` credentials) sends
+    /// as `Authorization: Bearer <it>` to read `/metrics`; an admin's token
+    /// is accepted as well. Without it, only admins read the metrics.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<shared_types::Secret>,
+
+    /// PEM certificate chain: with `--tls-key`, the service serves HTTPS
+    /// (the replicated deployment; one machine stays plain on loopback).
+    #[arg(long, env = "TLS_CERT", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// PEM private key of `--tls-cert`.
+    #[arg(long, env = "TLS_KEY", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+
+    /// PEM certificate authority that the service's calls to other
+    /// services (auth's list of ended sessions, course-service for grades
+    /// and imports) must be signed by; without it, the system's roots.
+    #[arg(long, env = "TLS_CA")]
+    pub tls_ca: Option<PathBuf>,
+
     /// Database connections kept open.
     #[arg(long, env = "DB_POOL_SIZE", default_value_t = 8)]
     pub db_pool_size: u32,
@@ -88,6 +109,14 @@ impl CommonArgs {
             max_connections: self.max_connections.max(1),
         }
     }
+
+    /// The listener's TLS settings, when the service serves HTTPS.
+    pub fn tls(&self) -> anyhow::Result<Option<std::sync::Arc<rustls::ServerConfig>>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => crate::tls::server_config(cert, key).map(Some),
+            _ => Ok(None),
+        }
+    }
 }
 
 /// Where a service that verifies tokens learns of sessions ended at auth
@@ -111,12 +140,14 @@ pub struct RevocationArgs {
 }
 
 impl RevocationArgs {
-    /// Starts pulling into `verifier`'s list of ended sessions.
-    pub fn follow(&self, verifier: &crate::auth::TokenVerifier) {
+    /// Starts pulling into `verifier`'s list of ended sessions, from auth
+    /// signed by `ca` when it serves HTTPS.
+    pub fn follow(&self, verifier: &crate::auth::TokenVerifier, ca: Option<&std::path::Path>) -> anyhow::Result<()> {
         crate::auth::spawn_revocation_feed(
             &verifier.revocations(),
             self.auth_url.clone(),
             Duration::from_millis(self.revocation_poll_ms),
-        );
+            ca,
+        )
     }
 }

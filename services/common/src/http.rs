@@ -4,22 +4,26 @@
 //! for unknown routes.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use shared_types::health::Health;
+use shared_types::{Role, Secret};
+use subtle::ConstantTimeEq;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::TokenVerifier;
 use crate::db::Database;
 use crate::extract::payload_too_large;
 use crate::{request_id, ApiError};
@@ -33,6 +37,7 @@ pub struct Plumbing {
     /// The service's OpenAPI document, served at `/openapi.json`.
     pub openapi: Bytes,
     pub metrics: PrometheusHandle,
+    pub metrics_readers: MetricsReaders,
     pub cors_origins: Vec<String>,
     pub max_body_bytes: usize,
     pub request_timeout: Duration,
@@ -95,18 +100,62 @@ pub(crate) async fn openapi_document(State(plumbing): State<Plumbing>) -> Respon
     ([(header::CONTENT_TYPE, "application/json")], plumbing.openapi).into_response()
 }
 
+/// Who may read `/metrics`: an admin (the registration-day view in the
+/// app), or a scraper holding the configured token. What it shows (routes
+/// and their rates, the pool, refusals by reason) is for operators.
+#[derive(Clone)]
+pub struct MetricsReaders {
+    pub verifier: Arc<TokenVerifier>,
+    pub scrape_token: Option<Secret>,
+}
+
+impl MetricsReaders {
+    fn admit(&self, headers: &HeaderMap) -> Result<(), ApiError> {
+        let presented = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
+        let Some(presented) = presented else {
+            return Err(ApiError::unauthorized(
+                "Metrics are for operators: send an admin's token or the metrics token as 'Authorization: Bearer <token>'.",
+            ));
+        };
+        // An empty token configured would admit an empty one sent.
+        if let Some(expected) = self.scrape_token.as_ref().filter(|t| !t.expose().is_empty()) {
+            if bool::from(expected.expose().as_bytes().ct_eq(presented.as_bytes())) {
+                return Ok(());
+            }
+        }
+        match self.verifier.verify(presented) {
+            Ok(claims) if claims.has_role(Role::Admin) => Ok(()),
+            Ok(_) => Err(ApiError::forbidden(
+                "Only admins (or the metrics scraper) may read the metrics.",
+            )),
+            Err(_) => Err(ApiError::unauthorized(
+                "The token is neither an admin's valid token nor the metrics token.",
+            )),
+        }
+    }
+}
+
 #[utoipa::path(
     get,
     path = "/metrics",
     operation_id = "metrics",
     summary = "Metrics for operators",
-    description = "Anyone who can reach the service (keep it off the public network, as /readyz). Prometheus text: `http_requests_total` and `http_request_duration_seconds` by route, method and status; `db_pool_connections` (in use, idle) and `db_checkout_wait_seconds`; and the service's own counters: `enrollment_attempts_total` by outcome, `sign_ins_total` by outcome, `password_hashing_waiting`, `service_calls_total` by target and outcome.",
-    security(()),
+    description = "An admin's token, or the service's `--metrics-token` (`METRICS_TOKEN`, for a scraper: Prometheus' `authorization: {credentials: ...}`), as `Authorization: Bearer`; 401 without either, 403 for a token of another role. Prometheus text: `http_requests_total` and `http_request_duration_seconds` by route, method and status; `db_pool_connections` (in use, idle) and `db_checkout_wait_seconds`; and the service's own counters: `enrollment_attempts_total` by outcome, `sign_ins_total` by outcome, `password_hashing_waiting`, `service_calls_total` by target and outcome.",
     responses(
         (status = 200, description = "The metrics.", content_type = "text/plain"),
+        (status = 401, response = crate::openapi::Unauthorized),
+        (status = 403, response = crate::openapi::Forbidden),
     )
 )]
-pub(crate) async fn metrics_text(State(plumbing): State<Plumbing>) -> Response {
+pub(crate) async fn metrics_text(State(plumbing): State<Plumbing>, headers: HeaderMap) -> Response {
+    if let Err(refused) = plumbing.metrics_readers.admit(&headers) {
+        return refused.into_response();
+    }
     plumbing.db.record_pool_state();
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],

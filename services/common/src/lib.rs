@@ -19,5 +19,7 @@ pub mod peer;
 pub mod request_id;
 pub mod server;
 pub mod telemetry;
+pub mod tls;
+pub mod wire_errors;
 
 pub use error::ApiError;

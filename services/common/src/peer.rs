@@ -35,14 +35,19 @@ pub struct PeerClient {
 }
 
 impl PeerClient {
-    pub fn new(target: &'static str, bases: Vec<String>, timeout: Duration) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .no_proxy()
+    /// `ca`: the authority the target's certificates are signed by (the
+    /// deployment's), when it serves HTTPS.
+    pub fn new(
+        target: &'static str,
+        bases: Vec<String>,
+        timeout: Duration,
+        ca: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
+        let http = crate::tls::client_builder(ca)?
             .timeout(timeout)
             // A cut-off host never answers the SYN: give up on the connect
             // well before the overall timeout.
             .connect_timeout(timeout.min(Duration::from_millis(1000)))
-            .pool_idle_timeout(crate::server::CLIENT_POOL_IDLE)
             .build()?;
         let bases = bases
             .into_iter()

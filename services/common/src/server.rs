@@ -12,12 +12,16 @@ use axum::http::Request;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use hyper_util::service::TowerToHyperService;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::Semaphore;
 use tower::ServiceExt;
+
+use tokio_rustls::TlsAcceptor;
+
+use crate::wire_errors::{JsonErrorAnswers, WriteNow};
 
 /// Binds with a deep accept backlog: tokio's default of 128 overflows when a
 /// registration-day burst connects at once, and the overflow costs each
@@ -65,6 +69,8 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    /// HTTPS when set.
+    tls: Option<TlsAcceptor>,
 }
 
 impl Server {
@@ -73,7 +79,14 @@ impl Server {
             listener,
             router,
             limits,
+            tls: None,
         }
+    }
+
+    /// Serves HTTPS with these settings.
+    pub fn with_tls(mut self, config: Arc<rustls::ServerConfig>) -> Self {
+        self.tls = Some(TlsAcceptor::from(config));
+        self
     }
 
     /// The address actually bound (useful with port 0).
@@ -90,6 +103,7 @@ impl Server {
             listener,
             router,
             limits,
+            tls,
         } = self;
         let by_files = usize::try_from(open_files_limit().saturating_sub(FILES_KEPT_FREE)).unwrap_or(usize::MAX);
         let permits = Arc::new(Semaphore::new(limits.max_connections.min(by_files).max(1)));
@@ -113,7 +127,11 @@ impl Server {
                 () = &mut shutdown => break,
             };
             let Ok(permit) = Arc::clone(&permits).try_acquire_owned() else {
-                tokio::spawn(refuse(stream));
+                // Over TLS a plain answer would be noise: the client is
+                // let go at once instead.
+                if tls.is_none() {
+                    tokio::spawn(refuse(stream));
+                }
                 continue;
             };
             let _ = stream.set_nodelay(true);
@@ -121,10 +139,19 @@ impl Server {
                 request.extensions_mut().insert(ConnectInfo(remote));
                 request.map(Body::new)
             });
-            let connection =
-                graceful.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+            let (http, watcher, tls) = (http.clone(), graceful.watcher(), tls.clone());
+            let handshake_limit = limits.header_read_timeout;
             tokio::spawn(async move {
-                let _ = connection.await;
+                match tls {
+                    None => serve_connection(&http, watcher, stream, service).await,
+                    Some(tls) => {
+                        // A client that never finishes its handshake is
+                        // cut off as one that never finishes its headers.
+                        if let Ok(Ok(stream)) = tokio::time::timeout(handshake_limit, tls.accept(stream)).await {
+                            serve_connection(&http, watcher, stream, service).await;
+                        }
+                    }
+                }
                 drop(permit);
             });
         }
@@ -138,6 +165,28 @@ impl Server {
     /// Serves until SIGTERM or SIGINT.
     pub async fn run(self) -> std::io::Result<()> {
         self.run_until(shutdown_signal()).await
+    }
+}
+
+/// Serves one connection until it ends.
+async fn serve_connection<S, T>(http: &hyper::server::conn::http1::Builder, watcher: Watcher, stream: S, service: T)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + WriteNow + Unpin + Send + 'static,
+    T: tower::Service<Request<Incoming>, Response = axum::response::Response, Error = std::convert::Infallible>
+        + Clone
+        + Send
+        + 'static,
+    T::Future: Send + 'static,
+{
+    let (stream, watch) = JsonErrorAnswers::new(stream);
+    let connection = watcher.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+    // Boxed, so that the connection (and its stream) outlives its answer:
+    // the stream learns of a timeout before it is let go.
+    let mut connection = Box::pin(connection);
+    if let Err(error) = connection.as_mut().await {
+        if error.is_timeout() {
+            watch.set_timed_out();
+        }
     }
 }
 

@@ -43,21 +43,26 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     let common = &args.common;
     let database = SERVICE.open_database(common)?;
     let verifier = SERVICE.verifier(common)?;
-    args.revocations.follow(&verifier);
+    args.revocations.follow(&verifier, common.tls_ca.as_deref())?;
     if common.seed_demo {
         db::seed::seed_demo_courses(&database).await?;
     }
     let state = AppState {
         db: database.clone(),
-        verifier,
+        verifier: verifier.clone(),
         catalogue: Arc::new(CatalogueCache::new(Duration::from_millis(args.catalogue_cache_ms))),
         seat_feed: Arc::default(),
         full_courses: Arc::default(),
-        auth: PeerClient::new("auth", args.revocations.auth_url.clone(), AUTH_TIMEOUT)
-            .inspect_err(|e| tracing::warn!(error = %e, "course imports are off"))
-            .ok(),
+        auth: PeerClient::new(
+            "auth",
+            args.revocations.auth_url.clone(),
+            AUTH_TIMEOUT,
+            common.tls_ca.as_deref(),
+        )
+        .inspect_err(|e| tracing::warn!(error = %e, "course imports are off"))
+        .ok(),
     };
-    SERVICE.serve(common, database, routes::router(state))
+    SERVICE.serve(common, database, verifier, routes::router(state))
 }
 
 #[cfg(test)]

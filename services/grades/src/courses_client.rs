@@ -33,9 +33,9 @@ pub struct CoursesClient {
 }
 
 impl CoursesClient {
-    pub fn new(bases: Vec<String>, timeout: Duration) -> anyhow::Result<Self> {
+    pub fn new(bases: Vec<String>, timeout: Duration, ca: Option<&std::path::Path>) -> anyhow::Result<Self> {
         Ok(Self {
-            peer: PeerClient::new("courses", bases, timeout)?,
+            peer: PeerClient::new("courses", bases, timeout, ca)?,
         })
     }
 

@@ -1,12 +1,10 @@
 //! A class's grades as CSV, for a spreadsheet.
 //!
-//! A cell that begins with `=`, `+`, `-` or `@` (or a tab or carriage
-//! return, which some spreadsheets skip before reading one of those) is
-//! read by Excel, LibreOffice and Google Sheets as a formula: a student
-//! named `=HYPERLINK(...)` would run in the teacher's spreadsheet. Such a
-//! cell is written with a leading `'`, which spreadsheets show as text.
+//! Every cell goes through [`shared_types::spreadsheet::safe_cell`], so
+//! no name runs as a formula in the teacher's spreadsheet.
 
 use shared_types::grades::StudentGrade;
+use shared_types::spreadsheet::safe_cell;
 
 use crate::error::{Error, Result};
 
@@ -14,14 +12,6 @@ use crate::error::{Error, Result};
 /// upload, so a sheet filled in can go back as it is (with every row given
 /// a grade).
 pub const HEADER: [&str; 3] = ["student_id", "student_name", "grade"];
-
-/// `cell` as a spreadsheet will take it for text.
-pub fn neutralised(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
-        _ => cell.into(),
-    }
-}
 
 /// The sheet as CSV: a header row, then one row per student, the grade
 /// empty where none is set.
@@ -39,7 +29,7 @@ pub fn to_csv(sheet: &[StudentGrade]) -> Result<Vec<u8>> {
         writer
             .write_record([
                 row.student_id.to_string().as_str(),
-                &neutralised(&row.student_name),
+                &safe_cell(&row.student_name),
                 &grade,
             ])
             .map_err(failed)?;
@@ -64,18 +54,8 @@ mod tests {
         let row = text.lines().nth(1).unwrap();
         assert_eq!(
             row,
-            "\"00000000-0000-0000-0000-000000000000\",\"Ann;=1+2+cmd|' /C calc'!A0;\",\"\""
+            "\"00000000-0000-0000-0000-000000000000\",\"Ann;'=1+2+cmd|' /C calc'!A0;\",\"\""
         );
-    }
-
-    #[test]
-    fn formula_cells_are_neutralised_and_others_kept() {
-        for formula in ["=1+1", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"] {
-            assert_eq!(neutralised(formula), format!("'{formula}"));
-        }
-        for text in ["Ada Lovelace", "O'Brien", "", "1=1", "Zoë-Anne"] {
-            assert_eq!(neutralised(text), text);
-        }
     }
 
     #[test]

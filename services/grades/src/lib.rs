@@ -44,15 +44,19 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     let common = &args.common;
     let database = SERVICE.open_database(common)?;
     let verifier = SERVICE.verifier(common)?;
-    args.revocations.follow(&verifier);
+    args.revocations.follow(&verifier, common.tls_ca.as_deref())?;
     if common.seed_demo {
         seed::seed_demo_grades(&database).await?;
     }
-    let courses = CoursesClient::new(args.courses_url.clone(), Duration::from_millis(args.courses_timeout_ms))?;
+    let courses = CoursesClient::new(
+        args.courses_url.clone(),
+        Duration::from_millis(args.courses_timeout_ms),
+        common.tls_ca.as_deref(),
+    )?;
     let state = AppState {
         db: database.clone(),
-        verifier,
+        verifier: verifier.clone(),
         courses,
     };
-    SERVICE.serve(common, database, routes::router(state))
+    SERVICE.serve(common, database, verifier, routes::router(state))
 }

@@ -40,12 +40,7 @@ macro_rules! on_both_backends {
 
 /// An HTTP client for tests: no proxy, short timeouts.
 pub fn http_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .no_proxy()
-        .timeout(std::time::Duration::from_secs(30))
-        .pool_idle_timeout(service_common::server::CLIENT_POOL_IDLE)
-        .build()
-        .expect("an HTTP client")
+    service_common::tls::client(None, std::time::Duration::from_secs(30)).expect("an HTTP client")
 }
 
 /// The status and the JSON body of an answer (`null` for an empty one),

@@ -2,10 +2,12 @@
 
 use reqwest::StatusCode;
 
-/// The Prometheus text of the service at `base`.
-pub async fn scrape(http: &reqwest::Client, base: &str) -> String {
+/// The Prometheus text of the service at `base`, read with `token` (an
+/// admin's, or the metrics token).
+pub async fn scrape(http: &reqwest::Client, base: &str, token: &str) -> String {
     let response = http
         .get(format!("{base}/metrics"))
+        .bearer_auth(token)
         .send()
         .await
         .expect("the metrics answer");

@@ -21,7 +21,7 @@ use crate::store::{self, NewUser};
     path = "/auth/users/import",
     operation_id = "importUsers",
     summary = "Import users from CSV",
-    description = "Admin only. A CSV file with the header `email,name,roles` (`roles` optional: `student` when absent or empty; several separated by `;`). Every row is checked first; if any is invalid nothing is written and the answer is 422 with the per-row report. A row whose email exists is left as it is (`exists`), so the same file twice creates nothing new. A file has no password column: each user created gets a one-time `setup_code`, shown only in this answer, to sign in with once and choose a password (sign-in answers 403 `password_change_required`; then `POST /auth/password` with the code as the current password). `?dry_run=true` checks and reports without writing. At most 5000 rows and the service's body limit (256 KiB by default).",
+    description = "Admin only. A CSV file with the header `email,name,roles` (`roles` optional: `student` when absent or empty; several separated by `;`). Every row is checked first; if any is invalid nothing is written and the answer is 422 with the per-row report. A row whose email exists is left as it is (`exists`), so the same file twice creates nothing new. A file has no password column: each user created gets a one-time `setup_code`, shown only in this answer, to sign in with once and choose a password (sign-in answers 403 `password_change_required`; then `POST /auth/password` with the code as the current password). A code works for `--setup-code-hours` (7 days by default), then answers 403 `temporary_password_expired`; `POST /auth/users/{id}/setup-code` issues a new one. `?dry_run=true` checks and reports without writing. At most 5000 rows and the service's body limit (256 KiB by default).",
     params(ImportParams),
     request_body(content = String, content_type = "text/csv", description = "`email,name,roles` then one row per user."),
     responses(
@@ -64,12 +64,13 @@ pub async fn import_users(
     if refused || params.dry_run {
         return Ok(answer(report(keyed, &existing, params.dry_run, false)));
     }
+    let lifetime = state.lifetimes.setup_code;
     let to_create: Vec<(Uuid, UserToImport)> = users
         .into_iter()
         .flatten()
         .filter(|(_, user)| !existing.contains_key(user.email.as_str()))
         .collect();
-    let (rows, codes) = tokio::task::spawn_blocking(move || new_user_rows(to_create))
+    let (rows, codes) = tokio::task::spawn_blocking(move || new_user_rows(to_create, lifetime))
         .await
         .map_err(|e| Error::Internal(e.into()))??;
     store::insert_imported(&state.db, rows).await?;
@@ -85,7 +86,10 @@ pub async fn import_users(
 
 /// The rows to store and each one's setup code (in clear, for the report
 /// only), by id.
-fn new_user_rows(users: Vec<(Uuid, UserToImport)>) -> Result<(Vec<UserRow>, std::collections::HashMap<Uuid, String>)> {
+fn new_user_rows(
+    users: Vec<(Uuid, UserToImport)>,
+    lifetime: chrono::TimeDelta,
+) -> Result<(Vec<UserRow>, std::collections::HashMap<Uuid, String>)> {
     let now = Utc::now().naive_utc();
     let mut codes = std::collections::HashMap::new();
     let mut rows = Vec::with_capacity(users.len());
@@ -98,7 +102,7 @@ fn new_user_rows(users: Vec<(Uuid, UserToImport)>) -> Result<(Vec<UserRow>, std:
             password_hash: hash_setup_code(&code)?,
             roles: user.roles,
         };
-        rows.push(new.into_row(now, true));
+        rows.push(new.into_row(now, Some(now + lifetime)));
         codes.insert(id, code.expose().to_owned());
     }
     Ok((rows, codes))

@@ -26,7 +26,7 @@ use crate::state::AppState;
         (status = 200, description = "Signed in: a token valid for one hour.", body = shared_types::auth::LoginResponse),
         (status = 400, response = api::BadJson),
         (status = 401, description = "`invalid_credentials`: the email or the password is wrong.", body = shared_types::ErrorBody),
-        (status = 403, description = "`account_disabled`, or `password_change_required` (an admin reset the password: choose a new one with `POST /auth/password`). Told only to someone who gave the right password.", body = shared_types::ErrorBody),
+        (status = 403, description = "`account_disabled`, `password_change_required` (a setup code, or an admin reset the password: choose a new one with `POST /auth/password`), or `temporary_password_expired` (that code or temporary password is past its lifetime: an admin issues a new one). Told only to someone who gave the right password.", body = shared_types::ErrorBody),
         (status = 413, response = api::PayloadTooLarge),
         (status = 415, response = api::UnsupportedMediaType),
         (status = 429, description = "`too_many_attempts`: too many failed sign-ins for this email or client.", body = shared_types::ErrorBody, headers(("Retry-After" = u32, description = "Seconds to wait before retrying."))),
@@ -54,6 +54,7 @@ async fn sign_in(
     if user.disabled {
         return Err(Error::AccountDisabled);
     }
+    sessions::refuse_expired_temporary(&user)?;
     if user.must_change_password {
         return Err(Error::PasswordChangeRequired);
     }
@@ -69,6 +70,7 @@ fn outcome_of(answer: &Result<LoginResponse>) -> &'static str {
         Err(Error::HasherBusy(_)) => "hashing_busy",
         Err(Error::AccountDisabled) => "account_disabled",
         Err(Error::PasswordChangeRequired) => "password_change_required",
+        Err(Error::TemporaryPasswordExpired { .. }) => "temporary_password_expired",
         Err(Error::Db(_)) => "database_unavailable",
         Err(_) => "other_error",
     }

@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(import::import_users))
         .routes(routes!(users::update_user))
         .routes(routes!(users::reset_password))
+        .routes(routes!(users::issue_setup_code))
         .routes(routes!(keys::keys))
         .with_state(state)
 }

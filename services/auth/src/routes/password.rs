@@ -27,7 +27,7 @@ use crate::store::AccountChange;
         (status = 200, description = "The password was changed; a new session.", body = shared_types::auth::LoginResponse),
         (status = 400, response = api::BadJson),
         (status = 401, description = "`invalid_credentials`: the email or the current password is wrong.", body = shared_types::ErrorBody),
-        (status = 403, description = "`account_disabled`.", body = shared_types::ErrorBody),
+        (status = 403, description = "`account_disabled`, or `temporary_password_expired` (the setup code or temporary password given as the current one is past its lifetime: an admin issues a new one).", body = shared_types::ErrorBody),
         (status = 409, description = "`account_changed`: the account was changed (disabled, reset, or another change) between checking the current password and writing the new one; nothing was written.", body = shared_types::ErrorBody),
         (status = 413, response = api::PayloadTooLarge),
         (status = 415, response = api::UnsupportedMediaType),
@@ -53,6 +53,7 @@ pub async fn change_password(
     if user.disabled {
         return Err(Error::AccountDisabled);
     }
+    sessions::refuse_expired_temporary(&user)?;
     if request.new_password == request.current_password {
         return Err(Error::PasswordUnchanged);
     }
@@ -63,6 +64,7 @@ pub async fn change_password(
         user: id,
         password_hash: Some(password_hash),
         must_change_password: Some(false),
+        temporary_until: Some(None),
         end_sessions: true,
         only_if_unchanged_since: Some(user),
         ..AccountChange::default()

@@ -4,13 +4,14 @@ use serde::Deserialize;
 use service_common::auth::{Admin, Caller};
 use service_common::extract::{Json, Path, Query};
 use service_common::openapi as api;
-use shared_types::auth::{CreateUserRequest, PasswordResetRequest, UpdateUserRequest, User};
+use shared_types::auth::{CreateUserRequest, PasswordResetRequest, SetupCodeIssued, UpdateUserRequest, User};
 use shared_types::search::SearchWords;
 use shared_types::Role;
 
 use crate::accounts::create_account;
 use crate::domain::{parse_role_filter, NewUserValues};
 use crate::error::{Error, Result};
+use crate::import::{hash_setup_code, new_setup_code};
 use crate::sessions;
 use crate::state::AppState;
 use crate::store::{self, AccountChange};
@@ -98,7 +99,7 @@ pub async fn list_users(
     path = "/auth/users/{id}/password-reset",
     operation_id = "resetPassword",
     summary = "Reset a user's password",
-    description = "Admin only. Sets a temporary password (the password rule applies) and ends every session of the user; signing in with it answers 403 `password_change_required` until the user chooses a new one with `POST /auth/password`.",
+    description = "Admin only. Sets a temporary password (the password rule applies) and ends every session of the user; signing in with it answers 403 `password_change_required` until the user chooses a new one with `POST /auth/password`. It works for `--temporary-password-hours` (24 by default; the user's `temporary_until`), then answers 403 `temporary_password_expired`.",
     params(("id" = uuid::Uuid, Path, description = "The user's id.")),
     request_body = shared_types::auth::PasswordResetRequest,
     responses(
@@ -122,16 +123,50 @@ pub async fn reset_password(
     let user = store::find_by_id(&state.db, id).await?.ok_or(Error::UserNotFound)?;
     shared_types::password::check_new_password(request.temporary_password.expose(), &user.email)?;
     let password_hash = state.hasher.hash(request.temporary_password).await?;
-    let change = AccountChange {
-        user: id,
-        password_hash: Some(password_hash),
-        must_change_password: Some(true),
-        end_sessions: true,
-        ..AccountChange::default()
-    };
+    let change = AccountChange::temporary_password(id, password_hash, state.lifetimes.reset);
     let user = sessions::change_account(&state, change).await?;
     tracing::info!(admin = %admin.sub, user = %id, "password reset");
     Ok(Json(user.to_user()))
+}
+
+/// `POST /auth/users/{id}/setup-code` (admin): a new one-time setup code
+/// for a user whose code expired or was lost; it replaces their password
+/// and ends every session of theirs, as a reset does.
+#[utoipa::path(
+    post,
+    path = "/auth/users/{id}/setup-code",
+    operation_id = "issueSetupCode",
+    summary = "Issue a new setup code",
+    description = "Admin only. Replaces the user's password with a new one-time setup code, shown only in this answer, and ends every session of theirs. The user signs in with it once and chooses a password (`POST /auth/password` with the code as the current password) within `--setup-code-hours` (7 days by default; `user.temporary_until`).",
+    params(("id" = uuid::Uuid, Path, description = "The user's id.")),
+    responses(
+        (status = 200, description = "The new code and the user.", body = shared_types::auth::SetupCodeIssued),
+        (status = 400, description = "`invalid_path`.", body = shared_types::ErrorBody),
+        (status = 401, response = api::Unauthorized),
+        (status = 403, response = api::Forbidden),
+        (status = 404, description = "`user_not_found`.", body = shared_types::ErrorBody),
+        (status = 503, response = api::Unavailable),
+    )
+)]
+pub async fn issue_setup_code(
+    State(state): State<AppState>,
+    Admin(Caller { claims: admin, .. }): Admin,
+    Path(id): Path<uuid::Uuid>,
+) -> Result<Json<SetupCodeIssued>> {
+    let (code, password_hash) = tokio::task::spawn_blocking(|| {
+        let code = new_setup_code()?;
+        let hash = hash_setup_code(&code)?;
+        anyhow::Ok((code, hash))
+    })
+    .await
+    .map_err(|e| Error::Internal(e.into()))??;
+    let change = AccountChange::temporary_password(id, password_hash, state.lifetimes.setup_code);
+    let user = sessions::change_account(&state, change).await?;
+    tracing::info!(admin = %admin.sub, user = %id, "setup code issued");
+    Ok(Json(SetupCodeIssued {
+        user: user.to_user(),
+        setup_code: code,
+    }))
 }
 
 /// `PATCH /auth/users/{id}` `{"disabled": bool}` (admin): disabling ends

@@ -97,12 +97,13 @@ async fn one_bad_row_refuses_the_whole_file_and_says_which(backend: Backend) {
     let admin = auth.token(demo::ADMIN.email).await;
     let before = user_count(&auth, &admin).await;
     let file = format!(
-        "{FILE}not-an-email,Someone,student\nLIN.ZHOU@example.edu,Lin Again,student\nok@example.edu,,student\nrole@example.edu,Role,dean\n"
+        "{FILE}not-an-email,Someone,student\nLIN.ZHOU@example.edu,Lin Again,student\nok@example.edu,,student\nrole@example.edu,Role,dean\n\
+         =cmd|calc!A0@example.edu,Formula,student\n"
     );
     let (status, report) = import(&auth, &admin, "", &file).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{report}");
     assert_eq!(report["error"], "invalid_rows");
-    assert_eq!(report["invalid"], 4);
+    assert_eq!(report["invalid"], 5);
     let errors: Vec<&str> = report["rows"]
         .as_array()
         .unwrap()
@@ -111,7 +112,21 @@ async fn one_bad_row_refuses_the_whole_file_and_says_which(backend: Backend) {
         .collect();
     assert_eq!(
         errors,
-        ["invalid_email", "duplicate_row", "invalid_field", "unknown_role"]
+        [
+            "invalid_email",
+            "duplicate_row",
+            "invalid_field",
+            "unknown_role",
+            "invalid_email"
+        ]
+    );
+    // An email a spreadsheet would run as a formula is refused.
+    assert!(
+        report["rows"][7]["message"]
+            .as_str()
+            .unwrap()
+            .contains("may not start with"),
+        "{report}"
     );
     assert_eq!(report["rows"][4]["line"], 6);
     assert!(report["rows"][4]["message"].as_str().unwrap().contains("line 2"));

@@ -199,6 +199,7 @@ pub async fn replicated_faults(bin_dir: &std::path::Path, logs: &std::path::Path
     let started = std::time::Instant::now();
     let mut cluster = Replicated::start(bin_dir, logs, &options).await?;
     println!("  the deployment is up after {}", ms(started.elapsed()));
+    let mut rows = super::control_plane::control_plane(&cluster).await?;
     let signer = TokenSigner::from_private_pem(&std::fs::read_to_string(&cluster.private_key)?)?;
     let admin = mint(&signer, demo::ADMIN.id, demo::ADMIN.name, Role::Admin);
     let http = client();
@@ -239,7 +240,6 @@ pub async fn replicated_faults(bin_dir: &std::path::Path, logs: &std::path::Path
         periods.push((fault, began, mix.epoch.elapsed(), note));
     }
     let journal = mix.finish().await;
-    let mut rows = Vec::new();
     for (fault, began, ended, note) in &periods {
         rows.extend(judge(*fault, &journal.answers, *began, *ended, note));
     }

@@ -83,6 +83,26 @@ impl Kind {
             _ => "/readyz",
         }
     }
+
+    /// Where the process answers its health path: every one over HTTPS
+    /// but etcd, whose health alone is also served plainly (on its metrics
+    /// port, where no key is read or written).
+    fn health_base(self, ip: &str) -> String {
+        match self {
+            Kind::Etcd => format!("http://{ip}:2381"),
+            kind => format!("https://{ip}:{}", kind.port()),
+        }
+    }
+
+    /// The user the unit runs the process as on a real host, who must be
+    /// able to read its key (services run as root here).
+    fn key_owner(self) -> Option<&'static str> {
+        match self {
+            Kind::Etcd => Some("etcd"),
+            Kind::Patroni => Some("postgres"),
+            _ => None,
+        }
+    }
 }
 
 /// One process of the deployment, as its unit runs it.
@@ -97,8 +117,9 @@ pub struct Process {
 }
 
 impl Process {
+    /// Its address: HTTPS (etcd's clients too, with a certificate).
     pub fn url(&self) -> String {
-        format!("http://{}:{}", self.host.ip, self.kind.port())
+        format!("https://{}:{}", self.host.ip, self.kind.port())
     }
 
     fn spawn(&mut self) -> anyhow::Result<()> {
@@ -167,6 +188,14 @@ pub struct Member {
 pub struct Replicated {
     pub processes: Vec<Process>,
     pub private_key: PathBuf,
+    /// The deployment's certificate authority (`ca.crt`, and `ca.key`
+    /// that signed every host's certificate), from deploy/tls.
+    pub tls_dir: PathBuf,
+    /// The password of Patroni's REST API for calls that change the
+    /// cluster (with a client certificate).
+    pub patroni_api_password: String,
+    /// The services' database password.
+    pub app_password: String,
     pub run_dir: PathBuf,
     http: reqwest::Client,
     // Dropped after the processes are stopped (see Drop).
@@ -231,12 +260,16 @@ impl Replicated {
         let keys = run_dir.join("keys");
         let private_key = keys.join("jwt-private.pem");
         crate::cluster::keygen(bin_dir, &private_key, &keys.join("public"))?;
+        let tls_dir = make_certificates(&deploy, &run_dir, &hosts)?;
+        // The suite's own clients trust this deployment's authority alone.
+        crate::trust::trust(std::fs::read(tls_dir.join("ca.crt"))?);
+        let patroni_api_password = secret();
 
         let ip = |name: &str| hosts.get(name).ip.clone();
         let join = |kind: Kind, hosts_of: &[&str]| -> Vec<String> {
             hosts_of
                 .iter()
-                .map(|h| format!("http://{}:{}", ip(h), kind.port()))
+                .map(|h| format!("https://{}:{}", ip(h), kind.port()))
                 .collect()
         };
         let app_password = secret();
@@ -251,7 +284,7 @@ impl Replicated {
         set(
             &mut shared,
             "ETCD_INITIAL_CLUSTER",
-            each_db(&|h, ip| format!("{h}=http://{ip}:2380")),
+            each_db(&|h, ip| format!("{h}=https://{ip}:2380")),
         );
         set(&mut shared, "ETCD_HOSTS", each_db(&|_, ip| format!("{ip}:2379")));
         set(&mut shared, "DATABASE_HOSTS", each_db(&|_, ip| format!("{ip}:5432")));
@@ -268,7 +301,8 @@ impl Replicated {
         set(&mut shared, "APP_PASSWORD", app_password.clone());
         set(&mut shared, "PRIVATE_KEY", private_key.display().to_string());
         set(&mut shared, "PUBLIC_KEYS", keys.join("public").display().to_string());
-        set(&mut shared, "APP_ORIGIN", format!("http://{}:8080", ip(WEB)));
+        set(&mut shared, "APP_ORIGIN", format!("https://{}:8080", ip(WEB)));
+        set(&mut shared, "PATRONI_API_PASSWORD", patroni_api_password.clone());
         set(&mut shared, "SEED_DEMO", options.seed_demo.to_string());
         for (key, kind) in [
             ("AUTH_URLS", Kind::Auth),
@@ -310,6 +344,8 @@ impl Replicated {
                 let state = run_dir.join(host_name).join(format!("{}-state", kind.name()));
                 std::fs::create_dir_all(&state)?;
                 values.insert("STATE_DIR".into(), state.display().to_string());
+                let tls = host_certificates(&tls_dir, &run_dir, host_name, kind)?;
+                values.insert("TLS_DIR".into(), tls.display().to_string());
                 let templates: &[(&str, &str)] = match kind {
                     Kind::Etcd => &[("etcd/etcd.env.template", "etcd.env")],
                     Kind::Patroni => &[
@@ -374,13 +410,15 @@ impl Replicated {
         for db in DB_HOSTS {
             chown(&run_dir.join(db).join("etc"), "postgres")?;
         }
-        let http = reqwest::Client::builder()
-            .no_proxy()
+        let http = crate::trust::client_builder()
             .timeout(Duration::from_millis(1000))
             .build()?;
         let mut cluster = Self {
             processes,
             private_key,
+            tls_dir,
+            patroni_api_password,
+            app_password,
             run_dir,
             http,
             hosts,
@@ -468,7 +506,7 @@ impl Replicated {
     }
 
     pub async fn wait_serving(&self, kind: Kind, host: &str, within: Duration) -> anyhow::Result<Duration> {
-        let url = format!("{}{}", self.process(kind, host).url(), kind.health_path());
+        let url = format!("{}{}", kind.health_base(&self.hosts.get(host).ip), kind.health_path());
         let started = Instant::now();
         while started.elapsed() < within {
             if self.http.get(&url).send().await.is_ok_and(|r| r.status().is_success()) {
@@ -482,7 +520,7 @@ impl Replicated {
     /// The members as the first Patroni that answers reports them.
     pub async fn members(&self) -> Vec<Member> {
         for db in DB_HOSTS {
-            let url = format!("http://{}:8008/cluster", self.hosts.get(db).ip);
+            let url = format!("https://{}:8008/cluster", self.hosts.get(db).ip);
             let Ok(response) = self.http.get(&url).send().await else {
                 continue;
             };
@@ -643,6 +681,38 @@ impl Replicated {
         }
         out
     }
+}
+
+/// The deployment's certificate authority and every host's certificate,
+/// made by `deploy/tls/make-certs.sh` as an operator would.
+fn make_certificates(deploy: &Path, run_dir: &Path, hosts: &Hosts) -> anyhow::Result<PathBuf> {
+    let dir = run_dir.join("tls");
+    let status = Command::new("bash")
+        .arg(deploy.join("tls/make-certs.sh"))
+        .arg(&dir)
+        .args(ALL_HOSTS.iter().map(|h| format!("{h}={}", hosts.get(h).ip)))
+        .status()
+        .context("running deploy/tls/make-certs.sh (bash and openssl)")?;
+    anyhow::ensure!(status.success(), "deploy/tls/make-certs.sh failed");
+    Ok(dir)
+}
+
+/// The certificates one process of `host` reads: the authority's, the
+/// host's, and the host's key, owned by the process's user (PostgreSQL
+/// refuses a key others can read).
+fn host_certificates(tls_dir: &Path, run_dir: &Path, host: &str, kind: Kind) -> anyhow::Result<PathBuf> {
+    let dir = run_dir.join(host).join(format!("{}-tls", kind.name()));
+    std::fs::create_dir_all(&dir)?;
+    std::fs::copy(tls_dir.join("ca.crt"), dir.join("ca.crt"))?;
+    for file in [format!("{host}.crt"), format!("{host}.key")] {
+        std::fs::copy(tls_dir.join(&file), dir.join(&file))?;
+    }
+    std::fs::set_permissions(dir.join(format!("{host}.key")), std::fs::Permissions::from_mode(0o600))?;
+    if let Some(user) = kind.key_owner() {
+        chown(&dir, user)?;
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755))?;
+    Ok(dir)
 }
 
 impl Drop for Replicated {

@@ -3,7 +3,7 @@ use std::path::Path;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use ed25519_dalek::pkcs8::spki::der::pem::LineEnding;
-use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey};
+use ed25519_dalek::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, EncodePublicKey, KeypairBytes};
 use ed25519_dalek::{SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 /// A freshly generated Ed25519 key pair, as PEM text.
 #[derive(Clone)]
 pub struct KeyPair {
-    /// PKCS#8 private key.
+    /// PKCS#8 v1 private key (RFC 5208, the form `openssl genpkey` writes).
     pub private_pem: String,
     /// SubjectPublicKeyInfo public key.
     pub public_pem: String,
@@ -30,7 +30,15 @@ pub fn generate_key_pair() -> anyhow::Result<KeyPair> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| anyhow::anyhow!("no randomness available: {e}"))?;
     let signing = SigningKey::from_bytes(&seed);
-    let private_pem = signing.to_pkcs8_pem(LineEnding::LF)?.to_string();
+    // Version 1, without the public key: OpenSSL 3.0 (Debian 12's) cannot
+    // read the version 2 that `SigningKey::to_pkcs8_pem` writes, and an
+    // operator inspects and rotates keys with it. Both are read.
+    let private_pem = KeypairBytes {
+        secret_key: signing.to_bytes(),
+        public_key: None,
+    }
+    .to_pkcs8_pem(LineEnding::LF)?
+    .to_string();
     let verifying = signing.verifying_key();
     let public_pem = verifying.to_public_key_pem(LineEnding::LF)?;
     Ok(KeyPair {
@@ -48,7 +56,7 @@ pub fn key_id(key: &VerifyingKey) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// The public half of a PKCS#8 Ed25519 private key.
+/// The public half of a PKCS#8 Ed25519 private key (version 1 or 2).
 pub fn public_key_of(private_pem: &str) -> anyhow::Result<PublicKey> {
     let signing = SigningKey::from_pkcs8_pem(private_pem)
         .map_err(|e| anyhow::anyhow!("not a PKCS#8 Ed25519 private key: {e}"))?;

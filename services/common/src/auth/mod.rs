@@ -12,6 +12,6 @@ mod verifier;
 pub use extract::{Admin, Caller, Student, Teacher};
 pub use keys::{generate_key_pair, key_id, load_public_keys, public_key_of, Jwk, JwkSet, KeyPair, PublicKey};
 pub use revocation_feed::spawn_revocation_feed;
-pub use revocations::Revocations;
+pub use revocations::{digest as revocation_digest, Revocations};
 pub use signer::TokenSigner;
 pub use verifier::{TokenError, TokenVerifier};

@@ -15,7 +15,12 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(2);
 /// Starts the task that refreshes `revocations` from `auth_urls` (replicas
 /// of auth, tried in turn) every `every`. The task ends when the
 /// revocations are dropped with the service that held them.
-pub fn spawn_revocation_feed(revocations: &Arc<Revocations>, auth_urls: Vec<String>, every: Duration) {
+pub fn spawn_revocation_feed(
+    revocations: &Arc<Revocations>,
+    auth_urls: Vec<String>,
+    every: Duration,
+    ca: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
     let auth_urls: Vec<String> = auth_urls
         .into_iter()
         .map(|url| url.trim().trim_end_matches('/').to_owned())
@@ -23,21 +28,17 @@ pub fn spawn_revocation_feed(revocations: &Arc<Revocations>, auth_urls: Vec<Stri
         .collect();
     if auth_urls.is_empty() {
         tracing::warn!("no --auth-url: sessions ended at auth are honoured here only when their tokens expire");
-        return;
+        return Ok(());
     }
     let revocations = Arc::downgrade(revocations);
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(FETCH_TIMEOUT)
-        .pool_idle_timeout(crate::server::CLIENT_POOL_IDLE)
-        .build()
-        .expect("an HTTP client with no proxy builds");
+    let http = crate::tls::client(ca, FETCH_TIMEOUT)?;
     tokio::spawn(refresh_forever(
         revocations,
         auth_urls,
         every.max(Duration::from_millis(100)),
         http,
     ));
+    Ok(())
 }
 
 async fn refresh_forever(

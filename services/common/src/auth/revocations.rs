@@ -4,14 +4,45 @@
 //! Tokens are checked locally in every service (that is how sessions
 //! survive an auth outage), so an ended session reaches the verifiers as
 //! data: each keeps this list, refreshed from auth every few seconds, and
-//! keeps it while auth is away.
+//! keeps it while auth is away. The list names ids by digest only (see
+//! [`Revocation`]): [`digest`] makes them, here and at auth.
 
 use std::collections::HashMap;
 use std::sync::RwLock;
 
+use sha2::{Digest as _, Sha256};
 use shared_types::auth::{Revocation, RevocationList};
 use shared_types::Claims;
 use uuid::Uuid;
+
+/// The digest of a user or token id, as the list holds it.
+type IdDigest = [u8; 16];
+
+fn id_digest(id: &Uuid) -> IdDigest {
+    let mut hasher = Sha256::new();
+    hasher.update(b"enroll-revocation:");
+    hasher.update(id.hyphenated().encode_lower(&mut Uuid::encode_buffer()).as_bytes());
+    let full = hasher.finalize();
+    let mut digest = [0u8; 16];
+    digest.copy_from_slice(&full[..16]);
+    digest
+}
+
+/// The digest of `id` as [`Revocation`] carries it (lowercase hex).
+pub fn digest(id: &Uuid) -> String {
+    id_digest(id).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn parse_digest(hex: &str) -> Option<IdDigest> {
+    if hex.len() != 32 || !hex.is_ascii() {
+        return None;
+    }
+    let mut digest = [0u8; 16];
+    for (i, byte) in digest.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok()?;
+    }
+    Some(digest)
+}
 
 /// The revocations that can still refuse a token, with the time of the
 /// last refresh.
@@ -22,11 +53,12 @@ pub struct Revocations {
 
 #[derive(Default)]
 struct State {
-    /// Ended tokens by `jti`, with when they expire anyway.
-    tokens: HashMap<Uuid, i64>,
-    /// Per user: tokens of an epoch below `epoch` are refused, until
-    /// `expires_at`.
-    users: HashMap<Uuid, UserCutoff>,
+    /// Ended tokens by the digest of their `jti`, with when they expire
+    /// anyway.
+    tokens: HashMap<IdDigest, i64>,
+    /// Per user (by the digest of their id): tokens of an epoch below
+    /// `epoch` are refused, until `expires_at`.
+    users: HashMap<IdDigest, UserCutoff>,
 }
 
 #[derive(Clone, Copy)]
@@ -45,13 +77,14 @@ impl Revocations {
         // A writer that panicked leaves the list as it was: still read it,
         // rather than let every ended session through.
         let state = self.state.read().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if state.tokens.contains_key(&claims.jti) {
+        if !state.tokens.is_empty() && state.tokens.contains_key(&id_digest(&claims.jti)) {
             return true;
         }
-        state
-            .users
-            .get(&claims.sub)
-            .is_some_and(|cutoff| claims.session_epoch < cutoff.epoch)
+        !state.users.is_empty()
+            && state
+                .users
+                .get(&id_digest(&claims.sub))
+                .is_some_and(|cutoff| claims.session_epoch < cutoff.epoch)
     }
 
     /// Adds one revocation (auth applies its own at once).
@@ -87,13 +120,20 @@ impl Revocations {
 
 impl State {
     fn add(&mut self, revocation: &Revocation) {
-        match revocation.token_id {
-            Some(jti) => {
+        // An entry that is not a digest could refuse nothing.
+        let Some(user) = parse_digest(&revocation.user) else {
+            return;
+        };
+        match revocation.token.as_deref() {
+            Some(token) => {
+                let Some(jti) = parse_digest(token) else {
+                    return;
+                };
                 let expires_at = self.tokens.entry(jti).or_insert(revocation.expires_at);
                 *expires_at = (*expires_at).max(revocation.expires_at);
             }
             None => {
-                let cutoff = self.users.entry(revocation.user_id).or_insert(UserCutoff {
+                let cutoff = self.users.entry(user).or_insert(UserCutoff {
                     epoch: revocation.session_epoch,
                     expires_at: revocation.expires_at,
                 });
@@ -129,8 +169,8 @@ mod tests {
         let list = Revocations::new();
         let (user, ended, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
         list.add(&Revocation {
-            user_id: user,
-            token_id: Some(ended),
+            user: digest(&user),
+            token: Some(digest(&ended)),
             session_epoch: 0,
             expires_at: 2000,
         });
@@ -144,8 +184,8 @@ mod tests {
         let user = Uuid::new_v4();
         for session_epoch in [2, 1] {
             list.add(&Revocation {
-                user_id: user,
-                token_id: None,
+                user: digest(&user),
+                token: None,
                 session_epoch,
                 expires_at: 5000,
             });
@@ -156,12 +196,31 @@ mod tests {
     }
 
     #[test]
+    fn digests_name_nobody_and_a_malformed_entry_refuses_nothing() {
+        let user = Uuid::new_v4();
+        let shown = digest(&user);
+        assert_eq!(shown.len(), 32);
+        assert!(!shown.contains(&user.simple().to_string()[..8]));
+        assert_eq!(parse_digest(&shown), Some(id_digest(&user)));
+        let list = Revocations::new();
+        for bad in [user.to_string(), "zz".repeat(16), String::new()] {
+            list.add(&Revocation {
+                user: bad,
+                token: None,
+                session_epoch: 9,
+                expires_at: 5000,
+            });
+        }
+        assert!(list.is_empty());
+    }
+
+    #[test]
     fn expired_entries_are_forgotten() {
         let list = Revocations::new();
         let user = Uuid::new_v4();
         let entry = |expires_at| Revocation {
-            user_id: user,
-            token_id: Some(Uuid::new_v4()),
+            user: digest(&user),
+            token: Some(digest(&Uuid::new_v4())),
             session_epoch: 0,
             expires_at,
         };

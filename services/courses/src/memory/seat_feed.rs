@@ -33,7 +33,6 @@ const MAX_ANSWERS: usize = 64;
 
 /// One read of the recent seat changes.
 pub struct Snapshot {
-    read_at: Instant,
     /// When the rows were read (the `as_of` of every answer made from it).
     pub as_of: i64,
     /// Every change after this moment is in `changes`.
@@ -49,7 +48,6 @@ impl Snapshot {
     pub fn new(as_of: chrono::DateTime<Utc>, mut changes: Vec<(NaiveDateTime, SeatCount)>) -> Self {
         changes.sort_by_key(|(at, _)| *at);
         Self {
-            read_at: Instant::now(),
             as_of: as_of.timestamp_millis(),
             covers_from: (as_of - WINDOW).naive_utc(),
             changes,
@@ -89,41 +87,59 @@ pub async fn prepared_answer(as_of: i64, courses: Vec<SeatCount>) -> serde_json:
     Ok(Arc::new(PreparedBody::prepare(json, as_of).await))
 }
 
-/// The current read, replaced when it is older than [`REFRESH_EVERY`].
+/// What every open tab is answered from: the recent changes, and every
+/// course's count (for a tab that starts, or slept past the window). Each
+/// is read at most every [`REFRESH_EVERY`] for all callers together, so
+/// no client's loop of requests costs a read each.
 #[derive(Default)]
 pub struct SeatFeed {
-    current: RwLock<Option<Arc<Snapshot>>>,
-    /// One read at a time: the others wait for it and share it.
+    pub recent: SharedRead<Snapshot>,
+    pub whole_term: SharedRead<PreparedBody>,
+}
+
+/// A read shared by every caller for [`REFRESH_EVERY`]: one read at a
+/// time, the others wait for it and share it.
+pub struct SharedRead<T> {
+    current: RwLock<Option<(Instant, Arc<T>)>>,
     refreshing: tokio::sync::Mutex<()>,
 }
 
-impl SeatFeed {
-    fn fresh(&self) -> Option<Arc<Snapshot>> {
+impl<T> Default for SharedRead<T> {
+    fn default() -> Self {
+        Self {
+            current: RwLock::new(None),
+            refreshing: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl<T> SharedRead<T> {
+    fn fresh(&self) -> Option<Arc<T>> {
         let current = self.current.read().ok()?;
         current
             .as_ref()
-            .filter(|s| s.read_at.elapsed() < REFRESH_EVERY)
-            .cloned()
+            .filter(|(read_at, _)| read_at.elapsed() < REFRESH_EVERY)
+            .map(|(_, value)| value.clone())
     }
 
     /// The current read, or `load`'s (kept for the next callers).
-    pub async fn snapshot<E, F, Fut>(&self, load: F) -> Result<Arc<Snapshot>, E>
+    pub async fn get<E, F, Fut>(&self, load: F) -> Result<Arc<T>, E>
     where
         F: FnOnce() -> Fut,
-        Fut: std::future::Future<Output = Result<Snapshot, E>>,
+        Fut: std::future::Future<Output = Result<Arc<T>, E>>,
     {
-        if let Some(snapshot) = self.fresh() {
-            return Ok(snapshot);
+        if let Some(value) = self.fresh() {
+            return Ok(value);
         }
         let _refreshing = self.refreshing.lock().await;
-        if let Some(snapshot) = self.fresh() {
-            return Ok(snapshot);
+        if let Some(value) = self.fresh() {
+            return Ok(value);
         }
-        let snapshot = Arc::new(load().await?);
+        let value = load().await?;
         if let Ok(mut current) = self.current.write() {
-            *current = Some(snapshot.clone());
+            *current = Some((Instant::now(), value.clone()));
         }
-        Ok(snapshot)
+        Ok(value)
     }
 }
 

@@ -16,14 +16,17 @@
 //! repeats what changed in the [`OVERLAP`] before `since`, far longer than
 //! a write waits in practice. Counts are absolute, so a repeat
 //! is harmless. Answers come from the [`crate::memory::seat_feed`], which reads
-//! the database at most every 250 ms for all tabs together.
+//! the database at most every 250 ms for all tabs together: the recent
+//! changes, and every course's count for a tab that starts (no `since`)
+//! or slept past the feed's window. No request, with or without a token,
+//! costs a read of its own.
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue};
 use axum::response::Response;
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use service_common::extract::Query;
 use service_common::openapi as api;
@@ -55,7 +58,7 @@ pub struct SeatsQuery {
     path = "/courses/seats",
     operation_id = "seatChanges",
     summary = "Seat counts that changed",
-    description = "No token needed: seat counts by course id say nothing without the catalogue, and a poll without a token is a simple request (no CORS preflight). The seat counts of the courses whose count changed since `since` (every course without it), so an open catalogue stays current for bytes in proportion to what changed. Pass each answer's `as_of` (also its `X-Seats-As-Of` header) as the next `since`; any replica answers it, and a moment a little ahead of its clock is taken as now. Courses changed in the 10 s before `since` are repeated (a change stamped before it committed is never missed); the counts are absolute. A course the caller has never seen means the catalogue itself changed.",
+    description = "No token needed: seat counts by course id say nothing without the catalogue, and a poll without a token is a simple request (no CORS preflight). The seat counts of the courses whose count changed since `since` (every course without it), so an open catalogue stays current for bytes in proportion to what changed. Pass each answer's `as_of` (also its `X-Seats-As-Of` header) as the next `since`; any replica answers it, and a moment a little ahead of its clock is taken as now. Courses changed in the 10 s before `since` are repeated (a change stamped before it committed is never missed); the counts are absolute. A `since` older than five minutes is answered with every course. A course the caller has never seen means the catalogue itself changed. Answers are read from the database at most every 250 ms for all callers together.",
     security(()),
     params(("since" = Option<i64>, Query, description = "The `as_of` of the caller's last answer, or the catalogue's `X-Seats-As-Of`: milliseconds since 1970-01-01 UTC.")),
     responses(
@@ -70,7 +73,7 @@ pub async fn seat_changes(
     request: HeaderMap,
 ) -> Result<Response> {
     let body = match query.since {
-        None => read_now(&state, None).await?,
+        None => whole_term(&state).await?,
         Some(ms) => {
             // A moment from another replica's clock may be a little ahead
             // of this one's: it is taken as now.
@@ -81,18 +84,20 @@ pub async fn seat_changes(
             let after = (since - OVERLAP).naive_utc();
             let snapshot = state
                 .seat_feed
-                .snapshot(|| async {
+                .recent
+                .get(|| async {
                     let now = Utc::now();
                     let term = term_store::current_term(&state.db).await?.id;
                     let changes =
                         store::seats_changed_since(&state.db, term, Some(Snapshot::window_start(now))).await?;
-                    Ok::<_, Error>(Snapshot::new(now, changes))
+                    Ok::<_, Error>(Arc::new(Snapshot::new(now, changes)))
                 })
                 .await?;
             match snapshot.answer(after).await {
                 Some(body) => body,
-                // A tab that slept past the window: one read for it alone.
-                None => read_now(&state, Some(after)).await?,
+                // A tab that slept past the window: every course's count
+                // (absolute, so more than changed is harmless).
+                None => whole_term(&state).await?,
             }
         }
     };
@@ -106,12 +111,17 @@ pub async fn seat_changes(
     ))
 }
 
-/// The changes after `after` (every course of the current term without
-/// it), read for this request alone.
-async fn read_now(state: &AppState, after: Option<NaiveDateTime>) -> Result<Arc<PreparedBody>> {
-    let as_of = Utc::now().timestamp_millis();
-    let term = term_store::current_term(&state.db).await?.id;
-    let changes = store::seats_changed_since(&state.db, term, after).await?;
-    let courses = changes.into_iter().map(|(_, seat)| seat).collect();
-    Ok(prepared_answer(as_of, courses).await?)
+/// Every course of the current term, from the shared read.
+async fn whole_term(state: &AppState) -> Result<Arc<PreparedBody>> {
+    state
+        .seat_feed
+        .whole_term
+        .get(|| async {
+            let as_of = Utc::now().timestamp_millis();
+            let term = term_store::current_term(&state.db).await?.id;
+            let changes = store::seats_changed_since(&state.db, term, None).await?;
+            let courses = changes.into_iter().map(|(_, seat)| seat).collect();
+            Ok::<_, Error>(prepared_answer(as_of, courses).await?)
+        })
+        .await
 }

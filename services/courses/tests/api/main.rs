@@ -18,5 +18,6 @@ mod sections;
 mod settle;
 mod support;
 mod terms;
+mod tls;
 mod transfer;
 mod waitlist;

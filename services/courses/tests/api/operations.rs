@@ -10,7 +10,8 @@ use testkit::Backend;
 use crate::support::TestCourses;
 
 async fn metrics_text(app: &TestCourses) -> String {
-    metrics::scrape(&app.client, &app.service.url).await
+    let admin = app.token(demo::ADMIN.id, demo::ADMIN.name, Role::Admin);
+    metrics::scrape(&app.client, &app.service.url, &admin).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -100,4 +101,38 @@ async fn made_up_methods_do_not_grow_the_metrics() {
         before,
         after.len()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn only_admins_and_the_scraper_read_the_metrics() {
+    let scraper_token = "scrape-3f9c1a7e-registration";
+    let app = TestCourses::spawn_with(Backend::Sqlite, &[&format!("--metrics-token={scraper_token}")]).await;
+    let student = app.token(uuid::Uuid::new_v4(), "Metric Student", Role::Student);
+    let teacher = app.token(demo::TEACHER.id, demo::TEACHER.name, Role::Teacher);
+    let read = |token: Option<String>| {
+        let mut request = app.client.get(app.service.at("/metrics"));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move { testkit::status_and_body(request.send().await.unwrap()).await }
+    };
+    for (who, token, status) in [
+        ("nobody", None, StatusCode::UNAUTHORIZED),
+        (
+            "a made-up token",
+            Some("not-a-token".to_owned()),
+            StatusCode::UNAUTHORIZED,
+        ),
+        ("an empty token", Some(String::new()), StatusCode::UNAUTHORIZED),
+        ("a student", Some(student), StatusCode::FORBIDDEN),
+        ("a teacher", Some(teacher), StatusCode::FORBIDDEN),
+    ] {
+        let (got, body) = read(token).await;
+        assert_eq!(got, status, "{who}: {body}");
+        assert!(body["error"].is_string(), "{who}: the JSON error body: {body}");
+    }
+    // The scraper's token and an admin's read them.
+    let scraped = metrics::scrape(&app.client, &app.service.url, scraper_token).await;
+    assert!(scraped.contains("http_requests_total"), "{scraped}");
+    assert!(metrics_text(&app).await.contains("http_requests_total"));
 }

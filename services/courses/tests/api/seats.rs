@@ -13,6 +13,7 @@ use uuid::Uuid;
 testkit::on_both_backends!(
     only_the_seats_that_changed_are_sent_and_any_replica_can_answer,
     a_bad_since_is_a_clear_400_and_no_token_is_needed,
+    every_course_s_count_is_one_shared_read_however_many_ask,
 );
 
 async fn seats(app: &TestCourses, replica: &RunningService, token: &str, since: Option<i64>) -> SeatChanges {
@@ -137,4 +138,50 @@ async fn a_bad_since_is_a_clear_400_and_no_token_is_needed(backend: Backend) {
     // No token needed: seat counts by course id, polled as a simple request.
     let anonymous = app.client.get(app.service.at("/courses/seats")).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::OK);
+}
+
+/// Anyone may ask for every course's count without a token; a loop of
+/// such requests (or of a `since` from long ago) must not cost a
+/// whole-term read each. Each answer's `as_of` is the moment of the read
+/// it came from, so the distinct `as_of`s count the reads.
+async fn every_course_s_count_is_one_shared_read_however_many_ask(backend: Backend) {
+    let app = TestCourses::spawn(backend).await;
+    let long_ago = chrono::Utc::now().timestamp_millis() - 3_600_000;
+    let started = std::time::Instant::now();
+    let mut moments = std::collections::BTreeSet::new();
+    for round in 0..10 {
+        let asks = (0..30).map(|i| {
+            let path = if (round + i) % 3 == 0 {
+                format!("/courses/seats?since={long_ago}")
+            } else {
+                "/courses/seats".to_owned()
+            };
+            let request = app.client.get(app.service.at(&path));
+            async move {
+                let response = request.send().await.unwrap();
+                assert_eq!(response.status(), StatusCode::OK);
+                response.json::<SeatChanges>().await.unwrap()
+            }
+        });
+        for answer in testkit::join_all(asks).await {
+            assert_eq!(answer.courses.len(), demo::COURSES.len(), "every course");
+            moments.insert(answer.as_of);
+        }
+    }
+    let reads_allowed = started.elapsed().as_millis() / 250 + 1;
+    assert!(
+        moments.len() as u128 <= reads_allowed,
+        "300 requests made {} reads in {:?} (at most one per 250 ms: {reads_allowed})",
+        moments.len(),
+        started.elapsed()
+    );
+
+    // Shared, yet current within the read's period.
+    let student = app.token(Uuid::new_v4(), "Ada Byron", Role::Student);
+    let before = seats(&app, &app.service, &student, None).await;
+    let counted = |answer: &SeatChanges| answer.courses.iter().find(|c| c.id == demo::CS101.id).unwrap().enrolled;
+    assert_eq!(app.enroll(demo::CS101.id, &student).await.status(), StatusCode::CREATED);
+    feed_reads_again().await;
+    let after = seats(&app, &app.service, &student, None).await;
+    assert_eq!(counted(&after), counted(&before) + 1);
 }

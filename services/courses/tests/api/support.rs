@@ -53,7 +53,7 @@ impl TestCourses {
         (courses, auth)
     }
 
-    async fn spawn_with_keys(backend: Backend, keys: TestKeys, extra: &[&str]) -> Self {
+    pub async fn spawn_with_keys(backend: Backend, keys: TestKeys, extra: &[&str]) -> Self {
         let db = TestDb::create(backend);
         let mut args = vec![
             "course-service".to_owned(),

@@ -23,6 +23,10 @@ async fn teacher_exports_the_grade_sheet_with_formulas_neutralised(backend: Back
     let teacher = app.token_of(demo::TEACHER);
     let (formula_id, formula) = app.new_student("=HYPERLINK(\"http://evil.example\",\"click\")");
     let (plain_id, plain) = app.new_student("Lin, Chen");
+    // A formula after a `;`: a spreadsheet that splits on `;` on import
+    // would start a cell there.
+    let (split_id, split) = app.new_student("Ann;=1+2+cmd|' /C calc'!A0;");
+    app.enroll(demo::CS201.id, &split).await;
     app.enroll(demo::CS201.id, &formula).await;
     app.enroll(demo::CS201.id, &plain).await;
     let (status, _) = status_and_body(app.set_grade(&teacher, demo::CS201.id, plain_id, json!(3.5)).await).await;
@@ -53,6 +57,10 @@ async fn teacher_exports_the_grade_sheet_with_formulas_neutralised(backend: Back
             &format!("\"{formula_id}\",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"click\"\")\",\"\"").as_str()
         ),
         "the formula was not neutralised: {text}"
+    );
+    assert!(
+        rows.contains(&format!("\"{split_id}\",\"Ann;'=1+2+cmd|' /C calc'!A0;\",\"\"").as_str()),
+        "the formula after a separator was not neutralised: {text}"
     );
     // Every student of the JSON grade sheet is a row, none more.
     let (_, sheet) = status_and_body(
