@@ -10,10 +10,48 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { get } from 'node:https';
 
 const COURSE = 'CS201';
 // Patroni's leader key lives 10 s; a new synchronous standby follows soon after.
 const FAILOVER_BUDGET_MS = 60_000;
+
+/** GET `url` as JSON, trusting only the deployment's own authority `ca`. */
+function getJson(url, ca, headers = {}) {
+  return new Promise((resolve, reject) => {
+    get(url, { ca, headers }, (response) => {
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => { text += chunk; });
+      response.on('end', () => {
+        try {
+          assert.equal(response.statusCode, 200, `GET ${url}`);
+          resolve(JSON.parse(text));
+        } catch (error) {
+          reject(error);
+        }
+      });
+    }).on('error', reject);
+  });
+}
+
+/**
+ * Chromium's flag that accepts exactly these public keys: the certificates
+ * the deployment's authority issued to its hosts, and no other. (Adding the
+ * authority itself would need an NSS database in the browser profile.)
+ */
+function trustOnly(dir) {
+  const pins = readdirSync(dir)
+    .filter((file) => file.endsWith('.crt') && file !== 'ca.crt')
+    .map((file) => {
+      const key = new X509Certificate(readFileSync(join(dir, file))).publicKey;
+      return createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('base64');
+    });
+  assert.ok(pins.length > 0, `no host certificate in ${dir}`);
+  return `--ignore-certificate-errors-spki-list=${pins.join(',')}`;
+}
 
 /** `enroll-chaos cluster`, its URL, and its prompt. */
 class ReplicatedDeployment {
@@ -41,7 +79,10 @@ class ReplicatedDeployment {
     });
     const app = await this.next((line) => line.match(/^The app: (http\S+)/), 180_000);
     this.url = app[1];
-    const config = await (await fetch(`${this.url}/config.json`)).json();
+    const trusted = await this.next((line) => line.match(/trust (\S+) in the browser/), 5_000);
+    this.ca = readFileSync(trusted[1]);
+    this.certificates = trusted[1].replace(/\/ca\.crt$/, '');
+    const config = await getJson(`${this.url}/config.json`, this.ca);
     this.courses = config.courses;
   }
 
@@ -89,7 +130,7 @@ export async function replicatedSteps(h, repo) {
     const deployment = new ReplicatedDeployment(repo);
     try {
       await deployment.start();
-      const page = await h.newPage();
+      const page = await h.newPage(undefined, [trustOnly(deployment.certificates)]);
       await page.goto(deployment.url);
       await page.getByLabel('Email').fill('student@example.edu');
       await page.getByLabel('Password', { exact: true }).fill(h.PASSWORD);
@@ -124,9 +165,9 @@ export async function replicatedSteps(h, repo) {
       // Exactly once, read from the replica that is still up.
       const token = await page.evaluate(() => JSON.parse(localStorage.getItem('enroll.session') || 'null')?.token);
       assert.ok(token, 'the session token');
-      const mine = await fetch(`${deployment.courses[1]}/enrollments/me`, { headers: { authorization: `Bearer ${token}` } });
-      assert.equal(mine.status, 200);
-      const enrollments = await mine.json();
+      const enrollments = await getJson(`${deployment.courses[1]}/enrollments/me`, deployment.ca, {
+        authorization: `Bearer ${token}`,
+      });
       const taken = enrollments.filter((e) => (e.course?.code ?? e.code) === COURSE);
       assert.equal(taken.length, 1, `enrolled in ${COURSE} exactly once: ${JSON.stringify(enrollments)}`);
       h.assertNoPageErrors(page);

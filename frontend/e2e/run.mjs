@@ -20,6 +20,8 @@ import { slowNetworkSteps } from './slow_network.mjs';
 
 // `--figures-only`: sign in and measure, for `make bench`; no fault steps.
 const figuresOnly = process.argv.includes('--figures-only');
+// The replicated deployment's step alone (it needs neither the local nodes nor the steps before it).
+const replicatedOnly = process.argv.includes('--replicated-only');
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const out = join(repo, 'target', 'e2e');
 mkdirSync(out, { recursive: true });
@@ -64,13 +66,13 @@ async function screenshot(page, name, { fullPage = true } = {}) {
 }
 
 /** A browser profile of its own (fresh user-data dir), so sessions never mix. */
-async function newPage(viewport = { width: 1280, height: 900 }) {
+async function newPage(viewport = { width: 1280, height: 900 }, extraArgs = []) {
   const profile = mkdtempSync(join(tmpdir(), 'enroll-e2e-profile-'));
   profiles.push(profile);
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
     viewport,
   });
   contexts.push(context);
@@ -142,6 +144,10 @@ async function login(email, password = PASSWORD) {
 }
 
 async function main() {
+  if (replicatedOnly) {
+    await replicatedSteps({ step, newPage, panel, expectPanelState, screenshot, assertNoPageErrors, PASSWORD }, repo);
+    return;
+  }
   await cluster.start();
   console.log(`system up: app ${cluster.urls.web}`);
   const student = await newPage();
