@@ -901,6 +901,56 @@ async function main() {
       assertNoPageErrors(admin);
     });
 
+    await step('admin places a hold: the student sees it and why, enrolling is refused with the reason; once lifted, it works', async () => {
+      const admin = adminPage;
+      const token = await login('admin@example.edu');
+      const created = await api('auth', 'POST', '/auth/users', token, {
+        email: 'hana@example.edu', name: 'Hana Sato', password: 'a long pass phrase', roles: ['student'],
+      });
+      assert.equal(created.status, 201);
+      const holds = panel(admin, 'admin-holds');
+      // An email that is no student's is named as such.
+      await holds.getByLabel("Student's email").fill('nobody@example.edu');
+      await holds.getByRole('button', { name: 'Show holds' }).click();
+      await holds.getByTestId('admin-holds-message').getByText('No student has this email.').waitFor();
+      await holds.getByLabel("Student's email").fill('hana@example.edu');
+      await holds.getByRole('button', { name: 'Show holds' }).click();
+      await holds.getByText('Hana Sato has no hold.').waitFor();
+      const reason = "Unpaid fees: see the bursar's office";
+      await holds.getByLabel('Reason (the student reads it)').fill(reason);
+      await holds.getByRole('button', { name: 'Place hold' }).click();
+      await holds.getByTestId('admin-holds-message').getByText(`Placed the hold: ${reason}`).waitFor();
+      await holds.locator('li[data-hold-active=true]').getByText(reason).waitFor();
+      await screenshot(admin, 'admin-hold-placed');
+      await assertAccessible(admin, 'admin placing a hold');
+
+      const hana = await newPage();
+      await signIn(hana, 'hana@example.edu', 'a long pass phrase');
+      await expectPanelState(hana, 'my-courses', 'ready');
+      await panel(hana, 'my-courses').getByTestId('registration-hold').getByText(reason).waitFor();
+      await hana.getByRole('button', { name: 'Enroll in CS101' }).click();
+      const refused = hana.locator('[data-testid=catalogue-message][data-kind=error]');
+      await refused.waitFor();
+      assert.match(await refused.textContent(), /^A hold on your record blocks registration \(Unpaid fees: see the bursar's office\)\. You can still drop courses/);
+      await screenshot(hana, 'student-hold');
+      await assertAccessible(hana, 'a student with a hold');
+      await hana.setViewportSize({ width: 390, height: 844 });
+      await screenshot(hana, 'student-hold-phone');
+      await hana.setViewportSize({ width: 1280, height: 900 });
+
+      await holds.getByRole('button', { name: `Lift the hold: ${reason}` }).click();
+      await holds.getByTestId('admin-holds-message').getByText(`Lifted the hold: ${reason}`).waitFor();
+      await holds.locator('li[data-hold-active=false]').getByText(reason).waitFor();
+      await hana.reload();
+      await expectPanelState(hana, 'my-courses', 'ready');
+      assert.equal(await panel(hana, 'my-courses').getByTestId('registration-hold').count(), 0);
+      await hana.getByRole('button', { name: 'Enroll in CS101' }).click();
+      await hana.getByTestId('catalogue-message').getByText('Enrolled in CS101.').waitFor();
+      assertNoPageErrors(hana);
+      assertNoPageErrors(admin);
+      await hana.context().close();
+    });
+
     await step('admin imports users and courses from CSV (checked first, all or nothing), archives and restores a course; an imported user signs in with their setup code', async () => {
       const admin = adminPage;
       const imports = panel(admin, 'admin-import');

@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::panels::account::Account;
 use crate::panels::admin::{AdminCourses, AdminUsers};
 use crate::panels::admin_courses::AdminCourseList;
+use crate::panels::admin_holds::AdminHolds;
 use crate::panels::admin_import::AdminImport;
 use crate::panels::admin_terms::AdminTerms;
 use crate::panels::catalogue::Catalogue;
@@ -105,6 +106,7 @@ fn Dashboard(user: User) -> impl IntoView {
                 </div>
             </div>
             <AdminTerms />
+            <AdminHolds />
             <AdminImport />
         }
     });

@@ -10,6 +10,7 @@ pub mod courses;
 pub mod error;
 pub mod grades;
 pub mod health;
+pub mod holds;
 pub mod import;
 pub mod metrics_text;
 #[cfg(feature = "openapi")]

@@ -4,6 +4,7 @@ use shared_types::courses::{
     Course, CreateCourseRequest, CreateSectionRequest, Enrollment, Meeting, MyEnrollment, MyWaitlistEntry,
     OverrideEnrollmentRequest, RosterEntry, SeatChanges, UpdateCourseRequest, WaitlistAnswer, SEATS_AS_OF_HEADER,
 };
+use shared_types::holds::{Hold, PlaceHoldRequest};
 use shared_types::terms::{CreateTermRequest, Term};
 use uuid::Uuid;
 
@@ -131,6 +132,31 @@ impl Api {
 
     pub async fn my_waitlists(&self) -> Result<Vec<MyWaitlistEntry>, CallError> {
         self.get_json(Service::Courses, "/waitlists/me").await
+    }
+
+    /// The holds that block the student's registration (empty: none).
+    pub async fn my_holds(&self) -> Result<Vec<Hold>, CallError> {
+        self.get_json(Service::Courses, "/holds/me").await
+    }
+
+    /// A student's holds, lifted ones included (admins).
+    pub async fn student_holds(&self, student: Uuid) -> Result<Vec<Hold>, CallError> {
+        self.get_json(Service::Courses, &format!("/students/{student}/holds"))
+            .await
+    }
+
+    pub async fn place_hold(&self, student: Uuid, reason: String) -> Result<Hold, CallError> {
+        let path = format!("/students/{student}/holds");
+        self.send_json(Service::Courses, Method::POST, &path, &PlaceHoldRequest { reason })
+            .await
+    }
+
+    pub async fn lift_hold(&self, student: Uuid, hold: Uuid) -> Result<Hold, CallError> {
+        let path = format!("/students/{student}/holds/{hold}");
+        let reply = self
+            .authorized(Service::Courses, Method::DELETE, &path, Body::Empty)
+            .await?;
+        self.courses.decode(&reply)
     }
 
     pub async fn my_enrollments(&self) -> Result<Vec<MyEnrollment>, CallError> {

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod admin;
 pub mod admin_courses;
+pub mod admin_holds;
 pub mod admin_import;
 pub mod admin_terms;
 pub mod catalogue;

@@ -1,9 +1,11 @@
 //! The courses a student is in, with drop, and the waitlists they are on,
-//! with their place and leave.
+//! with their place and leave; above them, any hold that blocks the
+//! student's registration, with its reason and what to do.
 
-use futures_util::future::join;
+use futures_util::future::join3;
 use leptos::prelude::*;
 use shared_types::courses::{Course, Meeting, MyEnrollment, MyWaitlistEntry};
+use shared_types::holds::Hold;
 
 use super::catalogue::{credits_text, section_badge};
 use super::frame::{feedback_line, panel};
@@ -22,8 +24,8 @@ pub fn MyCourses() -> impl IntoView {
         Loader::new(move || {
             let api = api.clone();
             async move {
-                let (mine, waiting) = join(api.my_enrollments(), api.my_waitlists()).await;
-                Ok::<_, CallError>((mine?, waiting?))
+                let (mine, waiting, holds) = join3(api.my_enrollments(), api.my_waitlists(), api.my_holds()).await;
+                Ok::<_, CallError>((mine?, waiting?, holds?))
             }
         })
     };
@@ -41,7 +43,8 @@ pub fn MyCourses() -> impl IntoView {
         }
     });
 
-    let render = move |(mine, waiting): (Vec<MyEnrollment>, Vec<MyWaitlistEntry>)| {
+    let render = move |(mine, waiting, holds): (Vec<MyEnrollment>, Vec<MyWaitlistEntry>, Vec<Hold>)| {
+        let on_hold = hold_notice(&holds);
         let held: Vec<Course> = mine.iter().map(|e| e.course.clone()).collect();
         let week = timetable(&held);
         let list = if mine.is_empty() {
@@ -128,6 +131,7 @@ pub fn MyCourses() -> impl IntoView {
             }
         });
         view! {
+            {on_hold}
             {feedback_line("my-courses-message", feedback)}
             {list}
             {week}
@@ -135,4 +139,24 @@ pub fn MyCourses() -> impl IntoView {
         }
     };
     panel("my-courses", "My courses".into(), Service::Courses, loader, render)
+}
+
+/// The holds on the student's registration, each with its reason, and what
+/// they still can do; nothing when there is none.
+fn hold_notice(holds: &[Hold]) -> Option<impl IntoView + use<>> {
+    (!holds.is_empty()).then(|| {
+        let reasons = holds
+            .iter()
+            .map(|hold| view! { <li>{hold.reason.clone()}</li> })
+            .collect_view();
+        view! {
+            <div class="notice" role="status" data-testid="registration-hold">
+                <strong>"A hold blocks your registration"</strong>
+                <ul>{reasons}</ul>
+                <p class="small">
+                    "Until the registrar's office lifts it you cannot enroll or join a waitlist, and waitlists pass you over. You can still drop courses."
+                </p>
+            </div>
+        }
+    })
 }

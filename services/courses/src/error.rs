@@ -61,6 +61,10 @@ pub enum Error {
     CreditLimit { held: i32, credits: i32, limit: i32 },
     #[error("meets at the same time as {other} ({when})")]
     ScheduleConflict { other: String, when: String },
+    #[error("a hold blocks registration: {reason}")]
+    RegistrationHold { reason: String },
+    #[error("no such active hold")]
+    HoldNotFound,
     #[error("already on the waitlist")]
     AlreadyWaitlisted,
     #[error("not on the waitlist")]
@@ -189,6 +193,15 @@ impl From<Error> for ApiError {
                 "schedule_conflict",
                 format!("This course meets at the same time as {other} ({when}), which you hold."),
             ),
+            Error::RegistrationHold { reason } => ApiError::conflict(
+                "registration_hold",
+                format!(
+                    "A hold on your record blocks registration ({reason}). You can still drop courses; the registrar's office lifts the hold."
+                ),
+            ),
+            Error::HoldNotFound => {
+                ApiError::not_found("hold_not_found", "This student has no active hold with this id.")
+            }
             Error::AlreadyWaitlisted => {
                 ApiError::conflict("already_waitlisted", "You are already on this course's waitlist.")
             }

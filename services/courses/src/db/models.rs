@@ -2,10 +2,11 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use service_common::db::TextUuid;
 use shared_types::courses::{Course, RosterEntry, Weekday};
+use shared_types::holds::Hold;
 use shared_types::terms::Term;
 use uuid::Uuid;
 
-use crate::db::schema::{courses, enrollments, meeting_times, terms, waitlist_entries};
+use crate::db::schema::{courses, enrollments, holds, meeting_times, terms, waitlist_entries};
 use crate::domain::meetings::MeetingSlot;
 use crate::domain::terms::{NewTerm, TermDates, TermSpan, Window};
 use crate::domain::EnrollingStudent;
@@ -86,6 +87,36 @@ impl WaitlistRow {
             id: self.student_id,
             name: self.student_name.clone(),
             email: self.student_email.clone(),
+        }
+    }
+}
+
+/// A row of `holds`.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = holds)]
+pub struct HoldRow {
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub id: Uuid,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub student_id: Uuid,
+    pub reason: String,
+    #[diesel(deserialize_as = TextUuid, serialize_as = TextUuid)]
+    pub placed_by: Uuid,
+    pub placed_at: NaiveDateTime,
+    pub lifted_by: Option<String>,
+    pub lifted_at: Option<NaiveDateTime>,
+}
+
+impl HoldRow {
+    pub fn to_hold(&self) -> Hold {
+        Hold {
+            id: self.id,
+            student_id: self.student_id,
+            reason: self.reason.clone(),
+            placed_by: self.placed_by,
+            placed_at: self.placed_at.and_utc(),
+            lifted_by: self.lifted_by.as_deref().and_then(|id| Uuid::parse_str(id).ok()),
+            lifted_at: self.lifted_at.map(|at| at.and_utc()),
         }
     }
 }

@@ -11,7 +11,7 @@ use service_common::db::{DuplicateMeans, TextUuid};
 use uuid::Uuid;
 
 use crate::db::models::{EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
-use crate::db::schema::{courses, enrollments, meeting_times, student_terms, waitlist_entries};
+use crate::db::schema::{courses, enrollments, holds, meeting_times, student_terms, waitlist_entries};
 use crate::db::seats::SeatStatements;
 use crate::domain::meetings::{self, MeetingSlot};
 use crate::domain::settle::{settle, verdict_of, Verdict};
@@ -111,6 +111,35 @@ pub trait Placing: SeatStatements {
     fn position_on_waitlist(&mut self, entry: &WaitlistRow) -> Result<i64>;
 }
 
+type ActiveHolds<'a> = diesel::dsl::Filter<
+    diesel::dsl::Filter<holds::table, diesel::dsl::Eq<holds::student_id, &'a str>>,
+    diesel::dsl::IsNull<holds::lifted_at>,
+>;
+
+/// The student's holds not lifted (on both backends, and inside a
+/// statement of another table).
+pub fn active_holds(student_id: &str) -> ActiveHolds<'_> {
+    holds::table
+        .filter(holds::student_id.eq(student_id))
+        .filter(holds::lifted_at.is_null())
+}
+
+/// Returns [`Error::RegistrationHold`] with the oldest active hold's
+/// reason, if the student has one (a macro: diesel types the read per
+/// backend).
+macro_rules! refuse_if_held {
+    ($conn:expr, $student_id:expr) => {
+        let hold: Option<String> = active_holds($student_id)
+            .select(holds::reason)
+            .order(holds::placed_at)
+            .first($conn)
+            .optional()?;
+        if let Some(reason) = hold {
+            return Err(Error::RegistrationHold { reason });
+        }
+    };
+}
+
 macro_rules! placing_for {
     ($connection:ty) => {
         impl Placing for $connection {
@@ -134,15 +163,20 @@ macro_rules! placing_for {
                 // the row lock and re-checks against the newest credits, so
                 // concurrent enrollments of one student never pass the limit
                 // together.
+                // A hold is read in the same statement: no round trip more
+                // for the student who has none.
+                let no_hold = diesel::dsl::not(diesel::dsl::exists(active_holds(&student_id)));
                 let added = if row.credits == 0 {
                     // Nothing to count, but the row is locked all the same
                     // (for the schedule below), and a student above their
                     // limit (an override, a lowered limit) may still take it.
                     diesel::update(held)
+                        .filter(no_hold)
                         .set(student_terms::credits.eq(after))
                         .execute(conn)?
                 } else {
                     diesel::update(held)
+                        .filter(no_hold)
                         .filter(
                             student_terms::max_credits
                                 .is_null()
@@ -153,6 +187,7 @@ macro_rules! placing_for {
                         .execute(conn)?
                 };
                 if added == 0 {
+                    refuse_if_held!(conn, &student_id);
                     let (held, own_limit): (i32, Option<i32>) = held
                         .select((student_terms::credits, student_terms::max_credits))
                         .first(conn)?;
@@ -503,6 +538,8 @@ macro_rules! placing_for {
                 if let Some(section) = other {
                     return Err(Error::OtherSectionHeld { code, section });
                 }
+                // Nor waits while a hold blocks their registration.
+                refuse_if_held!(conn, &entry.student_id.to_string());
                 // Stamped under the lock: the list's order is the order in
                 // which joins took the course row.
                 let stored = WaitlistRow {

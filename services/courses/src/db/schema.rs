@@ -77,6 +77,18 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    holds (id) {
+        id -> Text,
+        student_id -> Text,
+        reason -> Text,
+        placed_by -> Text,
+        placed_at -> Timestamp,
+        lifted_by -> Nullable<Text>,
+        lifted_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(enrollments -> courses (course_id));
 diesel::joinable!(waitlist_entries -> courses (course_id));
 diesel::joinable!(meeting_times -> courses (course_id));
@@ -87,5 +99,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     enrollments,
     student_terms,
     meeting_times,
-    waitlist_entries
+    waitlist_entries,
+    holds
 );

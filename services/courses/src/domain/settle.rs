@@ -15,7 +15,8 @@ pub enum Verdict {
     /// They took the seat and leave the list.
     Placed,
     /// They do not fit now (credits, a clash, another section of the
-    /// course held): they keep their place, and the next one is offered.
+    /// course held, a hold): they keep their place, and the next one is
+    /// offered.
     PassedOver(PassedOver),
     /// They can never take this seat (on its roster already, or made its
     /// teacher since): off the list, so no drop is ever refused for them.
@@ -30,6 +31,8 @@ pub enum PassedOver {
     CreditLimit,
     ScheduleConflict,
     OtherSectionHeld,
+    /// A hold on their registration: promoted once it is lifted.
+    Hold,
 }
 
 /// The verdict on one attempt to place a waiting student; an error that is
@@ -40,6 +43,7 @@ pub fn verdict_of(attempt: Result<(), Error>) -> Result<Verdict, Error> {
         Err(Error::CreditLimit { .. }) => Ok(Verdict::PassedOver(PassedOver::CreditLimit)),
         Err(Error::ScheduleConflict { .. }) => Ok(Verdict::PassedOver(PassedOver::ScheduleConflict)),
         Err(Error::OtherSectionHeld { .. }) => Ok(Verdict::PassedOver(PassedOver::OtherSectionHeld)),
+        Err(Error::RegistrationHold { .. }) => Ok(Verdict::PassedOver(PassedOver::Hold)),
         Err(Error::AlreadyEnrolled | Error::OwnCourse) => Ok(Verdict::Leaves),
         Err(Error::CourseFull | Error::CourseArchived) => Ok(Verdict::NoSeat),
         Err(other) => Err(other),

@@ -232,3 +232,18 @@ mod tests {
         }
     }
 }
+
+/// The reason of a hold, checked: one line the student reads, 1 to 500
+/// characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldReason(String);
+
+impl HoldReason {
+    pub fn parse(raw: &str) -> Result<Self, ValueError> {
+        line_text("reason", raw, 500).map(Self)
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}

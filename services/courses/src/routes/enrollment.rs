@@ -29,7 +29,7 @@ use crate::state::AppState;
         (status = 401, response = api::Unauthorized),
         (status = 403, description = "`forbidden` (not a student) or `own_course` (the caller teaches this course).", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
-        (status = 409, description = "`already_enrolled` (in this section, or in another section of the course, which the message names), `course_full`, `course_archived`, `credit_limit` (the course's credits would take the caller past their limit for the term; the message says how many they hold), `schedule_conflict` (one of its meetings shares a minute with one of a course the caller holds in the term, which the message names; back to back is no clash) or `registration_closed` (outside the term's window: before it opens, with `Retry-After` in seconds until it does; after the add/drop deadline, without).", body = shared_types::ErrorBody, headers(("retry-after" = u64, description = "Before registration opens: the seconds until it does."))),
+        (status = 409, description = "`already_enrolled` (in this section, or in another section of the course, which the message names), `course_full`, `course_archived`, `credit_limit` (the course's credits would take the caller past their limit for the term; the message says how many they hold), `schedule_conflict` (one of its meetings shares a minute with one of a course the caller holds in the term, which the message names; back to back is no clash), `registration_hold` (a hold on the caller's record, whose reason the message gives; see `GET /holds/me`) or `registration_closed` (outside the term's window: before it opens, with `Retry-After` in seconds until it does; after the add/drop deadline, without).", body = shared_types::ErrorBody, headers(("retry-after" = u64, description = "Before registration opens: the seconds until it does."))),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -59,6 +59,7 @@ pub async fn enroll(
         Err(Error::CreditLimit { .. }) => "credit_limit",
         Err(Error::RegistrationClosed { .. }) => "registration_closed",
         Err(Error::ScheduleConflict { .. }) => "schedule_conflict",
+        Err(Error::RegistrationHold { .. }) => "registration_hold",
         Err(_) => "error",
     });
     let row = match taken {

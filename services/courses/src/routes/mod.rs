@@ -2,6 +2,7 @@
 
 mod catalogue;
 mod enrollment;
+mod holds;
 mod import;
 mod meetings;
 mod roster;
@@ -36,5 +37,8 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(terms::my_credits))
         .routes(routes!(terms::student_credits, terms::set_credit_limit))
         .routes(routes!(terms::set_time_tickets))
+        .routes(routes!(holds::my_holds))
+        .routes(routes!(holds::student_holds, holds::place_hold))
+        .routes(routes!(holds::lift_hold))
         .with_state(state)
 }

@@ -25,7 +25,7 @@ use crate::state::AppState;
         (status = 401, response = api::Unauthorized),
         (status = 403, description = "`forbidden` (not a student) or `own_course`.", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
-        (status = 409, description = "`already_waitlisted`, `already_enrolled`, `course_archived`, `credit_limit`, `schedule_conflict` (a free seat the caller does not fit), `registration_closed`, or `course_full` when seats kept changing hands between its attempts.", body = shared_types::ErrorBody),
+        (status = 409, description = "`already_waitlisted`, `already_enrolled`, `course_archived`, `credit_limit`, `schedule_conflict` (a free seat the caller does not fit), `registration_hold` (a hold on the caller's record: no seat and no place on the list), `registration_closed`, or `course_full` when seats kept changing hands between its attempts.", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]

@@ -9,6 +9,7 @@ mod catalogue_search;
 mod concurrency;
 mod connections;
 mod course_edits;
+mod holds;
 mod model;
 mod openapi;
 mod operations;

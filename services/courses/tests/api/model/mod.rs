@@ -49,8 +49,10 @@ fn an_op() -> impl Strategy<Value = Op> {
         1 => (s.clone(), c.clone()).prop_map(|(s, c)| Op::Override(s, c)),
         1 => (c.clone(), 1..4i32).prop_map(|(c, n)| Op::SetCapacity(c, n)),
         1 => (c, any::<bool>()).prop_map(|(c, archived)| Op::Archive(c, archived)),
-        1 => (s, prop_oneof![Just(None), Just(Some(0)), Just(Some(6)), Just(Some(10))])
+        1 => (s.clone(), prop_oneof![Just(None), Just(Some(0)), Just(Some(6)), Just(Some(10))])
             .prop_map(|(s, limit)| Op::SetLimit(s, limit)),
+        2 => s.clone().prop_map(Op::PlaceHold),
+        2 => s.prop_map(Op::LiftHold),
     ]
 }
 

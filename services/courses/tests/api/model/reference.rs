@@ -43,6 +43,8 @@ pub struct Student {
     pub limit: Option<i32>,
     /// Credits counted in the term (archived sections' included).
     pub credits: i32,
+    /// Active holds on their registration.
+    pub holds: usize,
 }
 
 /// One operation of a student or the admin, by index into the model's
@@ -57,6 +59,9 @@ pub enum Op {
     SetCapacity(usize, i32),
     Archive(usize, bool),
     SetLimit(usize, Option<i32>),
+    PlaceHold(usize),
+    /// Lifts the student's oldest active hold.
+    LiftHold(usize),
 }
 
 /// What the service answers: a success, or the error code of a refusal.
@@ -113,6 +118,9 @@ impl Model {
             return Some("course_full");
         }
         let student = &self.students[s];
+        if student.holds > 0 {
+            return Some("registration_hold");
+        }
         if section.credits > 0 && student.credits + section.credits > self.limit_of(s) {
             return Some("credit_limit");
         }
@@ -236,6 +244,9 @@ impl Model {
                         {
                             return Answer::Refused("already_enrolled".to_owned());
                         }
+                        if self.students[s].holds > 0 {
+                            return Answer::Refused("registration_hold".to_owned());
+                        }
                         let list = &mut self.sections[c].list;
                         if list.contains(&s) {
                             return Answer::Refused("already_waitlisted".to_owned());
@@ -300,6 +311,18 @@ impl Model {
             }
             Op::SetLimit(s, limit) => {
                 self.students[s].limit = limit;
+                self.settle_student(s);
+                Answer::Done
+            }
+            Op::PlaceHold(s) => {
+                self.students[s].holds += 1;
+                Answer::Done
+            }
+            Op::LiftHold(s) => {
+                if self.students[s].holds == 0 {
+                    return Answer::Refused("hold_not_found".to_owned());
+                }
+                self.students[s].holds -= 1;
                 self.settle_student(s);
                 Answer::Done
             }

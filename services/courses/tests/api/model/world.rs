@@ -4,6 +4,7 @@
 //! carry each operation.
 
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Mutex;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -22,6 +23,8 @@ pub struct World {
     pub model: Model,
     pub term_id: String,
     pub tokens: Vec<String>,
+    /// Each student's active holds in the service, oldest first.
+    pub holds: Mutex<Vec<Vec<Uuid>>>,
 }
 
 const MON: Slot = Slot {
@@ -119,11 +122,13 @@ impl World {
                         id: p.id,
                         limit: None,
                         credits: 0,
+                        holds: 0,
                     })
                     .collect(),
                 term_limit: term["max_credits"].as_i64().unwrap() as i32,
             },
             term_id: term["id"].as_str().unwrap().to_owned(),
+            holds: Mutex::new(vec![Vec::new(); people.len()]),
             tokens: people.into_iter().map(|p| p.token).collect(),
         }
     }
@@ -188,6 +193,21 @@ impl World {
                 let body = json!({"max_credits": limit, "reason": "Model limit"});
                 (Method::PUT, path, admin, Some(body))
             }
+            Op::PlaceHold(s) => (
+                Method::POST,
+                format!("/students/{}/holds", self.model.students[s].id),
+                admin,
+                Some(json!({"reason": "Model hold"})),
+            ),
+            Op::LiftHold(s) => {
+                // None active: one that was never placed, refused.
+                let hold = self.holds.lock().unwrap()[s]
+                    .first()
+                    .copied()
+                    .unwrap_or_else(Uuid::new_v4);
+                let path = format!("/students/{}/holds/{hold}", self.model.students[s].id);
+                (Method::DELETE, path, admin, None)
+            }
         };
         let (status, answer) = status_and_body(app.call(method, &path, &token, body).await).await;
         if status.is_server_error() {
@@ -195,6 +215,13 @@ impl World {
         }
         if !status.is_success() {
             return Answer::Refused(answer["error"].as_str().unwrap_or("?").to_owned());
+        }
+        match op {
+            Op::PlaceHold(s) => self.holds.lock().unwrap()[*s].push(answer["id"].as_str().unwrap().parse().unwrap()),
+            Op::LiftHold(s) => {
+                self.holds.lock().unwrap()[*s].remove(0);
+            }
+            _ => {}
         }
         match (op, answer["status"].as_str()) {
             (Op::Join(..), Some("waitlisted")) => Answer::Waiting(answer["position"].as_i64().unwrap()),
@@ -204,7 +231,8 @@ impl World {
     }
 
     /// The service's state of this world, as a model: seats and lists from
-    /// the sections, places from the students' lists, credits from theirs.
+    /// the sections, places from the students' lists, credits and holds
+    /// from theirs.
     /// Each counter is checked against its rows on the way.
     pub async fn observe(&self, app: &TestCourses) -> Model {
         let admin = admin(app);
@@ -223,6 +251,9 @@ impl World {
                     lists[c].push((entry["position"].as_i64().unwrap(), s));
                 }
             }
+            let (status, holds) = status_and_body(app.call(Method::GET, "/holds/me", token, None).await).await;
+            assert_eq!(status, StatusCode::OK, "{holds}");
+            seen.students[s].holds = holds.as_array().unwrap().len();
             let path = format!("/terms/{}/credits/me", self.term_id);
             let (status, credits) = status_and_body(app.call(Method::GET, &path, token, None).await).await;
             assert_eq!(status, StatusCode::OK, "{credits}");
@@ -286,6 +317,12 @@ impl World {
             }
         }
         for (s, (want, got)) in self.model.students.iter().zip(&seen.students).enumerate() {
+            if want.holds != got.holds {
+                return Err(format!(
+                    "student {s}: model {} holds, service {}",
+                    want.holds, got.holds
+                ));
+            }
             if want.credits != got.credits {
                 return Err(format!(
                     "student {s}: model {} credits, service {}",
