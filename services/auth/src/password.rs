@@ -330,11 +330,37 @@ fn hashing_thread(queue: &Queue) {
     lower_priority();
     loop {
         let job = queue.next_job();
-        let started = Instant::now();
+        // The CPU the hash took, not the time it took: at nice 10 a hash
+        // waits while the crowd it is measured for is answered, and a
+        // rate from wall time would pace that whole crowd's come-back
+        // times at a fraction of what the threads hash once it is gone.
+        let started = thread_cpu_time();
         if job() {
-            queue.record_hash_time(started.elapsed());
+            queue.record_hash_time(thread_cpu_time().saturating_sub(started));
         }
     }
+}
+
+/// The CPU time the calling thread has used.
+#[cfg(target_os = "linux")]
+fn thread_cpu_time() -> Duration {
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime writes one timespec through the pointer, which
+    // points at a live one.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    if rc != 0 {
+        return Duration::ZERO;
+    }
+    Duration::new(
+        u64::try_from(now.tv_sec).unwrap_or(0),
+        u32::try_from(now.tv_nsec).unwrap_or(0),
+    )
+}
+
+#[cfg(not(target_os = "linux"))]
+fn thread_cpu_time() -> Duration {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
 }
 
 #[cfg(target_os = "linux")]
@@ -350,3 +376,29 @@ fn lower_priority() {
 
 #[cfg(not(target_os = "linux"))]
 fn lower_priority() {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A hash's cost is the CPU it takes: a thread that sleeps (as a hash
+    /// preempted by the crowd's answers does) adds nothing to it.
+    #[test]
+    fn the_hash_clock_counts_work_and_not_waiting() {
+        let before = thread_cpu_time();
+        std::thread::sleep(Duration::from_millis(200));
+        let slept = thread_cpu_time().saturating_sub(before);
+        assert!(slept < Duration::from_millis(50), "sleeping counted {slept:?}");
+        // Work until the clock shows 20 ms of it (however busy the machine
+        // is, the thread gets them within a minute).
+        let (before, started) = (thread_cpu_time(), Instant::now());
+        let mut spin = 0u64;
+        while thread_cpu_time().saturating_sub(before) < Duration::from_millis(20) {
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the clock did not count the work"
+            );
+            spin = std::hint::black_box(spin.wrapping_add(1));
+        }
+    }
+}
