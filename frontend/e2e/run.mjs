@@ -946,6 +946,34 @@ async function main() {
       assert.equal(await panel(hana, 'my-courses').getByTestId('registration-hold').count(), 0);
       await hana.getByRole('button', { name: 'Enroll in CS101' }).click();
       await hana.getByTestId('catalogue-message').getByText('Enrolled in CS101.').waitFor();
+
+      // The registrar reads Hana's registration history under her holds:
+      // the hold, the refusal it caused with its reason, the lift, the
+      // enrollment; newest first, and as a CSV download.
+      await holds.locator('details.audit-trail > summary').click();
+      const rows = holds.locator('table.audit tbody tr');
+      await rows.first().waitFor();
+      const seen = await rows.evaluateAll((trs) => trs.map((tr) =>
+        `${tr.dataset.auditAction}:${tr.dataset.auditOutcome}`));
+      assert.deepEqual(seen, ['enroll:accepted', 'hold_lifted:accepted', 'enroll:refused', 'hold_placed:accepted']);
+      const refusal = rows.nth(2);
+      await refusal.getByText('registration_hold').waitFor();
+      await refusal.getByText(/A hold on your record blocks registration \(Unpaid fees/).waitFor();
+      await refusal.getByText('CS101 01').waitFor();
+      await screenshot(admin, 'admin-audit-trail');
+      await assertAccessible(admin, 'admin reading a registration history');
+      const [download] = await Promise.all([
+        admin.waitForEvent('download'),
+        holds.getByRole('button', { name: 'Download CSV' }).click(),
+      ]);
+      assert.equal(download.suggestedFilename(), 'history-hana@example.edu.csv');
+      const csv = readFileSync(await download.path(), 'utf8').trim().split('\n');
+      assert.equal(csv.length, 5, csv.join('\n'));
+      assert.match(csv[0], /^"id","at","actor_id","student_id","student_name","course_id","course","action","outcome","code","detail"$/);
+      assert.match(csv[3], /"enroll","refused","registration_hold"/);
+      await admin.setViewportSize({ width: 390, height: 844 });
+      await screenshot(admin, 'admin-audit-trail-phone');
+      await admin.setViewportSize({ width: 1280, height: 900 });
       assertNoPageErrors(hana);
       assertNoPageErrors(admin);
       await hana.context().close();

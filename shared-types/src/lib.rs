@@ -4,6 +4,7 @@
 //!
 //! No server dependencies: this crate also compiles for `wasm32-unknown-unknown`.
 
+pub mod audit;
 pub mod auth;
 pub mod catalogue;
 pub mod courses;

@@ -1,5 +1,6 @@
 //! course-service: the catalogue, seats, enrollments, teaching.
 
+use shared_types::audit::AuditEvent;
 use shared_types::courses::{
     Course, CreateCourseRequest, CreateSectionRequest, Enrollment, Meeting, MyEnrollment, MyWaitlistEntry,
     OverrideEnrollmentRequest, RosterEntry, SeatChanges, UpdateCourseRequest, WaitlistAnswer, SEATS_AS_OF_HEADER,
@@ -165,5 +166,21 @@ impl Api {
 
     pub async fn teaching(&self) -> Result<Vec<Course>, CallError> {
         self.get_json(Service::Courses, "/teaching").await
+    }
+
+    /// The newest events of a registration history (a student's or a
+    /// section's), newest first; `trail` is its path (`/students/{id}/audit`).
+    pub async fn audit_trail(&self, trail: &str) -> Result<Vec<AuditEvent>, CallError> {
+        self.get_json(Service::Courses, &format!("{trail}?limit=200")).await
+    }
+
+    /// The whole history (up to 1,000 events) as CSV, as course-service
+    /// writes it.
+    pub async fn audit_csv(&self, trail: &str) -> Result<String, CallError> {
+        let path = format!("{trail}?format=csv");
+        let reply = self
+            .authorized(Service::Courses, Method::GET, &path, Body::Empty)
+            .await?;
+        Ok(reply.text)
     }
 }

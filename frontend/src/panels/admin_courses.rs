@@ -8,6 +8,7 @@ use shared_types::courses::{
     Course, CreateSectionRequest, Meeting, OverrideEnrollmentRequest, RosterEntry, UpdateCourseRequest,
 };
 
+use super::audit_trail::{audit_trail, TrailOf};
 use super::frame::{feedback_line, live_panel, Feedback};
 use super::on_each_outcome;
 use super::widgets::{data_table, list_on_open, Column::Shown};
@@ -214,6 +215,7 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
                 {by_override}
             </details>
             {roster}
+            {audit_trail(TrailOf::Section(id), format!("history-{}.csv", code.replace(' ', "-")))}
         </li>
     }
 }

@@ -6,6 +6,7 @@ pub mod admin_courses;
 pub mod admin_holds;
 pub mod admin_import;
 pub mod admin_terms;
+mod audit_trail;
 pub mod catalogue;
 mod catalogue_query;
 mod frame;

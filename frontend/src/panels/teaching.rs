@@ -13,6 +13,7 @@ use shared_types::grades::{StudentGrade, UploadReport};
 use shared_types::Grade;
 use uuid::Uuid;
 
+use super::audit_trail::{audit_trail, TrailOf};
 use super::catalogue::section_badge;
 use super::frame::{panel, panel_error};
 use super::grade_chart::{distribution, grade_chart};
@@ -78,7 +79,8 @@ fn ClassCard(course: Course) -> impl IntoView {
                     }
                 }}
             </div>
-            <CsvUpload course_id=course_id code=code on_written=move || grades.reload() />
+            <CsvUpload course_id=course_id code=code.clone() on_written=move || grades.reload() />
+            {audit_trail(TrailOf::Section(course_id), format!("history-{}.csv", code.replace(' ', "-")))}
         </article>
     }
 }

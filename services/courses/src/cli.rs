@@ -30,4 +30,9 @@ pub struct ServeArgs {
     /// (0 disables). Writes through this process clear it at once.
     #[arg(long, env = "CATALOGUE_CACHE_MS", default_value_t = 500)]
     pub catalogue_cache_ms: u64,
+
+    /// How long the audit trail keeps an event, in days; older events are
+    /// removed at start and then once a day (0 keeps every event).
+    #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 1825)]
+    pub audit_retention_days: u32,
 }

@@ -79,6 +79,10 @@ pub enum Error {
     AuthRefused,
     #[error("a page size the catalogue cannot serve")]
     InvalidPageSize,
+    #[error("a page size the audit trail cannot serve")]
+    InvalidAuditPage,
+    #[error("writing the audit trail as CSV: {0}")]
+    Export(String),
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
     /// Refused as the shared plumbing words it (a bad import file).
@@ -218,6 +222,11 @@ impl From<Error> for ApiError {
                 "invalid_limit",
                 format!("`limit` must be from 1 to {}.", shared_types::catalogue::MAX_PAGE_SIZE),
             ),
+            Error::InvalidAuditPage => ApiError::bad_request(
+                "invalid_limit",
+                format!("`limit` must be from 1 to {}.", crate::routes::audit::MAX_AUDIT_PAGE),
+            ),
+            Error::Export(e) => ApiError::internal(e),
             Error::AuthUnavailable(detail) => {
                 tracing::warn!(%detail, "answering auth_unavailable");
                 ApiError::unavailable(

@@ -5,6 +5,7 @@
 
 pub mod cli;
 
+mod audit_log;
 mod db;
 mod domain;
 mod error;
@@ -21,6 +22,7 @@ use service_common::assembly::Assembly;
 use service_common::peer::PeerClient;
 use service_common::server::Server;
 
+use crate::audit_log::AuditLog;
 use crate::cli::{ServeArgs, DEFAULT_PORT};
 use crate::memory::catalogue_cache::CatalogueCache;
 use crate::state::AppState;
@@ -47,12 +49,15 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     if common.seed_demo {
         db::seed::seed_demo_courses(&database).await?;
     }
+    let audit = AuditLog::start(database.clone());
+    audit.keep_for(database.clone(), args.audit_retention_days);
     let state = AppState {
         db: database.clone(),
         verifier: verifier.clone(),
         catalogue: Arc::new(CatalogueCache::new(Duration::from_millis(args.catalogue_cache_ms))),
         seat_feed: Arc::default(),
         full_courses: Arc::default(),
+        audit,
         auth: PeerClient::new(
             "auth",
             args.revocations.auth_url.clone(),

@@ -5,6 +5,7 @@ use service_common::auth::TokenVerifier;
 use service_common::db::Database;
 use service_common::peer::PeerClient;
 
+use crate::audit_log::AuditLog;
 use crate::memory::catalogue_cache::CatalogueCache;
 use crate::memory::full_courses::FullCourses;
 use crate::memory::seat_feed::SeatFeed;
@@ -17,6 +18,8 @@ pub struct AppState {
     pub catalogue: Arc<CatalogueCache>,
     pub seat_feed: Arc<SeatFeed>,
     pub full_courses: Arc<FullCourses>,
+    /// Where refused attempts go onto the audit trail.
+    pub audit: AuditLog,
     /// auth-service, asked for the teachers of a course import; `None`
     /// without an `--auth-url` (imports then answer 503).
     pub auth: Option<PeerClient>,

@@ -8,12 +8,26 @@ use service_common::db::Database;
 use service_common::{db_run, db_write};
 use uuid::Uuid;
 
+use shared_types::audit::AuditAction;
+
+use crate::db::audit_store::{Attempt, Audit};
 use crate::db::models::{HoldRow, TermRow};
 use crate::db::schema::terms as terms_table;
 use crate::db::schema::{courses, holds, waitlist_entries};
 use crate::db::store;
 use crate::domain::HoldReason;
 use crate::error::{Error, Result};
+
+/// An admin's attempt on a student's holds (for the audit trail).
+pub fn attempt(admin: Uuid, student: Uuid, action: AuditAction) -> Attempt {
+    Attempt {
+        actor: Some(admin),
+        student,
+        student_name: String::new(),
+        course: None,
+        action,
+    }
+}
 
 /// Places a hold on `student` for `reason`, by `admin`.
 pub async fn place_hold(db: &Database, student: Uuid, reason: HoldReason, admin: Uuid) -> Result<HoldRow> {
@@ -27,10 +41,11 @@ pub async fn place_hold(db: &Database, student: Uuid, reason: HoldReason, admin:
         lifted_at: None,
     };
     let stored = row.clone();
-    db_write!(db, |conn| diesel::insert_into(holds::table)
-        .values(stored.clone())
-        .execute(conn)
-        .map_err(Error::from))?;
+    let event = attempt(admin, student, AuditAction::HoldPlaced).accepted("placed", row.reason.clone());
+    db_write!(db, |conn| {
+        diesel::insert_into(holds::table).values(stored.clone()).execute(conn)?;
+        conn.record(&event)
+    })?;
     Ok(row)
 }
 
@@ -54,6 +69,7 @@ pub async fn lift_hold(db: &Database, student: Uuid, hold: Uuid, admin: Uuid) ->
             return Err(Error::HoldNotFound);
         }
         let lifted: HoldRow = holds::table.find(&hold_id).select(HoldRow::as_select()).first(conn)?;
+        conn.record(&attempt(admin, student, AuditAction::HoldLifted).accepted("lifted", lifted.reason.clone()))?;
         let terms: Vec<TermRow> = waitlist_entries::table
             .inner_join(courses::table.inner_join(terms_table::table))
             .filter(waitlist_entries::student_id.eq(&student_id))

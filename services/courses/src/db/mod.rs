@@ -2,6 +2,7 @@
 //! courses, enrollments, waitlists, terms and meetings on both backends.
 //! The rules they apply are `domain`'s.
 
+pub mod audit_store;
 pub mod hold_store;
 pub mod meeting_store;
 pub mod models;

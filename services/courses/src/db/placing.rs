@@ -10,6 +10,9 @@ use diesel::{PgConnection, SqliteConnection};
 use service_common::db::{DuplicateMeans, TextUuid};
 use uuid::Uuid;
 
+use shared_types::audit::AuditAction;
+
+use crate::db::audit_store::{Attempt, Audit};
 use crate::db::models::{EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
 use crate::db::schema::{courses, enrollments, holds, meeting_times, student_terms, waitlist_entries};
 use crate::db::seats::SeatStatements;
@@ -43,7 +46,7 @@ struct HeldMeeting {
     room: Option<String>,
 }
 
-pub trait Placing: SeatStatements {
+pub trait Placing: SeatStatements + Audit {
     /// Takes the seat, adds the course's credits to the student's in the
     /// term (guarded by the limit), and checks the student's schedule, or
     /// says why not. The caller has checked the term's window.
@@ -409,7 +412,7 @@ macro_rules! placing_for {
                 let candidates = waiting.iter().map(|candidate| {
                     EnrollmentRow::of(&candidate.student(), course_id, credits, Utc::now().naive_utc())
                 });
-                settle(i64::from(capacity - enrolled), candidates, |row| {
+                let placed = settle(i64::from(capacity - enrolled), candidates, |row| {
                     // A savepoint each: a candidate who does not fit is
                     // undone alone, and the next one is offered the seat.
                     let verdict = verdict_of(conn.transaction(|conn| conn.take_place(row, term)))?;
@@ -417,7 +420,25 @@ macro_rules! placing_for {
                         conn.remove_from_waitlist(&course, &row.student_id.to_string())?;
                     }
                     Ok::<_, Error>(verdict)
-                })
+                })?;
+                let promotions: Vec<_> = placed
+                    .iter()
+                    .map(|row| {
+                        Attempt {
+                            actor: None,
+                            student: row.student_id,
+                            student_name: row.student_name.clone(),
+                            course: Some(course_id),
+                            action: AuditAction::Promote,
+                        }
+                        .accepted(
+                            "enrolled",
+                            "A seat came free: the first on the waitlist who fits takes it.",
+                        )
+                    })
+                    .collect();
+                conn.record_all(&promotions)?;
+                Ok(placed)
             }
 
             fn settle_term(&mut self, term: &TermRow, now: NaiveDateTime) -> Result<()> {

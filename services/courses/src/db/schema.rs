@@ -89,7 +89,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    registration_events (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        student_id -> Text,
+        student_name -> Text,
+        course_id -> Nullable<Text>,
+        action -> Text,
+        outcome -> Text,
+        code -> Text,
+        detail -> Text,
+    }
+}
+
 diesel::joinable!(enrollments -> courses (course_id));
+diesel::joinable!(registration_events -> courses (course_id));
 diesel::joinable!(waitlist_entries -> courses (course_id));
 diesel::joinable!(meeting_times -> courses (course_id));
 diesel::joinable!(courses -> terms (term_id));
@@ -100,5 +116,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     student_terms,
     meeting_times,
     waitlist_entries,
-    holds
+    holds,
+    registration_events
 );

@@ -29,6 +29,9 @@ use service_common::{db_run, db_write};
 use shared_types::courses::SeatCount;
 use uuid::Uuid;
 
+use shared_types::audit::AuditAction;
+
+use crate::db::audit_store::{Attempt, Audit};
 use crate::db::models::{CourseRow, EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
 use crate::db::placing::Placing;
 use crate::db::schema::terms as terms_table;
@@ -282,8 +285,14 @@ pub async fn insert_section(db: &Database, of: Uuid, new: NewSection) -> Result<
 }
 
 /// An admin's enrollment of a student past capacity, a conflict, the
-/// credit limit or the window, with the reason kept on the enrollment.
-pub async fn enroll_by_override(db: &Database, course_id: Uuid, by: Override) -> Result<EnrollmentRow> {
+/// credit limit or the window, with the reason kept on the enrollment,
+/// by `admin`.
+pub async fn enroll_by_override(
+    db: &Database,
+    course_id: Uuid,
+    by: Override,
+    attempt: Attempt,
+) -> Result<EnrollmentRow> {
     let now = Utc::now().naive_utc();
     db_write!(db, |conn| {
         let (term, credits) = term_of!(conn, course_id)?;
@@ -292,6 +301,7 @@ pub async fn enroll_by_override(db: &Database, course_id: Uuid, by: Override) ->
             ..EnrollmentRow::of(&by.student, course_id, credits, now)
         };
         conn.place_by_override(&row, &term, now)?;
+        conn.record(&attempt.accepted("enrolled", by.reason.clone()))?;
         conn.settle_section(course_id, &term, now)?;
         Ok(row)
     })
@@ -419,15 +429,21 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
             // The list before anyone else, the student among it included,
             // committed on its own: a refusal of the seat below must not
             // undo the placements.
+            let attempt = Attempt::by_student(&student, course_id, AuditAction::Enroll);
             if settle_first && needs_settling(seats) {
                 let placed = conn.settle_section(course_id, &term, now)?;
-                return Ok(placed.into_iter().find(|row| row.student_id == student.id));
+                let own = placed.into_iter().find(|row| row.student_id == student.id);
+                if own.is_some() {
+                    conn.record(&attempt.accepted("enrolled", FROM_THE_LIST))?;
+                }
+                return Ok(own);
             }
             let row = EnrollmentRow::of(&student, course_id, credits, now);
             conn.take_place(&row, &term)?;
             // The seat's statement holds the course row: one DELETE, which
             // finds nothing unless the student was waiting.
             conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
+            conn.record(&attempt.accepted("enrolled", ""))?;
             Ok::<_, Error>(Some(row))
         })?;
         match attempt {
@@ -440,8 +456,10 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
 /// Gives the student's seat and credits back, within the term's window,
 /// and offers the seat to the course's waitlist in the same transaction:
 /// who was enrolled from it, if anyone.
-pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> Result<Option<Uuid>> {
+pub async fn drop_enrollment(db: &Database, course: Uuid, student: EnrollingStudent) -> Result<Option<Uuid>> {
     let now = Utc::now().naive_utc();
+    let student_id = student.id;
+    let dropped_row = Attempt::by_student(&student, course, AuditAction::Drop).accepted("dropped", "");
     let course_id = course.to_string();
     let dropped = db_write!(db, |conn| {
         let term = match term_of!(conn, course) {
@@ -464,6 +482,7 @@ pub async fn drop_enrollment(db: &Database, course: Uuid, student_id: Uuid) -> R
                 Error::NotEnrolled
             });
         }
+        conn.record(&dropped_row)?;
         // The freed seat to the list, in the drop's transaction.
         let placed = conn.settle_section(course, &term, now)?;
         let own_lists = !conn.lists_with_free_seats(student_id, &term)?.is_empty();
@@ -510,10 +529,14 @@ pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStu
         let attempt = db_write!(db, |conn| {
             let (term, credits, ticket, seats) = enrolling_in!(conn, course_id, student.id)?;
             term.window().check_with_ticket(ticket, now)?;
+            let attempt = Attempt::by_student(&student, course_id, AuditAction::Join);
             // Settled first and committed on its own, as for an enrollment.
             if settle_first && needs_settling(seats) {
                 let placed = conn.settle_section(course_id, &term, now)?;
                 let enrolled = placed.iter().any(|row| row.student_id == student.id);
+                if enrolled {
+                    conn.record(&attempt.accepted("enrolled", FROM_THE_LIST))?;
+                }
                 return Ok(enrolled.then_some(Joined::Enrolled));
             }
             let row = EnrollmentRow::of(&student, course_id, credits, now);
@@ -525,6 +548,7 @@ pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStu
                         // Never enrolled and waiting at once: a student on the
                         // list who finds a seat leaves it.
                         conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
+                        conn.record(&attempt.accepted("enrolled", ""))?;
                         return Ok(Some(Joined::Enrolled));
                     }
                     Err(Error::CourseFull) => {}
@@ -532,6 +556,7 @@ pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStu
                 }
                 if let Some(stored) = conn.wait_for_seat(&entry)? {
                     let position = conn.position_on_waitlist(&stored)?;
+                    conn.record(&attempt.accepted("waiting", format!("Place {position} on the waitlist.")))?;
                     return Ok(Some(Joined::Waiting { position }));
                 }
             }
@@ -554,17 +579,24 @@ fn needs_settling((capacity, enrolled, waitlisted): (i32, i32, i32)) -> bool {
     waitlisted > 0 && enrolled < capacity
 }
 
+/// The detail of an attempt the settle step answered: the student was on
+/// the list, and took the seat as its first who fits.
+const FROM_THE_LIST: &str = "Enrolled from the waitlist.";
+
 /// How many times a join goes between "full" and "a seat is free" before
 /// it answers full: each turn needs a drop and an enrollment to land
 /// between two of its statements.
 const JOIN_ATTEMPTS: usize = 3;
 
 /// Takes the student off the course's waitlist.
-pub async fn leave_waitlist(db: &Database, course: Uuid, student: Uuid) -> Result<()> {
+pub async fn leave_waitlist(db: &Database, course: Uuid, student: EnrollingStudent) -> Result<()> {
     let now = Utc::now().naive_utc();
+    let left_row = Attempt::by_student(&student, course, AuditAction::Leave).accepted("left", "");
+    let student = student.id;
     let left = db_write!(db, |conn| {
         let left = conn.leave_waitlist(&course.to_string(), &student.to_string())?;
         if left {
+            conn.record(&left_row)?;
             let (term, _) = term_of!(conn, course)?;
             conn.settle_section(course, &term, now)?;
         }

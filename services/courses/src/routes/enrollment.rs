@@ -8,6 +8,9 @@ use service_common::openapi as api;
 use shared_types::courses::{Enrollment, MyEnrollment};
 use uuid::Uuid;
 
+use shared_types::audit::AuditAction;
+
+use crate::db::audit_store::Attempt;
 use crate::db::{meeting_store, store};
 use crate::domain::EnrollingStudent;
 use crate::error::{Error, Result};
@@ -43,9 +46,10 @@ pub async fn enroll(
         name: claims.name,
         email: claims.email,
     };
+    let attempt = Attempt::by_student(&student, course_id, AuditAction::Enroll);
     if state.full_courses.is_full(course_id) {
         count_attempt("course_full_known");
-        return Err(Error::CourseFull);
+        return Err(state.audit.refused(attempt, Error::CourseFull).await);
     }
     let asked_at = Instant::now();
     let taken = store::enroll(&state.db, course_id, student).await;
@@ -66,9 +70,9 @@ pub async fn enroll(
         Ok(row) => row,
         Err(Error::CourseFull) => {
             state.full_courses.found_full(course_id, asked_at);
-            return Err(Error::CourseFull);
+            return Err(state.audit.refused(attempt, Error::CourseFull).await);
         }
-        Err(other) => return Err(other),
+        Err(other) => return Err(state.audit.refused(attempt, other).await),
     };
     state.catalogue.invalidate();
     Ok((
@@ -110,11 +114,21 @@ pub async fn drop_course(
     Student(Caller { claims, .. }): Student,
     Path(course_id): Path<Uuid>,
 ) -> Result<StatusCode> {
-    let dropped = store::drop_enrollment(&state.db, course_id, claims.sub).await;
+    let student = EnrollingStudent {
+        id: claims.sub,
+        name: claims.name,
+        email: claims.email,
+    };
+    let attempt = Attempt::by_student(&student, course_id, AuditAction::Drop);
+    let dropped = store::drop_enrollment(&state.db, course_id, student).await;
     // Even after an error: a drop cut off by its deadline may have
     // committed, and clearing the hint only means asking the database.
     state.full_courses.seat_freed(course_id);
-    if let Some(promoted) = dropped? {
+    let dropped = match dropped {
+        Ok(dropped) => dropped,
+        Err(error) => return Err(state.audit.refused(attempt, error).await),
+    };
+    if let Some(promoted) = dropped {
         tracing::info!(course = %course_id, student = %promoted, "enrolled from the waitlist");
     }
     state.catalogue.invalidate();

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use service_common::auth::{Admin, Caller, Student};
 use service_common::extract::{Json, Path};
 use service_common::openapi as api;
+use shared_types::audit::AuditAction;
 use shared_types::holds::{Hold, PlaceHoldRequest};
 use uuid::Uuid;
 
@@ -119,7 +120,13 @@ pub async fn lift_hold(
     Admin(Caller { claims: admin, .. }): Admin,
     Path((student, hold)): Path<(Uuid, Uuid)>,
 ) -> Result<Json<Hold>> {
-    let row = hold_store::lift_hold(&state.db, student, hold, admin.sub).await?;
+    let row = match hold_store::lift_hold(&state.db, student, hold, admin.sub).await {
+        Ok(row) => row,
+        Err(error) => {
+            let attempt = hold_store::attempt(admin.sub, student, AuditAction::HoldLifted);
+            return Err(state.audit.refused(attempt, error).await);
+        }
+    };
     tracing::info!(admin = %admin.sub, %student, %hold, "hold lifted");
     state.catalogue.invalidate();
     Ok(Json(row.to_hold()))

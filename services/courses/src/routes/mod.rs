@@ -1,5 +1,6 @@
 //! The routes of course-service, one file per resource.
 
+pub mod audit;
 mod catalogue;
 mod enrollment;
 mod holds;
@@ -40,5 +41,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(holds::my_holds))
         .routes(routes!(holds::student_holds, holds::place_hold))
         .routes(routes!(holds::lift_hold))
+        .routes(routes!(audit::student_audit))
+        .routes(routes!(audit::section_audit))
         .with_state(state)
 }

@@ -6,9 +6,11 @@ use axum::http::StatusCode;
 use service_common::auth::{Admin, Caller};
 use service_common::extract::{Json, Path};
 use service_common::openapi as api;
+use shared_types::audit::AuditAction;
 use shared_types::courses::{Course, CreateSectionRequest, OverrideEnrollmentRequest, RosterEntry};
 use uuid::Uuid;
 
+use crate::db::audit_store::Attempt;
 use crate::db::store;
 use crate::domain::{NewSection, Override};
 use crate::error::Result;
@@ -79,7 +81,17 @@ pub async fn enroll_by_override(
     Json(request): Json<OverrideEnrollmentRequest>,
 ) -> Result<(StatusCode, Json<RosterEntry>)> {
     let by = Override::parse(&request)?;
-    let row = store::enroll_by_override(&state.db, id, by).await?;
+    let attempt = Attempt {
+        actor: Some(admin.sub),
+        student: by.student.id,
+        student_name: by.student.name.clone(),
+        course: Some(id),
+        action: AuditAction::Override,
+    };
+    let row = match store::enroll_by_override(&state.db, id, by, attempt.clone()).await {
+        Ok(row) => row,
+        Err(error) => return Err(state.audit.refused(attempt, error).await),
+    };
     state.catalogue.invalidate();
     tracing::info!(
         admin = %admin.sub,

@@ -6,6 +6,9 @@ use service_common::openapi as api;
 use shared_types::courses::{MyWaitlistEntry, WaitlistAnswer};
 use uuid::Uuid;
 
+use shared_types::audit::AuditAction;
+
+use crate::db::audit_store::Attempt;
 use crate::db::meeting_store;
 use crate::db::store::{self, Joined};
 use crate::domain::EnrollingStudent;
@@ -39,9 +42,11 @@ pub async fn join_waitlist(
         name: claims.name,
         email: claims.email,
     };
-    let answer = match store::join_waitlist(&state.db, course_id, student).await? {
-        Joined::Enrolled => WaitlistAnswer::Enrolled,
-        Joined::Waiting { position } => WaitlistAnswer::Waitlisted { position },
+    let attempt = Attempt::by_student(&student, course_id, AuditAction::Join);
+    let answer = match store::join_waitlist(&state.db, course_id, student).await {
+        Ok(Joined::Enrolled) => WaitlistAnswer::Enrolled,
+        Ok(Joined::Waiting { position }) => WaitlistAnswer::Waitlisted { position },
+        Err(error) => return Err(state.audit.refused(attempt, error).await),
     };
     state.catalogue.invalidate();
     Ok((StatusCode::CREATED, Json(answer)))
@@ -68,7 +73,15 @@ pub async fn leave_waitlist(
     Student(Caller { claims, .. }): Student,
     Path(course_id): Path<Uuid>,
 ) -> Result<StatusCode> {
-    store::leave_waitlist(&state.db, course_id, claims.sub).await?;
+    let student = EnrollingStudent {
+        id: claims.sub,
+        name: claims.name,
+        email: claims.email,
+    };
+    let attempt = Attempt::by_student(&student, course_id, AuditAction::Leave);
+    if let Err(error) = store::leave_waitlist(&state.db, course_id, student).await {
+        return Err(state.audit.refused(attempt, error).await);
+    }
     state.catalogue.invalidate();
     Ok(StatusCode::NO_CONTENT)
 }

@@ -40,7 +40,7 @@ async fn my_holds(app: &TestCourses, who: &Student) -> Vec<Value> {
     holds.as_array().unwrap().clone()
 }
 
-async fn enroll(app: &TestCourses, course: Uuid, who: &Student) -> (StatusCode, Value) {
+pub(crate) async fn enroll(app: &TestCourses, course: Uuid, who: &Student) -> (StatusCode, Value) {
     call(
         app,
         Method::POST,

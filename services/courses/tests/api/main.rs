@@ -3,6 +3,7 @@
 //! HTTP.
 
 mod archive_and_import;
+mod audit;
 mod bad_input;
 mod basics;
 mod catalogue_search;

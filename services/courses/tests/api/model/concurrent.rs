@@ -1,18 +1,23 @@
 //! Concurrent histories: many students at once, each sending a random
 //! sequence of enrollments, joins, drops and leaves (one request at a time,
 //! so that a student's own history has an order), while the admin changes
-//! capacities and places and lifts holds. No model can predict the interleaving; instead, the final
-//! state must keep every invariant, and every student's last answer on a
-//! section must be true of it.
+//! capacities and places and lifts holds. No model can predict the
+//! interleaving; instead, the final state must keep every invariant, every
+//! student's last answer on a section must be true of it, and the audit
+//! trail must hold each student's attempts, one row each, as answered.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use testkit::Backend;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use testkit::{status_and_body, Backend};
+use uuid::Uuid;
 
 use super::reference::{Answer, Op};
 use super::world::World;
 use super::SECTIONS;
 use crate::support::TestCourses;
+use crate::terms::admin;
 
 const STUDENTS: usize = 16;
 const OPS_PER_STUDENT: usize = 14;
@@ -118,7 +123,56 @@ async fn one_history(app: &TestCourses, seed: u64) {
         }
         broken.extend(last_answers_hold(history, &seen));
     }
+    for (s, history) in answers.iter().enumerate() {
+        broken.extend(audit_holds_each_attempt(app, world.model.students[s].id, history).await);
+    }
     assert!(broken.is_empty(), "seed {seed}: {broken:#?}");
+}
+
+/// The student's own attempts on their audit trail: one row each, in
+/// the order they made them, accepted or refused as they were answered,
+/// with the code they were answered.
+async fn audit_holds_each_attempt(app: &TestCourses, student: Uuid, history: &[(Op, Answer)]) -> Vec<String> {
+    let path = format!("/students/{student}/audit");
+    let (status, trail) = status_and_body(app.call(Method::GET, &path, &admin(app), None).await).await;
+    assert_eq!(status, StatusCode::OK, "{trail}");
+    let recorded: Vec<(String, String)> = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .filter(|event| event["actor_id"] == json!(student))
+        .map(|event| {
+            let field = |name: &str| event[name].as_str().unwrap().to_owned();
+            (field("action"), field("code"))
+        })
+        .collect();
+    let expected: Vec<(String, String)> = history
+        .iter()
+        .map(|(op, answer)| {
+            let action = match op {
+                Op::Enroll(..) => "enroll",
+                Op::Join(..) => "join",
+                Op::Drop(..) => "drop",
+                _ => "leave",
+            };
+            let code = match (op, answer) {
+                (_, Answer::Refused(code)) => code.as_str(),
+                (_, Answer::Enrolled) => "enrolled",
+                (_, Answer::Waiting(_)) => "waiting",
+                (Op::Drop(..), _) => "dropped",
+                _ => "left",
+            };
+            (action.to_owned(), code.to_owned())
+        })
+        .collect();
+    if recorded == expected {
+        Vec::new()
+    } else {
+        vec![format!(
+            "student {student}'s trail {recorded:?} is not their attempts {expected:?}"
+        )]
+    }
 }
 
 /// A student's last successful answer on each section must be true of the
