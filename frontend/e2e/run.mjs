@@ -304,6 +304,17 @@ async function main() {
       );
       assert.match(await week.locator('td[data-day="Mon"]').textContent(), /09:00–10:15CS101B-201/);
       assert.equal(await week.locator('td[data-day="Fri"] li').count(), 0);
+      // The same week for the student's own calendar application.
+      const [download] = await Promise.all([
+        student.waitForEvent('download'),
+        panel(student, 'my-courses').getByRole('button', { name: 'Add to my calendar (.ics)' }).click(),
+      ]);
+      assert.equal(download.suggestedFilename(), 'my-courses.ics');
+      const ics = readFileSync(await download.path(), 'utf8');
+      assert.match(ics, /^BEGIN:VCALENDAR\r\n/);
+      assert.equal(ics.match(/BEGIN:VEVENT/g).length, 6, ics);
+      assert.match(ics, /SUMMARY:CS101 Introduction to Programming\r\n/);
+      assert.match(ics, /RRULE:FREQ=WEEKLY;UNTIL=\d{8}T235900\r\n/);
       // A term whose registration opens tomorrow, with one course.
       const admin = await login('admin@example.edu');
       const day = 86_400_000;
@@ -344,6 +355,13 @@ async function main() {
       await expectPanelState(student, 'catalogue', 'ready');
       const overflow = await student.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert.ok(overflow <= 1, `the page scrolls sideways by ${overflow}px at phone width`);
+      // Every row's action (Enroll, Full and Join, Enrolled) is on screen,
+      // not behind a sideways scroll of the table.
+      const offScreen = await student.evaluate(() => [...document.querySelectorAll(
+        'section[data-panel=catalogue] td.action > *')]
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+        .map((el) => el.textContent));
+      assert.deepEqual(offScreen, [], 'catalogue actions off screen at phone width');
       await screenshot(student, 'student-phone');
       await assertAccessible(student, 'student dashboard at phone width');
       await student.setViewportSize({ width: 1280, height: 900 });
@@ -380,6 +398,42 @@ async function main() {
       }
       assert.ok(asked.includes('/courses/seats'), `the tab asked for ${asked.join(', ')}`);
       assert.ok(!asked.includes('/courses'), 'the tab loaded the whole catalogue again');
+      assertNoPageErrors(student);
+    });
+
+    await step('a seat change the tab heard is kept when the catalogue loads again long after', async () => {
+      // The row is drawn once and kept across loads; the seat feed repeats
+      // only the last 10 s. A change older than that when the catalogue
+      // next loads must show the new catalogue's count, not the one the
+      // row was first drawn with.
+      await student.reload();
+      await expectPanelState(student, 'catalogue', 'ready');
+      const selector = 'section[data-panel=catalogue] tr[data-course-code="MATH120"] [data-testid=seats]';
+      const seatsLeft = async () => Number.parseInt(await student.locator(selector).textContent(), 10);
+      const before = await seatsLeft();
+      const other = await login('student2@example.edu');
+      const sam = await login('student@example.edu');
+      assert.equal((await api('courses', 'POST', `/courses/${MATH120}/enrollment`, other)).status, 201);
+      try {
+        await student.waitForFunction(
+          ([sel, seats]) => Number.parseInt(document.querySelector(sel)?.textContent, 10) === seats,
+          [selector, before - 1],
+          { timeout: 5_000 },
+        );
+        await student.waitForTimeout(11_000);
+        // A write of the student's loads the catalogue again: joining a full list.
+        await student.getByRole('button', { name: 'Join waitlist for HIST210' }).click();
+        await panel(student, 'catalogue').locator('tr[data-course-code="HIST210"]').getByText('On the waitlist').waitFor();
+        assert.equal(await seatsLeft(), before - 1, 'right after the catalogue loaded again');
+        // And after a poll of the seat feed, which no longer repeats it.
+        await student.waitForTimeout(4_000);
+        assert.equal(await seatsLeft(), before - 1, 'after the next poll');
+      } finally {
+        await api('courses', 'DELETE', `/courses/${HIST210}/waitlist`, sam);
+        await api('courses', 'DELETE', `/courses/${MATH120}/enrollment`, other);
+      }
+      await student.reload();
+      await expectPanelState(student, 'catalogue', 'ready');
       assertNoPageErrors(student);
     });
 

@@ -168,6 +168,20 @@ impl Api {
         self.get_json(Service::Courses, "/teaching").await
     }
 
+    /// The student's week as an iCalendar file, for their calendar
+    /// application.
+    pub async fn my_calendar(&self) -> Result<String, CallError> {
+        let reply = self
+            .authorized(
+                Service::Courses,
+                Method::GET,
+                "/enrollments/me/calendar.ics",
+                Body::Empty,
+            )
+            .await?;
+        Ok(reply.text)
+    }
+
     /// The newest events of a registration history (a student's or a
     /// section's), newest first; `trail` is its path (`/students/{id}/audit`).
     pub async fn audit_trail(&self, trail: &str) -> Result<Vec<AuditEvent>, CallError> {

@@ -8,7 +8,7 @@ use shared_types::spreadsheet;
 
 use super::frame::{feedback_line, Feedback};
 use super::on_each_outcome;
-use super::widgets::{data_table, read_chosen_file, save_file, Column::Shown};
+use super::widgets::{data_table, read_chosen_file, save_file, Column::Shown, CSV};
 use super::EnrollmentWrites;
 use crate::api::{Api, CallError};
 use crate::service::Service;
@@ -182,7 +182,7 @@ fn report_table(report: ImportReport) -> impl IntoView {
             <button
                 type="button"
                 on:click=move |_| {
-                    let _ = save_file("setup-codes.csv", &csv);
+                    let _ = save_file("setup-codes.csv", &csv, CSV);
                 }
             >
                 "Save setup codes (CSV)"

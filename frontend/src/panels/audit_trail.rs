@@ -7,8 +7,8 @@ use leptos::prelude::*;
 use shared_types::audit::{AuditAction, AuditEvent, AuditOutcome};
 use uuid::Uuid;
 
-use super::widgets::{data_table, list_on_open, save_file, Column::Shown};
-use crate::api::{Api, CallError};
+use super::widgets::{data_table, download_button, list_on_open, Column::Shown, Download, CSV};
+use crate::api::Api;
 use crate::service::Service;
 
 /// Whose history.
@@ -111,7 +111,7 @@ pub fn audit_trail(of: TrailOf, file: String) -> impl IntoView {
                     ],
                     rows,
                 )}
-                <CsvDownload of=of file=file.clone() />
+                {csv_download(of, file.clone())}
             }
         },
     )
@@ -119,38 +119,16 @@ pub fn audit_trail(of: TrailOf, file: String) -> impl IntoView {
 
 /// Downloads the whole history as course-service writes it (every cell
 /// safe to open in a spreadsheet).
-#[component]
-fn CsvDownload(of: TrailOf, file: String) -> impl IntoView {
+fn csv_download(of: TrailOf, file: String) -> impl IntoView {
     let api = expect_context::<Api>();
-    let download = Action::new_unsync(move |_: &()| {
-        let (api, file) = (api.clone(), file.clone());
+    download_button("Download CSV", Service::Courses, move || {
+        let (api, name) = (api.clone(), file.clone());
         async move {
-            let csv = api.audit_csv(&of.path()).await?;
-            save_file(&file, &csv).map_err(|_| CallError::BadAnswer(Service::Courses))
+            Ok(Download {
+                text: api.audit_csv(&of.path()).await?,
+                name,
+                kind: CSV,
+            })
         }
-    });
-    let failed = move || {
-        download
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|error| view! { <p class="feedback error">{error.to_string()}</p> })
-    };
-    view! {
-        <div class="export">
-            <button
-                type="button"
-                class="secondary small"
-                disabled=move || download.pending().get()
-                on:click=move |_| {
-                    download.dispatch(());
-                }
-            >
-                "Download CSV"
-            </button>
-            <div role="status" aria-live="polite">
-                {failed}
-            </div>
-        </div>
-    }
+    })
 }

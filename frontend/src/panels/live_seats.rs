@@ -40,15 +40,32 @@ impl LiveSeats {
     }
 
     /// A catalogue just loaded: its counts are current as of `as_of`, and
-    /// updates start from there.
+    /// updates start from there. They replace every count held: a row is
+    /// drawn once and kept across loads, so the course it was drawn with
+    /// may be older than the feed's overlap, and a change the tab heard
+    /// before this load must not fall back to it.
     pub fn restart(self, courses: &[Course], as_of: Option<i64>) {
         self.known.set_value(courses.iter().map(|c| c.id).collect());
         self.since.set_value(as_of);
-        self.counts.try_set(HashMap::new());
+        self.counts.try_set(
+            courses
+                .iter()
+                .map(|c| {
+                    let count = SeatCount {
+                        id: c.id,
+                        capacity: c.capacity,
+                        enrolled: c.enrolled,
+                        archived: c.archived,
+                    };
+                    (c.id, count)
+                })
+                .collect(),
+        );
     }
 
-    /// `(capacity, enrolled)` of `course` as last heard; tracked, so a row
-    /// that shows it follows every change.
+    /// `(capacity, enrolled)` of `course` as last heard (the newest
+    /// catalogue's, then the feed's); tracked, so a row that shows it
+    /// follows every change.
     pub fn seats_of(self, course: &Course) -> (i32, i32) {
         self.counts.with(|counts| {
             counts

@@ -10,6 +10,7 @@ use shared_types::holds::Hold;
 use super::catalogue::{credits_text, section_badge};
 use super::frame::{feedback_line, panel};
 use super::timetable::timetable;
+use super::widgets::{download_button, Download};
 use super::{outcome_of, EnrollmentWrites};
 use crate::api::{Api, CallError};
 use crate::loader::Loader;
@@ -46,7 +47,12 @@ pub fn MyCourses() -> impl IntoView {
     let render = move |(mine, waiting, holds): (Vec<MyEnrollment>, Vec<MyWaitlistEntry>, Vec<Hold>)| {
         let on_hold = hold_notice(&holds);
         let held: Vec<Course> = mine.iter().map(|e| e.course.clone()).collect();
-        let week = timetable(&held);
+        let week = timetable(&held).map(|week| {
+            view! {
+                {week}
+                {calendar_download(api.clone())}
+            }
+        });
         let list = if mine.is_empty() {
             view! { <p class="muted">"You are not enrolled in any course yet."</p> }.into_any()
         } else {
@@ -157,6 +163,21 @@ fn hold_notice(holds: &[Hold]) -> Option<impl IntoView + use<>> {
                     "Until the registrar's office lifts it you cannot enroll or join a waitlist, and waitlists pass you over. You can still drop courses."
                 </p>
             </div>
+        }
+    })
+}
+
+/// Downloads the student's week as an iCalendar file for their own
+/// calendar application (every meeting, weekly over the term).
+fn calendar_download(api: Api) -> impl IntoView {
+    download_button("Add to my calendar (.ics)", Service::Courses, move || {
+        let api = api.clone();
+        async move {
+            Ok(Download {
+                text: api.my_calendar().await?,
+                name: "my-courses.ics".into(),
+                kind: "text/calendar;charset=utf-8",
+            })
         }
     })
 }

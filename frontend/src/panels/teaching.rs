@@ -18,7 +18,7 @@ use super::catalogue::section_badge;
 use super::frame::{panel, panel_error};
 use super::grade_chart::{distribution, grade_chart};
 use super::on_each_outcome;
-use super::widgets::{data_table, read_chosen_file, save_file, Column::Hidden, Column::Shown};
+use super::widgets::{data_table, read_chosen_file, save_file, Column::Hidden, Column::Shown, CSV};
 use crate::api::{Api, CallError, ClassGrades};
 use crate::loader::Loader;
 use crate::service::Service;
@@ -138,7 +138,7 @@ fn ExportCsv(course_id: Uuid, code: String) -> impl IntoView {
             } else {
                 format!("{code}-grades-partial.csv")
             };
-            save_file(&file_name, &csv).map_err(|_| CallError::BadAnswer(Service::Grades))?;
+            save_file(&file_name, &csv, CSV).map_err(|_| CallError::BadAnswer(Service::Grades))?;
             Ok::<_, CallError>(complete)
         }
     });

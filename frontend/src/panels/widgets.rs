@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
 use crate::api::CallError;
+use crate::service::Service;
 
 /// A column heading of [`data_table`].
 #[derive(Debug, Clone, Copy)]
@@ -88,11 +89,15 @@ pub fn NewPasswordField(id: &'static str, label: &'static str, value: RwSignal<S
     }
 }
 
-/// Offers `text` to the person as a file download named `name`.
-pub fn save_file(name: &str, text: &str) -> Result<(), wasm_bindgen::JsValue> {
+/// The CSV files the app offers.
+pub const CSV: &str = "text/csv;charset=utf-8";
+
+/// Offers `text` to the person as a file download named `name`, of media
+/// type `kind` ([`CSV`], say).
+pub fn save_file(name: &str, text: &str, kind: &str) -> Result<(), wasm_bindgen::JsValue> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let options = web_sys::BlobPropertyBag::new();
-    options.set_type("text/csv;charset=utf-8");
+    options.set_type(kind);
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob)?;
     let link: web_sys::HtmlAnchorElement = document().create_element("a")?.unchecked_into();
@@ -165,5 +170,53 @@ where
                 Some(Ok(items)) => show(items).into_any(),
             }}
         </details>
+    }
+}
+
+/// A file the app fetched for the person to save: its name, its text and
+/// its media type.
+pub struct Download {
+    pub name: String,
+    pub text: String,
+    pub kind: &'static str,
+}
+
+/// A button that fetches a file from `service` and offers it as a
+/// download, with the reason under it if the fetch fails.
+pub fn download_button<F, Fut>(label: &'static str, service: Service, fetch: F) -> impl IntoView
+where
+    F: Fn() -> Fut + 'static,
+    Fut: std::future::Future<Output = Result<Download, CallError>> + 'static,
+{
+    let download = Action::new_unsync(move |_: &()| {
+        let fetched = fetch();
+        async move {
+            let file = fetched.await?;
+            save_file(&file.name, &file.text, file.kind).map_err(|_| CallError::BadAnswer(service))
+        }
+    });
+    let failed = move || {
+        download
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|error| view! { <p class="feedback error">{error.to_string()}</p> })
+    };
+    view! {
+        <div class="export">
+            <button
+                type="button"
+                class="secondary small"
+                disabled=move || download.pending().get()
+                on:click=move |_| {
+                    download.dispatch(());
+                }
+            >
+                {label}
+            </button>
+            <div role="status" aria-live="polite">
+                {failed}
+            </div>
+        </div>
     }
 }

@@ -1,10 +1,19 @@
 //! Refused attempts onto the audit trail. A refusal changed nothing, so
-//! its row has no transaction to join: refusals that arrive together are
-//! written together, one transaction for a batch, and each refusal is
-//! answered once its row is committed. A busy morning refuses thousands
-//! of students a full section in a second, many of them from this
-//! replica's memory without a database round trip (`full_courses`): one
-//! write each would undo that.
+//! its row has no transaction to join: refusals are queued and written in
+//! batches, one transaction for all that arrived together, and the
+//! refusal is answered without waiting for its row. A busy morning refuses
+//! thousands of students a full section in a second, most of them from
+//! this replica's memory without a database round trip (`full_courses`):
+//! a write each, or an answer held until its row is written, would undo
+//! that (waiting cut the SQLite rush from 10,700 to 3,200 requests a
+//! second; see docs/design.md).
+//!
+//! What that costs: a row is in the database a batch after its answer
+//! (milliseconds; retried while the database is away), and a replica
+//! killed in between loses the refusals it had queued, which changed
+//! nothing. A read of the trail through this replica first waits for the
+//! rows it has queued ([`AuditLog::flush`]), so a reader sees every
+//! refusal this replica answered before the read.
 
 use std::time::Duration;
 
@@ -19,10 +28,10 @@ use chrono::Utc;
 use crate::db::audit_store::{self, Attempt, Audit, EventRow};
 use crate::error::Error;
 
-/// How long a refusal waits for its row before it is answered anyway: the
-/// row is still written, but a slow database does not hold the student's
-/// answer.
-const ANSWER_WITHIN: Duration = Duration::from_secs(1);
+/// How long a read of the trail waits for the rows queued before it: the
+/// rows are still written after, but a slow database does not hold the
+/// reader.
+const FLUSH_WITHIN: Duration = Duration::from_secs(2);
 
 /// At most this many rows in one statement.
 const BATCH: usize = 500;
@@ -32,7 +41,9 @@ const BATCH: usize = 500;
 const WRITE_ATTEMPTS: u32 = 6;
 const FIRST_RETRY: Duration = Duration::from_millis(200);
 
-type Pending = (EventRow, oneshot::Sender<()>);
+/// A row to write, or none: a marker whose answer says every row queued
+/// before it has been written.
+type Pending = (Option<EventRow>, Option<oneshot::Sender<()>>);
 
 /// The handle requests record their refusals through.
 #[derive(Clone)]
@@ -74,12 +85,20 @@ impl AuditLog {
         let answer = ApiError::from(error);
         if answer.status.is_client_error() {
             let row = attempt.outcome(AuditOutcome::Refused, &answer.code, answer.message.clone());
-            let (done, written) = oneshot::channel();
-            if self.queue.send((row, done)).is_ok() {
-                let _ = tokio::time::timeout(ANSWER_WITHIN, written).await;
+            if self.queue.send((Some(row), None)).is_err() {
+                tracing::error!("the audit writer has stopped: a refusal is not recorded");
             }
         }
         Error::Refused(answer)
+    }
+
+    /// Waits (up to [`FLUSH_WITHIN`]) until every row queued before this
+    /// call is written.
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.queue.send((None, Some(done))).is_ok() {
+            let _ = tokio::time::timeout(FLUSH_WITHIN, written).await;
+        }
     }
 }
 
@@ -92,9 +111,13 @@ async fn write_batches(db: Database, mut pending: mpsc::UnboundedReceiver<Pendin
                 Err(_) => break,
             }
         }
-        let (rows, waiting): (Vec<EventRow>, Vec<oneshot::Sender<()>>) = batch.into_iter().unzip();
+        let (rows, waiting): (Vec<Option<EventRow>>, Vec<Option<oneshot::Sender<()>>>) = batch.into_iter().unzip();
+        let rows: Vec<EventRow> = rows.into_iter().flatten().collect();
         let mut retry = FIRST_RETRY;
         for attempt in 1..=WRITE_ATTEMPTS {
+            if rows.is_empty() {
+                break;
+            }
             let batch = rows.clone();
             match db_write!(db, |conn| conn.record_all(&batch)) {
                 Ok(()) => break,
@@ -108,7 +131,7 @@ async fn write_batches(db: Database, mut pending: mpsc::UnboundedReceiver<Pendin
                 }
             }
         }
-        for done in waiting {
+        for done in waiting.into_iter().flatten() {
             let _ = done.send(());
         }
     }

@@ -6,6 +6,7 @@
 pub mod cli;
 
 mod audit_log;
+mod calendar;
 mod db;
 mod domain;
 mod error;

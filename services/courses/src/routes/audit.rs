@@ -113,6 +113,8 @@ async fn answer(state: &AppState, trail: Trail, params: &TrailParams, filename: 
     if !(1..=MAX_AUDIT_PAGE).contains(&limit) {
         return Err(Error::InvalidAuditPage);
     }
+    // The refusals this replica answered are all in the trail read.
+    state.audit.flush().await;
     let events = audit_store::trail(&state.db, trail, params.before, limit).await?;
     Ok(match params.format.unwrap_or_default() {
         TrailFormat::Json => Json(events).into_response(),

@@ -1,6 +1,7 @@
 //! The routes of course-service, one file per resource.
 
 pub mod audit;
+mod calendar;
 mod catalogue;
 mod enrollment;
 mod holds;
@@ -31,6 +32,7 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(waitlist::join_waitlist, waitlist::leave_waitlist))
         .routes(routes!(waitlist::my_waitlists))
         .routes(routes!(enrollment::my_enrollments))
+        .routes(routes!(calendar::my_calendar))
         .routes(routes!(roster::teaching))
         .routes(routes!(roster::roster))
         .routes(routes!(terms::list_terms, terms::create_term))

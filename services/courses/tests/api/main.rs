@@ -6,6 +6,7 @@ mod archive_and_import;
 mod audit;
 mod bad_input;
 mod basics;
+mod calendar;
 mod catalogue_search;
 mod concurrency;
 mod connections;

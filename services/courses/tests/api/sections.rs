@@ -13,7 +13,8 @@ use uuid::Uuid;
 
 use crate::support::TestCourses;
 use crate::terms::{
-    admin, call, codes, create_course, create_term, enroll_all_at_once, my_credits, open_term, student, Student,
+    admin, archive, call, codes, create_course, create_term, enroll_all_at_once, my_credits, open_term, student,
+    Student,
 };
 
 on_both_backends!(
@@ -416,15 +417,7 @@ async fn an_admin_enrolls_a_student_past_each_rule_with_a_reason(backend: Backen
         (StatusCode::FORBIDDEN, Some("own_course"))
     );
     let archived = create_course(&app, "GONE1", &term, 3, 5).await;
-    let (status, _) = call(
-        &app,
-        Method::PATCH,
-        &format!("/courses/{archived}"),
-        &admin(&app),
-        Some(json!({"archived": true})),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    archive(&app, archived).await;
     let (status, answer) = override_into(&app, archived, &kim, "Gone").await;
     assert_eq!(
         (status, answer["error"].as_str()),

@@ -90,6 +90,13 @@ pub(crate) async fn create_course(app: &TestCourses, code: &str, term: &Value, c
     course["id"].as_str().unwrap().parse().unwrap()
 }
 
+/// Archives `course` (by the admin).
+pub(crate) async fn archive(app: &TestCourses, course: Uuid) {
+    let path = format!("/courses/{course}");
+    let (status, body) = call(app, Method::PATCH, &path, &admin(app), Some(json!({"archived": true}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
 /// The demo term, as `GET /terms` lists it.
 pub(crate) async fn demo_term(app: &TestCourses) -> Value {
     let (_, terms) = call(app, Method::GET, "/terms", &admin(app), None).await;
