@@ -81,7 +81,7 @@ impl AuditLog {
     /// Records `attempt` refused with `error` (only a refusal: an error of
     /// ours, a 5xx, is no answer to the attempt and is not recorded), and
     /// gives the error back to answer with.
-    pub async fn refused(&self, attempt: Attempt, error: Error) -> Error {
+    pub fn refused(&self, attempt: Attempt, error: Error) -> Error {
         let answer = ApiError::from(error);
         if answer.status.is_client_error() {
             let row = attempt.outcome(AuditOutcome::Refused, &answer.code, answer.message.clone());

@@ -49,7 +49,7 @@ pub async fn enroll(
     let attempt = Attempt::by_student(&student, course_id, AuditAction::Enroll);
     if state.full_courses.is_full(course_id) {
         count_attempt("course_full_known");
-        return Err(state.audit.refused(attempt, Error::CourseFull).await);
+        return Err(state.audit.refused(attempt, Error::CourseFull));
     }
     let asked_at = Instant::now();
     let taken = store::enroll(&state.db, course_id, student).await;
@@ -70,9 +70,9 @@ pub async fn enroll(
         Ok(row) => row,
         Err(Error::CourseFull) => {
             state.full_courses.found_full(course_id, asked_at);
-            return Err(state.audit.refused(attempt, Error::CourseFull).await);
+            return Err(state.audit.refused(attempt, Error::CourseFull));
         }
-        Err(other) => return Err(state.audit.refused(attempt, other).await),
+        Err(other) => return Err(state.audit.refused(attempt, other)),
     };
     state.catalogue.invalidate();
     Ok((
@@ -126,7 +126,7 @@ pub async fn drop_course(
     state.full_courses.seat_freed(course_id);
     let dropped = match dropped {
         Ok(dropped) => dropped,
-        Err(error) => return Err(state.audit.refused(attempt, error).await),
+        Err(error) => return Err(state.audit.refused(attempt, error)),
     };
     if let Some(promoted) = dropped {
         tracing::info!(course = %course_id, student = %promoted, "enrolled from the waitlist");

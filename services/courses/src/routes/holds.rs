@@ -124,7 +124,7 @@ pub async fn lift_hold(
         Ok(row) => row,
         Err(error) => {
             let attempt = hold_store::attempt(admin.sub, student, AuditAction::HoldLifted);
-            return Err(state.audit.refused(attempt, error).await);
+            return Err(state.audit.refused(attempt, error));
         }
     };
     tracing::info!(admin = %admin.sub, %student, %hold, "hold lifted");

@@ -90,7 +90,7 @@ pub async fn enroll_by_override(
     };
     let row = match store::enroll_by_override(&state.db, id, by, attempt.clone()).await {
         Ok(row) => row,
-        Err(error) => return Err(state.audit.refused(attempt, error).await),
+        Err(error) => return Err(state.audit.refused(attempt, error)),
     };
     state.catalogue.invalidate();
     tracing::info!(

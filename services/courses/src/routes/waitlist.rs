@@ -46,7 +46,7 @@ pub async fn join_waitlist(
     let answer = match store::join_waitlist(&state.db, course_id, student).await {
         Ok(Joined::Enrolled) => WaitlistAnswer::Enrolled,
         Ok(Joined::Waiting { position }) => WaitlistAnswer::Waitlisted { position },
-        Err(error) => return Err(state.audit.refused(attempt, error).await),
+        Err(error) => return Err(state.audit.refused(attempt, error)),
     };
     state.catalogue.invalidate();
     Ok((StatusCode::CREATED, Json(answer)))
@@ -80,7 +80,7 @@ pub async fn leave_waitlist(
     };
     let attempt = Attempt::by_student(&student, course_id, AuditAction::Leave);
     if let Err(error) = store::leave_waitlist(&state.db, course_id, student).await {
-        return Err(state.audit.refused(attempt, error).await);
+        return Err(state.audit.refused(attempt, error));
     }
     state.catalogue.invalidate();
     Ok(StatusCode::NO_CONTENT)
