@@ -7,6 +7,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeF
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -59,6 +60,8 @@ export class Cluster {
       CORS_ORIGINS: this.urls.web,
       SEED_DEMO: '1',
       RUST_LOG: 'warn',
+      // course-service reads grade-service's completions feed with it.
+      COMPLETIONS_TOKEN: randomBytes(24).toString('hex'),
     };
     this.define('auth', join(this.bin, 'auth-service'), [], {
       ...common, BIND: `127.0.0.1:${auth}`, DATABASE_URL: join(this.tmp, 'auth.db'),
@@ -66,13 +69,13 @@ export class Cluster {
     }, `${this.urls.auth}/healthz`);
     this.define('courses', join(this.bin, 'course-service'), [], {
       ...common, BIND: `127.0.0.1:${courses}`, DATABASE_URL: join(this.tmp, 'courses.db'),
-      AUTH_URL: this.urls.auth,
+      AUTH_URL: this.urls.auth, GRADES_URL: this.urls.grades,
     }, `${this.urls.courses}/healthz`);
     // A second replica of course-service on the same database: the app
     // fails over to it when the first is gone.
     this.define('courses-b', join(this.bin, 'course-service'), [], {
       ...common, BIND: `127.0.0.1:${coursesB}`, DATABASE_URL: join(this.tmp, 'courses.db'),
-      AUTH_URL: this.urls.auth,
+      AUTH_URL: this.urls.auth, GRADES_URL: this.urls.grades,
     }, `${this.urls.coursesB}/healthz`);
     this.define('grades', join(this.bin, 'grade-service'), [], {
       ...common, BIND: `127.0.0.1:${grades}`, DATABASE_URL: join(this.tmp, 'grades.db'),

@@ -32,6 +32,7 @@ const TEMPORARY_PASSWORD = 'copper-meadow-whistle-7';
 const CS201 = '00000000-0000-4000-8000-000000000102';
 const MATH120 = '00000000-0000-4000-8000-000000000104';
 const HIST210 = '00000000-0000-4000-8000-000000000105';
+const PHYS101 = '00000000-0000-4000-8000-000000000103';
 const SAM = '00000000-0000-4000-8000-000000000021';
 const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -1028,6 +1029,68 @@ async function main() {
       await admin.setViewportSize({ width: 390, height: 844 });
       await screenshot(admin, 'admin-audit-trail-phone');
       await admin.setViewportSize({ width: 1280, height: 900 });
+      assertNoPageErrors(hana);
+      assertNoPageErrors(admin);
+      await hana.context().close();
+    });
+
+    await step('admin sets a prerequisite: a student without it is refused naming the course and the next step; a completion recorded lets them in', async () => {
+      const admin = adminPage;
+      const token = await login('admin@example.edu');
+      const list = panel(admin, 'admin-course-list');
+      await list.getByLabel('Find a course').fill('PHYS101');
+      const phys = list.locator('li[data-course-code="PHYS101"]');
+      await phys.getByText('Requisites of PHYS101').click();
+      const requires = phys.getByLabel('Requires');
+      const message = phys.getByTestId('requisites-message');
+      // Typed wrong, or naming no course: said so, nothing saved.
+      await requires.fill('CS101 two');
+      await phys.getByRole('button', { name: 'Save requisites of PHYS101' }).click();
+      await message.getByText(/`CS101 two`: the grade after the code is a number/).waitFor();
+      await requires.fill('NOPE1 2.0');
+      await phys.getByRole('button', { name: 'Save requisites of PHYS101' }).click();
+      await phys.locator('[data-testid=requisites-message][data-kind=error]').getByText(/No course has the code `NOPE1`/).waitFor();
+      await requires.fill('CS101 3.0');
+      await phys.getByRole('button', { name: 'Save requisites of PHYS101' }).click();
+      await message.getByText('Every section of PHYS101 now requires CS101 3.0.').waitFor();
+      await screenshot(admin, 'admin-requisites');
+      await assertAccessible(admin, 'admin setting requisites');
+
+      // Hana holds CS101 this term, which is no grade yet.
+      const hana = await newPage();
+      await signIn(hana, 'hana@example.edu', 'a long pass phrase');
+      await expectPanelState(hana, 'catalogue', 'ready');
+      await hana.getByRole('button', { name: 'Enroll in PHYS101' }).click();
+      const refused = hana.locator('[data-testid=catalogue-message][data-kind=error]');
+      await refused.waitFor();
+      assert.match(await refused.textContent(),
+        /^PHYS101 needs CS101 passed with at least 3\.0 first, and your record has no such grade\. If you have equivalent credit, ask the registrar's office for an override\./);
+      await screenshot(hana, 'student-prerequisite');
+      await assertAccessible(hana, 'a student missing a prerequisite');
+      await hana.setViewportSize({ width: 390, height: 844 });
+      await screenshot(hana, 'student-prerequisite-phone');
+      await hana.setViewportSize({ width: 1280, height: 900 });
+
+      // The registrar records her transfer credit; she enrolls.
+      const holds = panel(admin, 'admin-holds');
+      await holds.getByText('No completed course on record.').waitFor();
+      await holds.getByLabel('Course code', { exact: true }).fill('CS101');
+      await holds.getByLabel('Grade', { exact: true }).fill('3.7');
+      await holds.getByRole('button', { name: 'Record completion' }).click();
+      await holds.locator('[data-testid=completion-message][data-kind=error]').getByText(/3\.7 is not a grade/).waitFor();
+      await holds.getByLabel('Grade', { exact: true }).fill('3.5');
+      await holds.getByRole('button', { name: 'Record completion' }).click();
+      await holds.getByTestId('completion-message').getByText('Recorded CS101.').waitFor();
+      await holds.locator('li[data-completion=CS101]').getByText('recorded by the registrar').waitFor();
+      await screenshot(admin, 'admin-completion');
+      await hana.getByRole('button', { name: 'Enroll in PHYS101' }).click();
+      await hana.getByTestId('catalogue-message').getByText('Enrolled in PHYS101.').waitFor();
+
+      // As it was for the steps after.
+      assert.equal((await api('courses', 'PUT', `/courses/${PHYS101}/requisites`, token, [])).status, 200);
+      const hanaToken = await login('hana@example.edu', 'a long pass phrase');
+      assert.equal((await api('courses', 'DELETE', `/courses/${PHYS101}/enrollment`, hanaToken)).status, 204);
+      await list.getByLabel('Find a course').fill('');
       assertNoPageErrors(hana);
       assertNoPageErrors(admin);
       await hana.context().close();

@@ -17,6 +17,7 @@ pub mod metrics_text;
 #[cfg(feature = "openapi")]
 mod openapi;
 pub mod password;
+pub mod requisites;
 pub mod search;
 pub mod secret;
 pub mod spreadsheet;

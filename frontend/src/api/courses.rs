@@ -6,6 +6,7 @@ use shared_types::courses::{
     OverrideEnrollmentRequest, RosterEntry, SeatChanges, UpdateCourseRequest, WaitlistAnswer, SEATS_AS_OF_HEADER,
 };
 use shared_types::holds::{Hold, PlaceHoldRequest};
+use shared_types::requisites::{RecordCompletionRequest, Requisites, SetRequisite, StudentCompletions};
 use shared_types::terms::{CreateTermRequest, Term};
 use uuid::Uuid;
 
@@ -158,6 +159,37 @@ impl Api {
             .authorized(Service::Courses, Method::DELETE, &path, Body::Empty)
             .await?;
         self.courses.decode(&reply)
+    }
+
+    /// What a section's course code requires.
+    pub async fn requisites(&self, course: Uuid) -> Result<Requisites, CallError> {
+        self.get_json(Service::Courses, &format!("/courses/{course}/requisites"))
+            .await
+    }
+
+    /// Replaces what a section's course code requires (admins).
+    pub async fn set_requisites(&self, course: Uuid, list: &[SetRequisite]) -> Result<Requisites, CallError> {
+        let path = format!("/courses/{course}/requisites");
+        self.send_json(Service::Courses, Method::PUT, &path, &list).await
+    }
+
+    /// The completions a student's requisites are checked against (admins).
+    pub async fn student_completions(&self, student: Uuid) -> Result<StudentCompletions, CallError> {
+        self.get_json(Service::Courses, &format!("/students/{student}/completions"))
+            .await
+    }
+
+    /// Records a completion for a student (admins: transfer credit).
+    pub async fn record_completion(
+        &self,
+        student: Uuid,
+        code: &str,
+        grade: f64,
+    ) -> Result<StudentCompletions, CallError> {
+        let code: String = js_sys::encode_uri_component(code.trim()).into();
+        let path = format!("/students/{student}/completions/{code}");
+        self.send_json(Service::Courses, Method::PUT, &path, &RecordCompletionRequest { grade })
+            .await
     }
 
     pub async fn my_enrollments(&self) -> Result<Vec<MyEnrollment>, CallError> {

@@ -8,6 +8,7 @@ use shared_types::courses::{
     Course, CreateSectionRequest, Meeting, OverrideEnrollmentRequest, RosterEntry, UpdateCourseRequest,
 };
 
+use super::admin_requisites::requisites_form;
 use super::audit_trail::{audit_trail, TrailOf};
 use super::frame::{feedback_line, live_panel, Feedback};
 use super::on_each_outcome;
@@ -214,6 +215,7 @@ fn AdminCourseRow(course: Course) -> impl IntoView {
                 {week_and_sections}
                 {by_override}
             </details>
+            {requisites_form(id, code.clone())}
             {roster}
             {audit_trail(TrailOf::Section(id), format!("history-{}.csv", code.replace(' ', "-")))}
         </li>

@@ -1,6 +1,6 @@
 //! Admin: a student's registration record. Find the student by email,
 //! read their holds (lifted ones too), place one with a reason, lift one,
-//! and read their registration history.
+//! record a completed course, and read their registration history.
 
 use leptos::ev::SubmitEvent;
 use leptos::prelude::*;
@@ -9,6 +9,7 @@ use shared_types::holds::Hold;
 use shared_types::Role;
 use uuid::Uuid;
 
+use super::admin_requisites::completions_of;
 use super::audit_trail::{audit_trail, TrailOf};
 use super::frame::{feedback_line, Feedback};
 use super::on_each_outcome;
@@ -158,13 +159,14 @@ pub fn AdminHolds() -> impl IntoView {
                         "Place hold"
                     </button>
                 </form>
+                {completions_of(student.id)}
                 {audit_trail(TrailOf::Student(student.id), format!("history-{}.csv", student.email))}
             }
         })
     };
     view! {
         <section class="panel" data-panel="admin-holds" data-state="ready">
-            <h2>"Holds and history"</h2>
+            <h2>"Holds, completions and history"</h2>
             <form class="form-grid" on:submit=submit_find>
                 <TextField
                     id="hold-student-email"

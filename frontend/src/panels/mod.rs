@@ -5,6 +5,7 @@ pub mod admin;
 pub mod admin_courses;
 pub mod admin_holds;
 pub mod admin_import;
+mod admin_requisites;
 pub mod admin_terms;
 mod audit_trail;
 pub mod catalogue;

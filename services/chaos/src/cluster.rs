@@ -178,13 +178,20 @@ impl Cluster {
         let mut grades_args = common(hosts.get(GRADES), 8083, GRADES)?;
         grades_args.push(format!("--courses-url={courses_url}"));
         grades_args.push(format!("--auth-url={auth_url}"));
+        let grades_url = format!("http://{}:8083", hosts.get(GRADES).ip);
+        // The completions feed (prerequisites), read with a secret of this
+        // run's.
+        let completions_token = format!("--completions-token={}", uuid::Uuid::new_v4().simple());
+        grades_args.push(completions_token.clone());
         let mut courses_args = common(hosts.get(COURSES), 8082, COURSES)?;
         courses_args.push(format!("--auth-url={auth_url}"));
+        courses_args.push(format!("--grades-url={grades_url}"));
+        courses_args.push(completions_token);
 
         let config = serde_json::json!({
             "auth": [auth_url],
             "courses": [courses_url],
-            "grades": [format!("http://{}:8083", hosts.get(GRADES).ip)],
+            "grades": [grades_url],
         });
         // nginx started as root serves as `nobody`, which must read it.
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))?;

@@ -9,6 +9,7 @@ pub mod durability;
 pub mod faults;
 pub mod hosts;
 pub mod pg_server;
+pub mod prerequisites;
 pub mod probes;
 pub mod replicated;
 pub mod report;

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use enroll_chaos::{
-    database_faults, durability, faults, hosts, pg_server, probes, replicated, report, selftest, slow_clients,
-    sqlite_disk,
+    database_faults, durability, faults, hosts, pg_server, prerequisites, probes, replicated, report, selftest,
+    slow_clients, sqlite_disk,
 };
 
 use enroll_chaos::cluster::{Cluster, Storage, AUTH, COURSES, GRADES, NODES, STATIC};
@@ -68,7 +68,8 @@ async fn matrix_on_postgres(
         student: sign_in(&http, &auth, demo::STUDENT.email).await?,
         teacher: sign_in(&http, &auth, demo::TEACHER.email).await?,
     };
-    let rows = faults::fault_matrix(&mut cluster, hosts.mode, &session, "postgres").await?;
+    let mut rows = vec![prerequisites::enroll_probe_needs_a_prerequisite(&cluster, "postgres").await?];
+    rows.extend(faults::fault_matrix(&mut cluster, hosts.mode, &session, "postgres").await?);
     drop(cluster);
     drop(server);
     Ok(rows)
@@ -322,6 +323,7 @@ async fn main() -> anyhow::Result<()> {
             student: sign_in(&http, &auth, demo::STUDENT.email).await?,
             teacher: sign_in(&http, &auth, demo::TEACHER.email).await?,
         };
+        rows.push(prerequisites::enroll_probe_needs_a_prerequisite(&cluster, "sqlite").await?);
         rows.extend(faults::fault_matrix(&mut cluster, mode, &session, "sqlite").await?);
         if !only_matrix {
             rows.extend(slow_clients::slow_clients(&cluster, &session, "sqlite").await?);

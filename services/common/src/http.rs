@@ -16,14 +16,13 @@ use axum::routing::get;
 use axum::{Json, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use shared_types::health::Health;
-use shared_types::{Role, Secret};
-use subtle::ConstantTimeEq;
+use shared_types::Secret;
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
-use crate::auth::TokenVerifier;
+use crate::auth::{AdminOrMachine, TokenVerifier};
 use crate::db::Database;
 use crate::extract::payload_too_large;
 use crate::{request_id, ApiError};
@@ -111,32 +110,13 @@ pub struct MetricsReaders {
 
 impl MetricsReaders {
     fn admit(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let presented = headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        let Some(presented) = presented else {
-            return Err(ApiError::unauthorized(
-                "Metrics are for operators: send an admin's token or the metrics token as 'Authorization: Bearer <token>'.",
-            ));
-        };
-        // An empty token configured would admit an empty one sent.
-        if let Some(expected) = self.scrape_token.as_ref().filter(|t| !t.expose().is_empty()) {
-            if bool::from(expected.expose().as_bytes().ct_eq(presented.as_bytes())) {
-                return Ok(());
-            }
+        AdminOrMachine {
+            verifier: &self.verifier,
+            machine_token: self.scrape_token.as_ref(),
+            what: "the metrics",
+            token_name: "the metrics token",
         }
-        match self.verifier.verify(presented) {
-            Ok(claims) if claims.has_role(Role::Admin) => Ok(()),
-            Ok(_) => Err(ApiError::forbidden(
-                "Only admins (or the metrics scraper) may read the metrics.",
-            )),
-            Err(_) => Err(ApiError::unauthorized(
-                "The token is neither an admin's valid token nor the metrics token.",
-            )),
-        }
+        .admit(headers)
     }
 }
 

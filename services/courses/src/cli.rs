@@ -35,4 +35,20 @@ pub struct ServeArgs {
     /// removed at start and then once a day (0 keeps every event).
     #[arg(long, env = "AUDIT_RETENTION_DAYS", default_value_t = 1825)]
     pub audit_retention_days: u32,
+
+    /// Where grade-service answers (replicas comma separated, tried in
+    /// turn): its completions feed is followed for prerequisites. Without
+    /// it, requisites are checked against the completions the registrar
+    /// records alone.
+    #[arg(long, env = "GRADES_URL", value_delimiter = ',')]
+    pub grades_url: Vec<String>,
+
+    /// The secret presented to grade-service's completions feed (the same
+    /// `COMPLETIONS_TOKEN` grade-service is given).
+    #[arg(long, env = "COMPLETIONS_TOKEN", hide_env_values = true)]
+    pub completions_token: Option<shared_types::Secret>,
+
+    /// How often the completions feed is read, in milliseconds.
+    #[arg(long, env = "COMPLETIONS_EVERY_MS", default_value_t = 2000)]
+    pub completions_every_ms: u64,
 }

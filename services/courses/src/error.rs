@@ -65,6 +65,26 @@ pub enum Error {
     RegistrationHold { reason: String },
     #[error("no such active hold")]
     HoldNotFound,
+    #[error("{code} needs {required} passed with at least {min_grade}")]
+    PrerequisiteMissing {
+        code: String,
+        required: String,
+        min_grade: shared_types::Grade,
+    },
+    #[error("{code} needs {required} held this term or passed with at least {min_grade}")]
+    CorequisiteMissing {
+        code: String,
+        required: String,
+        min_grade: shared_types::Grade,
+    },
+    /// A requisite refused while this service has never read grade-service's
+    /// feed: the refusal would rest on absent data.
+    #[error("the completions are not known yet")]
+    CompletionsUnknown,
+    #[error("a requisite list the service cannot use: {0}")]
+    InvalidRequisites(String),
+    #[error("requisites that would make a cycle through {0}")]
+    RequisiteCycle(String),
     #[error("already on the waitlist")]
     AlreadyWaitlisted,
     #[error("not on the waitlist")]
@@ -201,6 +221,37 @@ impl From<Error> for ApiError {
                 "registration_hold",
                 format!(
                     "A hold on your record blocks registration ({reason}). You can still drop courses; the registrar's office lifts the hold."
+                ),
+            ),
+            Error::PrerequisiteMissing {
+                code,
+                required,
+                min_grade,
+            } => ApiError::conflict(
+                "prerequisite_missing",
+                format!(
+                    "{code} needs {required} passed with at least {min_grade} first, and your record has no such grade. If you have equivalent credit, ask the registrar's office for an override."
+                ),
+            ),
+            Error::CorequisiteMissing {
+                code,
+                required,
+                min_grade,
+            } => ApiError::conflict(
+                "corequisite_missing",
+                format!(
+                    "{code} is taken together with {required}: enroll in a section of {required} this term first (or have passed it with at least {min_grade})."
+                ),
+            ),
+            Error::CompletionsUnknown => ApiError::unavailable(
+                "grades",
+                "This course has prerequisites, and the grades they are checked against have not reached the course service yet: try again shortly.",
+            ),
+            Error::InvalidRequisites(detail) => ApiError::unprocessable("invalid_requisites", detail),
+            Error::RequisiteCycle(code) => ApiError::unprocessable(
+                "requisite_cycle",
+                format!(
+                    "These requisites would make a cycle back to {code}: no student could take the first course of it. Name each requirement one way only (a lab names its lecture as a corequisite, not both ways)."
                 ),
             ),
             Error::HoldNotFound => {

@@ -7,6 +7,7 @@ pub mod cli;
 
 mod audit_log;
 mod calendar;
+mod completions_feed;
 mod db;
 mod domain;
 mod error;
@@ -25,6 +26,7 @@ use service_common::server::Server;
 
 use crate::audit_log::AuditLog;
 use crate::cli::{ServeArgs, DEFAULT_PORT};
+use crate::completions_feed::CompletionsFeed;
 use crate::memory::catalogue_cache::CatalogueCache;
 use crate::state::AppState;
 
@@ -50,6 +52,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
     if common.seed_demo {
         db::seed::seed_demo_courses(&database).await?;
     }
+    let completions = follow_completions(&args, database.clone()).await;
     let audit = AuditLog::start(database.clone());
     audit.keep_for(database.clone(), args.audit_retention_days);
     let state = AppState {
@@ -59,6 +62,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
         seat_feed: Arc::default(),
         full_courses: Arc::default(),
         audit,
+        completions,
         auth: PeerClient::new(
             "auth",
             args.revocations.auth_url.clone(),
@@ -69,6 +73,37 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
         .ok(),
     };
     SERVICE.serve(common, database, verifier, routes::router(state))
+}
+
+/// How long one read of grade-service's completions feed may take.
+const GRADES_TIMEOUT: Duration = Duration::from_secs(3);
+
+/// Follows grade-service's completions feed when given its address and the
+/// token (see `completions_feed`).
+async fn follow_completions(args: &ServeArgs, database: service_common::db::Database) -> Arc<CompletionsFeed> {
+    let urls: Vec<String> = args
+        .grades_url
+        .iter()
+        .filter(|u| !u.trim().is_empty())
+        .cloned()
+        .collect();
+    let token = args.completions_token.clone().filter(|t| !t.is_empty());
+    let (false, Some(token)) = (urls.is_empty(), token) else {
+        if !urls.is_empty() {
+            tracing::warn!("--grades-url without --completions-token: the completions feed is not followed");
+        }
+        return CompletionsFeed::unfollowed();
+    };
+    match PeerClient::new("grades", urls, GRADES_TIMEOUT, args.common.tls_ca.as_deref()) {
+        Ok(grades) => {
+            let every = Duration::from_millis(args.completions_every_ms);
+            CompletionsFeed::follow(database, grades, token, every).await
+        }
+        Err(error) => {
+            tracing::warn!(%error, "the completions feed is not followed");
+            CompletionsFeed::unfollowed()
+        }
+    }
 }
 
 #[cfg(test)]

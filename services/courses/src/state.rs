@@ -6,6 +6,7 @@ use service_common::db::Database;
 use service_common::peer::PeerClient;
 
 use crate::audit_log::AuditLog;
+use crate::completions_feed::CompletionsFeed;
 use crate::memory::catalogue_cache::CatalogueCache;
 use crate::memory::full_courses::FullCourses;
 use crate::memory::seat_feed::SeatFeed;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub full_courses: Arc<FullCourses>,
     /// Where refused attempts go onto the audit trail.
     pub audit: AuditLog,
+    /// Whether refusals on requisites rest on known completions.
+    pub completions: Arc<CompletionsFeed>,
     /// auth-service, asked for the teachers of a course import; `None`
     /// without an `--auth-url` (imports then answer 503).
     pub auth: Option<PeerClient>,

@@ -39,4 +39,10 @@ pub struct ServeArgs {
     /// Longest wait for course-service, in milliseconds.
     #[arg(long, env = "COURSES_TIMEOUT_MS", default_value_t = 2000)]
     pub courses_timeout_ms: u64,
+
+    /// The secret course-service presents to read `GET /grades/completions`
+    /// (give it the same `COMPLETIONS_TOKEN`); without it, only admins read
+    /// the feed.
+    #[arg(long, env = "COMPLETIONS_TOKEN", hide_env_values = true)]
+    pub completions_token: Option<shared_types::Secret>,
 }

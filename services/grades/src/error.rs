@@ -34,6 +34,11 @@ pub enum Error {
     WriteConflict,
     #[error("writing an export: {0}")]
     Export(String),
+    #[error("a completions feed position the service cannot use")]
+    InvalidFeedPosition,
+    /// Refused as the shared plumbing words it (who may read the feed).
+    #[error("{0}")]
+    Refused(#[from] ApiError),
     #[error(transparent)]
     InvalidValue(#[from] ValueError),
     #[error(transparent)]
@@ -100,6 +105,11 @@ impl From<Error> for ApiError {
                 "The grades were changed by someone else at the same moment; try again.",
             ),
             Error::Export(detail) => ApiError::internal(detail),
+            Error::InvalidFeedPosition => ApiError::bad_request(
+                "invalid_query",
+                "`since` is an RFC 3339 time; `after_course` and `after_student` are UUIDs, given together; `limit` is 1 to 5000.",
+            ),
+            Error::Refused(e) => e,
             Error::InvalidValue(e) => e.into(),
             Error::Db(e) => e.into(),
         }

@@ -57,6 +57,7 @@ pub async fn build(args: ServeArgs) -> anyhow::Result<Server> {
         db: database.clone(),
         verifier: verifier.clone(),
         courses,
+        completions_token: args.completions_token.clone(),
     };
     SERVICE.serve(common, database, verifier, routes::router(state))
 }

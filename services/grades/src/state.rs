@@ -3,6 +3,7 @@ use std::sync::Arc;
 use axum::extract::FromRef;
 use service_common::auth::TokenVerifier;
 use service_common::db::Database;
+use shared_types::Secret;
 
 use crate::courses_client::CoursesClient;
 
@@ -12,4 +13,6 @@ pub struct AppState {
     pub db: Database,
     pub verifier: Arc<TokenVerifier>,
     pub courses: CoursesClient,
+    /// The secret course-service presents to read the completions feed.
+    pub completions_token: Option<Secret>,
 }

@@ -260,3 +260,39 @@ fn plan_writes(
     plan.changes.sort_by_key(|row| row.student_id);
     plan
 }
+
+/// Where a read of the completions feed starts: after this change (its
+/// time, then its section and student, the feed's order), or at `since`
+/// itself when no section is named.
+#[derive(Debug, Clone)]
+pub struct FeedPosition {
+    pub since: chrono::NaiveDateTime,
+    pub after: Option<(Uuid, Uuid)>,
+}
+
+/// Up to `limit` grades changed from `from` on, in the feed's order.
+pub async fn completions_from(db: &Database, from: FeedPosition, limit: i64) -> Result<Vec<GradeRow>> {
+    db_run!(db, |conn| {
+        let mut query = grades::table.select(GradeRow::as_select()).into_boxed();
+        query = match &from.after {
+            None => query.filter(grades::updated_at.ge(from.since)),
+            Some((course, student)) => {
+                let (course, student) = (course.to_string(), student.to_string());
+                query.filter(
+                    grades::updated_at
+                        .gt(from.since)
+                        .or(grades::updated_at.eq(from.since).and(
+                            grades::course_id
+                                .gt(course.clone())
+                                .or(grades::course_id.eq(course).and(grades::student_id.gt(student))),
+                        )),
+                )
+            }
+        };
+        query
+            .order((grades::updated_at, grades::course_id, grades::student_id))
+            .limit(limit)
+            .load(conn)
+            .map_err(Error::from)
+    })
+}

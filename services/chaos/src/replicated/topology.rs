@@ -299,6 +299,7 @@ impl Replicated {
         set(&mut shared, "REPLICATION_PASSWORD", secret());
         set(&mut shared, "REWIND_PASSWORD", secret());
         set(&mut shared, "APP_PASSWORD", app_password.clone());
+        set(&mut shared, "COMPLETIONS_TOKEN", secret());
         set(&mut shared, "PRIVATE_KEY", private_key.display().to_string());
         set(&mut shared, "PUBLIC_KEYS", keys.join("public").display().to_string());
         set(&mut shared, "APP_ORIGIN", format!("https://{}:8080", ip(WEB)));

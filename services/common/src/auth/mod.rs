@@ -4,6 +4,7 @@
 
 mod extract;
 mod keys;
+mod operator;
 mod revocation_feed;
 mod revocations;
 mod signer;
@@ -11,6 +12,7 @@ mod verifier;
 
 pub use extract::{Admin, Caller, Student, Teacher};
 pub use keys::{generate_key_pair, key_id, load_public_keys, public_key_of, Jwk, JwkSet, KeyPair, PublicKey};
+pub use operator::AdminOrMachine;
 pub use revocation_feed::spawn_revocation_feed;
 pub use revocations::{digest as revocation_digest, Revocations};
 pub use signer::TokenSigner;

@@ -11,10 +11,9 @@ use uuid::Uuid;
 use shared_types::audit::AuditAction;
 
 use crate::db::audit_store::{Attempt, Audit};
-use crate::db::models::{HoldRow, TermRow};
-use crate::db::schema::terms as terms_table;
-use crate::db::schema::{courses, holds, waitlist_entries};
-use crate::db::store;
+use crate::db::models::HoldRow;
+use crate::db::requisite_store;
+use crate::db::schema::holds;
 use crate::domain::HoldReason;
 use crate::error::{Error, Result};
 
@@ -56,7 +55,7 @@ pub async fn place_hold(db: &Database, student: Uuid, reason: HoldReason, admin:
 pub async fn lift_hold(db: &Database, student: Uuid, hold: Uuid, admin: Uuid) -> Result<HoldRow> {
     let now = Utc::now().naive_utc();
     let (student_id, hold_id) = (student.to_string(), hold.to_string());
-    let (lifted, terms) = db_write!(db, |conn| {
+    let lifted = db_write!(db, |conn| {
         let changed = diesel::update(
             holds::table
                 .find(&hold_id)
@@ -70,17 +69,9 @@ pub async fn lift_hold(db: &Database, student: Uuid, hold: Uuid, admin: Uuid) ->
         }
         let lifted: HoldRow = holds::table.find(&hold_id).select(HoldRow::as_select()).first(conn)?;
         conn.record(&attempt(admin, student, AuditAction::HoldLifted).accepted("lifted", lifted.reason.clone()))?;
-        let terms: Vec<TermRow> = waitlist_entries::table
-            .inner_join(courses::table.inner_join(terms_table::table))
-            .filter(waitlist_entries::student_id.eq(&student_id))
-            .select(TermRow::as_select())
-            .distinct()
-            .load(conn)?;
-        Ok::<_, Error>((lifted, terms))
+        Ok::<_, Error>(lifted)
     })?;
-    for term in terms {
-        store::settle_student(db, student, term, now).await;
-    }
+    requisite_store::settle_everywhere(db, student, now).await;
     Ok(lifted)
 }
 

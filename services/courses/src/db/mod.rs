@@ -7,6 +7,7 @@ pub mod hold_store;
 pub mod meeting_store;
 pub mod models;
 pub mod placing;
+pub mod requisite_store;
 pub mod schema;
 pub mod seats;
 pub mod seats_pg;

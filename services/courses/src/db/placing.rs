@@ -14,6 +14,7 @@ use shared_types::audit::AuditAction;
 
 use crate::db::audit_store::{Attempt, Audit};
 use crate::db::models::{EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
+use crate::db::requisite_store::RequisiteStatements;
 use crate::db::schema::{courses, enrollments, holds, meeting_times, student_terms, waitlist_entries};
 use crate::db::seats::SeatStatements;
 use crate::domain::meetings::{self, MeetingSlot};
@@ -46,7 +47,7 @@ struct HeldMeeting {
     room: Option<String>,
 }
 
-pub trait Placing: SeatStatements + Audit {
+pub trait Placing: SeatStatements + Audit + RequisiteStatements {
     /// Takes the seat, adds the course's credits to the student's in the
     /// term (guarded by the limit), and checks the student's schedule, or
     /// says why not. The caller has checked the term's window.
@@ -211,6 +212,13 @@ macro_rules! placing_for {
                         section: other.section.clone(),
                     });
                 }
+                let held_codes = others.iter().map(|other| other.code.clone()).collect();
+                conn.check_requisites(
+                    &row.course_id.to_string(),
+                    &student_id,
+                    &term_id,
+                    Some(held_codes),
+                )?;
                 let held: Vec<(String, MeetingSlot)> = others
                     .iter()
                     .flat_map(|other| {
@@ -561,6 +569,8 @@ macro_rules! placing_for {
                 }
                 // Nor waits while a hold blocks their registration.
                 refuse_if_held!(conn, &entry.student_id.to_string());
+                // Nor for a course whose requisites they do not meet.
+                conn.check_requisites(&course, &entry.student_id.to_string(), &term_id, None)?;
                 // Stamped under the lock: the list's order is the order in
                 // which joins took the course row.
                 let stored = WaitlistRow {

@@ -104,6 +104,33 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    course_requisites (course_code, required_code) {
+        course_code -> Text,
+        required_code -> Text,
+        kind -> Text,
+        min_grade_tenths -> Integer,
+    }
+}
+
+diesel::table! {
+    completions (student_id, course_code, origin) {
+        student_id -> Text,
+        course_code -> Text,
+        origin -> Text,
+        grade_tenths -> Integer,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    completion_feed (id) {
+        id -> Integer,
+        read_up_to -> Timestamp,
+        synced_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(enrollments -> courses (course_id));
 diesel::joinable!(registration_events -> courses (course_id));
 diesel::joinable!(waitlist_entries -> courses (course_id));
@@ -117,5 +144,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     meeting_times,
     waitlist_entries,
     holds,
-    registration_events
+    registration_events,
+    course_requisites,
+    completions,
+    completion_feed
 );

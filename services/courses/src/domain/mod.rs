@@ -3,6 +3,7 @@
 //! the statements in `db` call the same rule on every path.
 
 pub mod meetings;
+pub mod requisites;
 pub mod settle;
 pub mod terms;
 mod values;

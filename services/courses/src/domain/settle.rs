@@ -15,7 +15,7 @@ pub enum Verdict {
     /// They took the seat and leave the list.
     Placed,
     /// They do not fit now (credits, a clash, another section of the
-    /// course held, a hold): they keep their place, and the next one is
+    /// course held, a hold, a requisite): they keep their place, and the next one is
     /// offered.
     PassedOver(PassedOver),
     /// They can never take this seat (on its roster already, or made its
@@ -33,6 +33,9 @@ pub enum PassedOver {
     OtherSectionHeld,
     /// A hold on their registration: promoted once it is lifted.
     Hold,
+    /// A prerequisite or corequisite they do not meet: promoted once they
+    /// do (a grade posted, a completion recorded, the corequisite taken).
+    Requisite,
 }
 
 /// The verdict on one attempt to place a waiting student; an error that is
@@ -44,6 +47,9 @@ pub fn verdict_of(attempt: Result<(), Error>) -> Result<Verdict, Error> {
         Err(Error::ScheduleConflict { .. }) => Ok(Verdict::PassedOver(PassedOver::ScheduleConflict)),
         Err(Error::OtherSectionHeld { .. }) => Ok(Verdict::PassedOver(PassedOver::OtherSectionHeld)),
         Err(Error::RegistrationHold { .. }) => Ok(Verdict::PassedOver(PassedOver::Hold)),
+        Err(Error::PrerequisiteMissing { .. } | Error::CorequisiteMissing { .. }) => {
+            Ok(Verdict::PassedOver(PassedOver::Requisite))
+        }
         Err(Error::AlreadyEnrolled | Error::OwnCourse) => Ok(Verdict::Leaves),
         Err(Error::CourseFull | Error::CourseArchived) => Ok(Verdict::NoSeat),
         Err(other) => Err(other),

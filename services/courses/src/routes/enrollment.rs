@@ -32,8 +32,8 @@ use crate::state::AppState;
         (status = 401, response = api::Unauthorized),
         (status = 403, description = "`forbidden` (not a student) or `own_course` (the caller teaches this course).", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
-        (status = 409, description = "`already_enrolled` (in this section, or in another section of the course, which the message names), `course_full`, `course_archived`, `credit_limit` (the course's credits would take the caller past their limit for the term; the message says how many they hold), `schedule_conflict` (one of its meetings shares a minute with one of a course the caller holds in the term, which the message names; back to back is no clash), `registration_hold` (a hold on the caller's record, whose reason the message gives; see `GET /holds/me`) or `registration_closed` (outside the term's window: before it opens, with `Retry-After` in seconds until it does; after the add/drop deadline, without).", body = shared_types::ErrorBody, headers(("retry-after" = u64, description = "Before registration opens: the seconds until it does."))),
-        (status = 503, response = api::Unavailable),
+        (status = 409, description = "`already_enrolled` (in this section, or in another section of the course, which the message names), `course_full`, `course_archived`, `credit_limit` (the course's credits would take the caller past their limit for the term; the message says how many they hold), `schedule_conflict` (one of its meetings shares a minute with one of a course the caller holds in the term, which the message names; back to back is no clash), `registration_hold` (a hold on the caller's record, whose reason the message gives; see `GET /holds/me`), `prerequisite_missing` or `corequisite_missing` (the course required is named; see `GET /courses/{id}/requisites`) or `registration_closed` (outside the term's window: before it opens, with `Retry-After` in seconds until it does; after the add/drop deadline, without).", body = shared_types::ErrorBody, headers(("retry-after" = u64, description = "Before registration opens: the seconds until it does."))),
+        (status = 503, description = "`database_unavailable`, `busy` or `timeout`; or `grades_unavailable`: the course has requisites and the grades they are checked against have not reached course-service since it started following grade-service (never a refusal made from absent data).", body = shared_types::ErrorBody),
     )
 )]
 pub async fn enroll(
@@ -64,6 +64,8 @@ pub async fn enroll(
         Err(Error::RegistrationClosed { .. }) => "registration_closed",
         Err(Error::ScheduleConflict { .. }) => "schedule_conflict",
         Err(Error::RegistrationHold { .. }) => "registration_hold",
+        Err(Error::PrerequisiteMissing { .. }) => "prerequisite_missing",
+        Err(Error::CorequisiteMissing { .. }) => "corequisite_missing",
         Err(_) => "error",
     });
     let row = match taken {
@@ -72,7 +74,7 @@ pub async fn enroll(
             state.full_courses.found_full(course_id, asked_at);
             return Err(state.audit.refused(attempt, Error::CourseFull));
         }
-        Err(other) => return Err(state.audit.refused(attempt, other)),
+        Err(other) => return Err(state.audit.refused(attempt, state.completions.judge(other))),
     };
     state.catalogue.invalidate();
     Ok((

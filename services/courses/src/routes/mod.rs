@@ -7,6 +7,7 @@ mod enrollment;
 mod holds;
 mod import;
 mod meetings;
+mod requisites;
 mod roster;
 mod seats;
 mod sections;
@@ -43,6 +44,12 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(holds::my_holds))
         .routes(routes!(holds::student_holds, holds::place_hold))
         .routes(routes!(holds::lift_hold))
+        .routes(routes!(
+            requisites::course_requisites,
+            requisites::set_course_requisites
+        ))
+        .routes(routes!(requisites::student_completions))
+        .routes(routes!(requisites::record_completion))
         .routes(routes!(audit::student_audit))
         .routes(routes!(audit::section_audit))
         .with_state(state)

@@ -58,7 +58,7 @@ pub async fn create_section(
     path = "/courses/{id}/enrollments",
     operation_id = "enrollByOverride",
     summary = "Enroll a student past the rules",
-    description = "Admin only. `{\"student_id\": \"…\", \"student_name\": \"…\", \"student_email\": \"…\", \"reason\": \"…\"}` enrolls the student even when the section is full (its count then stands above its capacity, and no one else takes a seat until it is below again), clashes with one they hold, takes them past their credit limit (the credits still count), or the term's window is closed. The reason is required, kept on the roster entry and logged. Never into an archived course (409 `course_archived`), the teacher's own (403 `own_course`), or a second section of a course (409 `already_enrolled`). A student waiting for the section leaves its waitlist.",
+    description = "Admin only. `{\"student_id\": \"…\", \"student_name\": \"…\", \"student_email\": \"…\", \"reason\": \"…\"}` enrolls the student even when the section is full (its count then stands above its capacity, and no one else takes a seat until it is below again), clashes with one they hold, takes them past their credit limit (the credits still count), lacks a prerequisite or corequisite, has a hold, or the term's window is closed. The reason is required, kept on the roster entry and logged. Never into an archived course (409 `course_archived`), the teacher's own (403 `own_course`), or a second section of a course (409 `already_enrolled`). A student waiting for the section leaves its waitlist.",
     params(("id" = uuid::Uuid, Path, description = "The section. Not a UUID: 400 `invalid_path`.")),
     request_body = shared_types::courses::OverrideEnrollmentRequest,
     responses(

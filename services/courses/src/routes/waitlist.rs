@@ -28,7 +28,7 @@ use crate::state::AppState;
         (status = 401, response = api::Unauthorized),
         (status = 403, description = "`forbidden` (not a student) or `own_course`.", body = shared_types::ErrorBody),
         (status = 404, response = api::CourseNotFound),
-        (status = 409, description = "`already_waitlisted`, `already_enrolled`, `course_archived`, `credit_limit`, `schedule_conflict` (a free seat the caller does not fit), `registration_hold` (a hold on the caller's record: no seat and no place on the list), `registration_closed`, or `course_full` when seats kept changing hands between its attempts.", body = shared_types::ErrorBody),
+        (status = 409, description = "`already_waitlisted`, `already_enrolled`, `course_archived`, `credit_limit`, `schedule_conflict` (a free seat the caller does not fit), `registration_hold` (a hold on the caller's record: no seat and no place on the list), `prerequisite_missing` or `corequisite_missing` (likewise, naming the course required), `registration_closed`, or `course_full` when seats kept changing hands between its attempts.", body = shared_types::ErrorBody),
         (status = 503, response = api::Unavailable),
     )
 )]
@@ -46,7 +46,7 @@ pub async fn join_waitlist(
     let answer = match store::join_waitlist(&state.db, course_id, student).await {
         Ok(Joined::Enrolled) => WaitlistAnswer::Enrolled,
         Ok(Joined::Waiting { position }) => WaitlistAnswer::Waitlisted { position },
-        Err(error) => return Err(state.audit.refused(attempt, error)),
+        Err(error) => return Err(state.audit.refused(attempt, state.completions.judge(error))),
     };
     state.catalogue.invalidate();
     Ok((StatusCode::CREATED, Json(answer)))

@@ -29,7 +29,7 @@ async fn trail(app: &TestCourses, path: &str, token: &str) -> Vec<Value> {
     events.as_array().unwrap().clone()
 }
 
-async fn student_trail(app: &TestCourses, who: Uuid) -> Vec<Value> {
+pub(crate) async fn student_trail(app: &TestCourses, who: Uuid) -> Vec<Value> {
     trail(app, &format!("/students/{who}/audit"), &admin(app)).await
 }
 

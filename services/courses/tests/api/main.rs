@@ -15,6 +15,7 @@ mod holds;
 mod model;
 mod openapi;
 mod operations;
+mod requisites;
 mod schedule;
 mod seats;
 mod sections;

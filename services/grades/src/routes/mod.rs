@@ -1,5 +1,6 @@
 //! The routes of grade-service, one file per resource.
 
+mod completions;
 mod course_grades;
 mod export;
 mod history;
@@ -22,5 +23,6 @@ pub fn router(state: AppState) -> OpenApiRouter {
         .routes(routes!(course_grades::set_grade))
         .routes(routes!(history::course_history))
         .routes(routes!(export::export_grades))
+        .routes(routes!(completions::completions_feed))
         .with_state(state)
 }

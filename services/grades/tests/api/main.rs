@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod basics;
+mod completions;
 mod concurrency;
 mod export;
 mod openapi;

@@ -26,13 +26,20 @@ pub async fn spawn_courses(backend: Backend, keys: &TestKeys) -> (RunningService
 /// course-service with the demo data on `db`, which may already hold it:
 /// another replica, or the same service restarted.
 pub async fn start_courses(db: &TestDb, keys: &TestKeys) -> RunningService {
-    let cli = course_service::cli::Cli::parse_from([
+    start_courses_with(db, keys, &[]).await
+}
+
+/// [`start_courses`] with `extra` flags.
+pub async fn start_courses_with(db: &TestDb, keys: &TestKeys, extra: &[String]) -> RunningService {
+    let mut args = vec![
         "course-service".to_owned(),
         "--bind=127.0.0.1:0".into(),
         format!("--database-url={}", db.url),
         format!("--jwt-public-key={}", keys.public_dir.display()),
         "--seed-demo".into(),
-    ]);
+    ];
+    args.extend(extra.iter().cloned());
+    let cli = course_service::cli::Cli::parse_from(args);
     let server = course_service::build(cli.serve).await.expect("course-service starts");
     RunningService::spawn(server)
 }
@@ -46,14 +53,21 @@ pub async fn spawn_grades(backend: Backend, keys: &TestKeys, courses_url: &str) 
 
 /// grade-service with the demo data on `db`, which may already hold it.
 pub async fn start_grades(db: &TestDb, keys: &TestKeys, courses_url: &str) -> RunningService {
-    let cli = grade_service::cli::Cli::parse_from([
+    start_grades_with(db, keys, courses_url, &[]).await
+}
+
+/// [`start_grades`] with `extra` flags.
+pub async fn start_grades_with(db: &TestDb, keys: &TestKeys, courses_url: &str, extra: &[String]) -> RunningService {
+    let mut args = vec![
         "grade-service".to_owned(),
         "--bind=127.0.0.1:0".into(),
         format!("--database-url={}", db.url),
         format!("--jwt-public-key={}", keys.public_dir.display()),
         format!("--courses-url={courses_url}"),
         "--seed-demo".into(),
-    ]);
+    ];
+    args.extend(extra.iter().cloned());
+    let cli = grade_service::cli::Cli::parse_from(args);
     let server = grade_service::build(cli.serve).await.expect("grade-service starts");
     RunningService::spawn(server)
 }
@@ -82,6 +96,15 @@ impl TestGrades {
         courses_urls: &str,
     ) -> Self {
         let (grades, grades_db) = spawn_grades(backend, &keys, courses_urls).await;
+        Self::of((grades, grades_db), (courses, courses_db), keys)
+    }
+
+    /// The two services as started.
+    pub fn of(
+        (grades, grades_db): (RunningService, TestDb),
+        (courses, courses_db): (RunningService, TestDb),
+        keys: TestKeys,
+    ) -> Self {
         Self {
             grades,
             courses,

@@ -80,14 +80,16 @@ async fn one_history(app: &TestCourses, seed: u64) {
                 .collect()
         })
         .collect();
-    // The admin changes capacities, and places and lifts holds while the
-    // students enroll and wait: a lift must hand the student the seats
-    // their lists passed them over for.
+    // The admin changes capacities, places and lifts holds and records
+    // completions while the students enroll and wait: a lift or a
+    // completion must hand the student the seats their lists passed them
+    // over for.
     let admin_ops: Vec<Op> = (0..OPS_PER_STUDENT)
-        .map(|_| match rng.below(3) {
+        .map(|_| match rng.below(4) {
             0 => Op::SetCapacity(rng.below(SECTIONS), 1 + rng.below(4) as i32),
             1 => Op::PlaceHold(rng.below(STUDENTS)),
-            _ => Op::LiftHold(rng.below(STUDENTS)),
+            2 => Op::LiftHold(rng.below(STUDENTS)),
+            _ => Op::RecordCompletion(rng.below(STUDENTS), rng.below(2), 10 * rng.below(4) as i32),
         })
         .collect();
 

@@ -52,7 +52,9 @@ fn an_op() -> impl Strategy<Value = Op> {
         1 => (s.clone(), prop_oneof![Just(None), Just(Some(0)), Just(Some(6)), Just(Some(10))])
             .prop_map(|(s, limit)| Op::SetLimit(s, limit)),
         2 => s.clone().prop_map(Op::PlaceHold),
-        2 => s.prop_map(Op::LiftHold),
+        2 => s.clone().prop_map(Op::LiftHold),
+        2 => (s, 0..2usize, prop_oneof![Just(0), Just(10), Just(20), Just(30)])
+            .prop_map(|(s, which, tenths)| Op::RecordCompletion(s, which, tenths)),
     ]
 }
 

@@ -45,6 +45,19 @@ pub struct Student {
     pub credits: i32,
     /// Active holds on their registration.
     pub holds: usize,
+    /// Courses completed (code, grade in tenths), as the registrar last
+    /// recorded each.
+    pub completed: Vec<(String, i32)>,
+}
+
+/// What a course code requires: another code passed with at least
+/// `min_tenths`, or (a corequisite) held in the term or so passed.
+#[derive(Debug, Clone)]
+pub struct Requisite {
+    pub of: String,
+    pub code: String,
+    pub corequisite: bool,
+    pub min_tenths: i32,
 }
 
 /// One operation of a student or the admin, by index into the model's
@@ -62,6 +75,9 @@ pub enum Op {
     PlaceHold(usize),
     /// Lifts the student's oldest active hold.
     LiftHold(usize),
+    /// The registrar records a completion: the student, which of the
+    /// model's completable codes, the grade in tenths.
+    RecordCompletion(usize, usize, i32),
 }
 
 /// What the service answers: a success, or the error code of a refusal.
@@ -78,6 +94,11 @@ pub struct Model {
     pub sections: Vec<Section>,
     pub students: Vec<Student>,
     pub term_limit: i32,
+    /// Requisites, each code's in the order the service checks them (by
+    /// the code required).
+    pub requisites: Vec<Requisite>,
+    /// The codes completions are recorded for.
+    pub completable: Vec<String>,
 }
 
 impl Model {
@@ -127,6 +148,9 @@ impl Model {
         if self.holds_other_section(s, c) {
             return Some("already_enrolled");
         }
+        if let Some(missing) = self.requisite_missing(s, c) {
+            return Some(missing);
+        }
         if self
             .others_held(s, c)
             .any(|other| other.slot.clashes_with(&section.slot))
@@ -134,6 +158,37 @@ impl Model {
             return Some("schedule_conflict");
         }
         None
+    }
+
+    /// The first requisite of `c`'s code the student does not meet, as
+    /// its refusal code. A corequisite is met by another section of its
+    /// code held (an archived one too) or a completion.
+    fn requisite_missing(&self, s: usize, c: usize) -> Option<&'static str> {
+        let code = &self.sections[c].code;
+        let student = &self.students[s];
+        self.requisites
+            .iter()
+            .filter(|r| r.of == *code)
+            .find(|r| {
+                let passed = student
+                    .completed
+                    .iter()
+                    .any(|(done, tenths)| *done == r.code && *tenths >= r.min_tenths);
+                let held = r.corequisite
+                    && self
+                        .sections
+                        .iter()
+                        .enumerate()
+                        .any(|(i, other)| i != c && other.code == r.code && other.roster.contains(&s));
+                !(passed || held)
+            })
+            .map(|r| {
+                if r.corequisite {
+                    "corequisite_missing"
+                } else {
+                    "prerequisite_missing"
+                }
+            })
     }
 
     fn place(&mut self, s: usize, c: usize) {
@@ -247,6 +302,9 @@ impl Model {
                         if self.students[s].holds > 0 {
                             return Answer::Refused("registration_hold".to_owned());
                         }
+                        if let Some(missing) = self.requisite_missing(s, c) {
+                            return Answer::Refused(missing.to_owned());
+                        }
                         let list = &mut self.sections[c].list;
                         if list.contains(&s) {
                             return Answer::Refused("already_waitlisted".to_owned());
@@ -323,6 +381,14 @@ impl Model {
                     return Answer::Refused("hold_not_found".to_owned());
                 }
                 self.students[s].holds -= 1;
+                self.settle_student(s);
+                Answer::Done
+            }
+            Op::RecordCompletion(s, which, tenths) => {
+                let code = self.completable[which].clone();
+                let completed = &mut self.students[s].completed;
+                completed.retain(|(done, _)| *done != code);
+                completed.push((code, tenths));
                 self.settle_student(s);
                 Answer::Done
             }

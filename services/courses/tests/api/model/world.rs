@@ -12,7 +12,7 @@ use service_common::demo;
 use testkit::status_and_body;
 use uuid::Uuid;
 
-use super::reference::{Answer, Model, Op, Section, Slot, Student};
+use super::reference::{Answer, Model, Op, Requisite, Section, Slot, Student};
 use crate::support::TestCourses;
 use crate::terms::{admin, demo_term, student, Student as TestStudent};
 
@@ -110,6 +110,35 @@ impl World {
                 list: Vec::new(),
             });
         }
+        // A course outside the model's sections, that section 3's course
+        // requires passed (2.0), beside section 2's course held or passed
+        // (a corequisite): listed as the service checks them, by code.
+        let outside = format!("MDL{n}-P");
+        let body = json!({"code": outside, "title": "Model prerequisite", "capacity": 5,
+                          "teacher_id": demo::TEACHER.id, "teacher_name": demo::TEACHER.name,
+                          "credits": 3, "term_id": term["id"]});
+        expect(app, Method::POST, "/courses", &admin, body, StatusCode::CREATED).await;
+        let requisites = vec![
+            Requisite {
+                of: sections[3].code.clone(),
+                code: sections[2].code.clone(),
+                corequisite: true,
+                min_tenths: 10,
+            },
+            Requisite {
+                of: sections[3].code.clone(),
+                code: outside.clone(),
+                corequisite: false,
+                min_tenths: 20,
+            },
+        ];
+        let body = json!([
+            {"code": requisites[0].code, "kind": "corequisite", "min_grade": 1.0},
+            {"code": requisites[1].code, "kind": "prerequisite", "min_grade": 2.0},
+        ]);
+        let path = format!("/courses/{}/requisites", sections[3].id);
+        expect(app, Method::PUT, &path, &admin, body, StatusCode::OK).await;
+        let completable = vec![sections[2].code.clone(), outside];
         let people: Vec<TestStudent> = (0..students)
             .map(|i| student(app, &format!("Model student {i}")))
             .collect();
@@ -123,9 +152,12 @@ impl World {
                         limit: None,
                         credits: 0,
                         holds: 0,
+                        completed: Vec::new(),
                     })
                     .collect(),
                 term_limit: term["max_credits"].as_i64().unwrap() as i32,
+                requisites,
+                completable,
             },
             term_id: term["id"].as_str().unwrap().to_owned(),
             holds: Mutex::new(vec![Vec::new(); people.len()]),
@@ -208,6 +240,18 @@ impl World {
                 let path = format!("/students/{}/holds/{hold}", self.model.students[s].id);
                 (Method::DELETE, path, admin, None)
             }
+            Op::RecordCompletion(s, which, tenths) => {
+                let path = format!(
+                    "/students/{}/completions/{}",
+                    self.model.students[s].id, self.model.completable[which]
+                );
+                (
+                    Method::PUT,
+                    path,
+                    admin,
+                    Some(json!({"grade": f64::from(tenths) / 10.0})),
+                )
+            }
         };
         let (status, answer) = status_and_body(app.call(method, &path, &token, body).await).await;
         if status.is_server_error() {
@@ -254,6 +298,18 @@ impl World {
             let (status, holds) = status_and_body(app.call(Method::GET, "/holds/me", token, None).await).await;
             assert_eq!(status, StatusCode::OK, "{holds}");
             seen.students[s].holds = holds.as_array().unwrap().len();
+            let path = format!("/students/{}/completions", seen.students[s].id);
+            let (status, held) = status_and_body(app.call(Method::GET, &path, &admin, None).await).await;
+            assert_eq!(status, StatusCode::OK, "{held}");
+            seen.students[s].completed = held["completions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| {
+                    let tenths = (c["grade"].as_f64().unwrap() * 10.0).round() as i32;
+                    (c["code"].as_str().unwrap().to_owned(), tenths)
+                })
+                .collect();
             let path = format!("/terms/{}/credits/me", self.term_id);
             let (status, credits) = status_and_body(app.call(Method::GET, &path, token, None).await).await;
             assert_eq!(status, StatusCode::OK, "{credits}");
@@ -322,6 +378,12 @@ impl World {
                     "student {s}: model {} holds, service {}",
                     want.holds, got.holds
                 ));
+            }
+            let (mut wanted, mut found) = (want.completed.clone(), got.completed.clone());
+            wanted.sort();
+            found.sort();
+            if wanted != found {
+                return Err(format!("student {s}: model completions {wanted:?}, service {found:?}"));
             }
             if want.credits != got.credits {
                 return Err(format!(

@@ -1,0 +1,1 @@
+DROP INDEX grades_by_change;
