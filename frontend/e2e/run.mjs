@@ -1040,7 +1040,7 @@ async function main() {
       const list = panel(admin, 'admin-course-list');
       await list.getByLabel('Find a course').fill('PHYS101');
       const phys = list.locator('li[data-course-code="PHYS101"]');
-      await phys.getByText('Requisites of PHYS101').click();
+      await phys.locator('details.requisites > summary').click();
       const requires = phys.getByLabel('Requires');
       const message = phys.getByTestId('requisites-message');
       // Typed wrong, or naming no course: said so, nothing saved.

@@ -39,7 +39,7 @@ impl Probe {
         match self {
             Probe::SignIn => "sign in",
             Probe::Catalogue => "course list",
-            Probe::EnrollAndDrop => "enroll",
+            Probe::EnrollAndDrop => "enroll (prerequisite)",
             Probe::Roster => "roster",
             Probe::MyGrades => "my grades",
             Probe::GradeUpload => "grade upload",

@@ -10,15 +10,17 @@
 //! so a grade whose transaction committed after a later one was read is
 //! not skipped (rows are replaced, so reading one twice changes nothing).
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 use service_common::db::Database;
 use service_common::peer::PeerClient;
 use shared_types::requisites::CompletionPage;
 use shared_types::Secret;
+use uuid::Uuid;
 
 use crate::db::requisite_store;
 use crate::error::Error;
@@ -27,6 +29,8 @@ use crate::error::Error;
 const OVERLAP: chrono::Duration = chrono::Duration::seconds(60);
 /// Grades per page of the feed.
 const PAGE: usize = 1000;
+/// How often the position is noted when nothing moved.
+const NOTE_EVERY: Duration = Duration::from_secs(30);
 
 /// Whether a refusal on requisites rests on the completions: not before
 /// the feed, when this service follows one, has been read to its end once.
@@ -79,15 +83,16 @@ async fn read_forever(
     let mut ticks = tokio::time::interval(every.max(Duration::from_millis(100)));
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reachable = true;
+    let mut memory = FeedMemory::default();
     loop {
         ticks.tick().await;
         let Some(feed) = feed.upgrade() else {
             return;
         };
-        match read_once(&db, &grades, &token).await {
-            Ok(read) => {
+        match read_once(&db, &grades, &token, &mut memory).await {
+            Ok(applied) => {
                 if !reachable {
-                    tracing::info!(read, "the completions feed is followed again");
+                    tracing::info!(applied, "the completions feed is followed again");
                 }
                 reachable = true;
                 feed.known.store(true, Ordering::Release);
@@ -102,14 +107,29 @@ async fn read_forever(
     }
 }
 
+/// What the reader remembers between reads: the grades of the overlap
+/// already stored (each read goes over the last minute again, and writing
+/// them again would cost a transaction every read), and when the position
+/// was last noted.
+#[derive(Default)]
+struct FeedMemory {
+    stored: HashMap<(Uuid, Uuid), DateTime<Utc>>,
+    noted_at: Option<Instant>,
+}
+
 /// Reads the feed from a minute before the newest change seen to its end;
-/// the grades read.
-async fn read_once(db: &Database, grades: &PeerClient, token: &Secret) -> anyhow::Result<usize> {
+/// the grades stored (new or changed).
+async fn read_once(
+    db: &Database,
+    grades: &PeerClient,
+    token: &Secret,
+    memory: &mut FeedMemory,
+) -> anyhow::Result<usize> {
     let known_up_to = requisite_store::feed_position(db).await?;
     let mut since: NaiveDateTime = known_up_to.map_or(DateTime::UNIX_EPOCH.naive_utc(), |at| at - OVERLAP);
     let mut newest = known_up_to.unwrap_or(DateTime::UNIX_EPOCH.naive_utc());
     let mut after: Option<String> = None;
-    let mut read = 0;
+    let mut applied = 0;
     loop {
         let mut path = format!(
             "/grades/completions?limit={PAGE}&since={}",
@@ -122,18 +142,24 @@ async fn read_once(db: &Database, grades: &PeerClient, token: &Secret) -> anyhow
         let Some(last) = page.completions.last().cloned() else {
             break;
         };
-        read += page.completions.len();
-        newest = newest.max(
-            page.completions
+        newest = newest.max(last.updated_at.naive_utc());
+        let fresh: Vec<_> = page
+            .completions
+            .into_iter()
+            .filter(|c| memory.stored.get(&(c.student_id, c.course_id)) != Some(&c.updated_at))
+            .collect();
+        if !fresh.is_empty() {
+            let keys: Vec<_> = fresh
                 .iter()
-                .map(|c| c.updated_at.naive_utc())
-                .max()
-                .unwrap_or(newest),
-        );
-        let changed = requisite_store::apply_fed(db, page.completions, known_up_to).await?;
-        let now = Utc::now().naive_utc();
-        for student in changed {
-            requisite_store::settle_everywhere(db, student, now).await;
+                .map(|c| ((c.student_id, c.course_id), c.updated_at))
+                .collect();
+            applied += fresh.len();
+            let changed = requisite_store::apply_fed(db, fresh, known_up_to).await?;
+            memory.stored.extend(keys);
+            let now = Utc::now().naive_utc();
+            for student in changed {
+                requisite_store::settle_everywhere(db, student, now).await;
+            }
         }
         if !page.more {
             break;
@@ -144,6 +170,15 @@ async fn read_once(db: &Database, grades: &PeerClient, token: &Secret) -> anyhow
             last.course_id, last.student_id
         ));
     }
-    requisite_store::feed_read(db, newest).await?;
-    Ok(read)
+    // Only the overlap is read again: older grades need not be remembered.
+    let horizon = (newest - OVERLAP).and_utc();
+    memory.stored.retain(|_, at| *at >= horizon);
+    // Noted when it moved, and at least every half minute (when it was
+    // last read to its end, for the admins' view), not at every read.
+    let due = memory.noted_at.is_none_or(|at| at.elapsed() >= NOTE_EVERY);
+    if due || known_up_to != Some(newest) {
+        requisite_store::feed_read(db, newest).await?;
+        memory.noted_at = Some(Instant::now());
+    }
+    Ok(applied)
 }

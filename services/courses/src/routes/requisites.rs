@@ -111,7 +111,7 @@ async fn completions_answer(state: &AppState, student: Uuid) -> Result<Json<Stud
     path = "/students/{id}/completions",
     operation_id = "studentCompletions",
     summary = "The completions a student's requisites are checked against",
-    description = "Admin only. The courses the student has completed as course-service holds them: grades from grade-service's feed (followed every 2 s; `grades_synced_at` says when it was last read to its end) and completions the registrar recorded.",
+    description = "Admin only. The courses the student has completed as course-service holds them: grades from grade-service's feed (followed every 2 s; `grades_synced_at` says when it was last read to its end, noted at least every 30 s) and completions the registrar recorded.",
     params(("id" = uuid::Uuid, Path, description = "The student's user id. Not a UUID: 400 `invalid_path`.")),
     responses(
         (status = 200, description = "The student's completions.", body = shared_types::requisites::StudentCompletions),
