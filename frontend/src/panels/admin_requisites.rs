@@ -17,6 +17,9 @@ pub fn requisites_form(course: Uuid, label: String) -> impl IntoView {
     let api = expect_context::<Api>();
     let text = RwSignal::new(String::new());
     let feedback = RwSignal::new(None::<Feedback>);
+    let loaded = RwSignal::new(false);
+    // Read when opened; the line is disabled until it is (typing into it
+    // before would be overwritten).
     let load = {
         let api = api.clone();
         Action::new_unsync(move |_: &()| {
@@ -35,7 +38,10 @@ pub fn requisites_form(course: Uuid, label: String) -> impl IntoView {
         }
     });
     on_each_outcome(load, move |result: Result<Requisites, CallError>| match result {
-        Ok(read) => text.set(write_requisites(&read.requisites)),
+        Ok(read) => {
+            text.set(write_requisites(&read.requisites));
+            loaded.set(true);
+        }
         Err(error) => feedback.set(Some(Feedback::error(&error))),
     });
     on_each_outcome(
@@ -75,7 +81,13 @@ pub fn requisites_form(course: Uuid, label: String) -> impl IntoView {
             <summary>{format!("Requisites of {label}")}</summary>
             <form class="form-grid" on:submit=submit>
                 <label for=input_id.clone()>"Requires"</label>
-                <input id=input_id type="text" placeholder="CS101 2.0, with CS101L" bind:value=text />
+                <input
+                    id=input_id
+                    type="text"
+                    placeholder="CS101 2.0, with CS101L"
+                    disabled=move || !loaded.get() || load.pending().get()
+                    bind:value=text
+                />
                 <button type="submit" disabled=pending>
                     {format!("Save requisites of {label}")}
                 </button>
