@@ -1077,7 +1077,7 @@ async function main() {
       await holds.getByLabel('Course code', { exact: true }).fill('CS101');
       await holds.getByLabel('Grade', { exact: true }).fill('3.7');
       await holds.getByRole('button', { name: 'Record completion' }).click();
-      await holds.locator('[data-testid=completion-message][data-kind=error]').getByText(/3\.7 is not a grade/).waitFor();
+      await holds.locator('[data-testid=completion-message][data-kind=error]').getByText(/'3\.7' is not a grade/).waitFor();
       await holds.getByLabel('Grade', { exact: true }).fill('3.5');
       await holds.getByRole('button', { name: 'Record completion' }).click();
       await holds.getByTestId('completion-message').getByText('Recorded CS101.').waitFor();

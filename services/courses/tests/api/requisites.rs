@@ -288,9 +288,14 @@ async fn requisites_are_set_by_admins_only_and_bad_ones_are_refused(backend: Bac
     let path = format!("/students/{}/completions/REQB-A", sam.id);
     let (status, _) = call(&app, Method::PUT, &path, &sam.token, Some(json!({"grade": 3.0}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, answer) = record_completion(&app, sam.id, "REQB-A", 3.7).await;
     assert_eq!(
-        record_completion(&app, sam.id, "REQB-A", 3.3).await.1["error"],
-        "invalid_grade"
+        (status, answer["error"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("invalid_grade"))
+    );
+    assert!(
+        answer["message"].as_str().unwrap().starts_with("'3.7' is not a grade"),
+        "{answer}"
     );
     assert_eq!(
         record_completion(&app, sam.id, "NOPE-1", 3.0).await.1["error"],
