@@ -130,6 +130,7 @@ async fn read_once(
     let mut newest = known_up_to.unwrap_or(DateTime::UNIX_EPOCH.naive_utc());
     let mut after: Option<String> = None;
     let mut applied = 0;
+    let mut changed: Vec<Uuid> = Vec::new();
     loop {
         let mut path = format!(
             "/grades/completions?limit={PAGE}&since={}",
@@ -154,12 +155,12 @@ async fn read_once(
                 .map(|c| ((c.student_id, c.course_id), c.updated_at))
                 .collect();
             applied += fresh.len();
-            let changed = requisite_store::apply_fed(db, fresh, known_up_to).await?;
-            memory.stored.extend(keys);
-            let now = Utc::now().naive_utc();
-            for student in changed {
-                requisite_store::settle_everywhere(db, student, now).await;
+            for student in requisite_store::apply_fed(db, fresh).await? {
+                if !changed.contains(&student) {
+                    changed.push(student);
+                }
             }
+            memory.stored.extend(keys);
         }
         if !page.more {
             break;
@@ -169,6 +170,12 @@ async fn read_once(
             "&after_course={}&after_student={}",
             last.course_id, last.student_id
         ));
+    }
+    // Offered their lists' seats once every page is stored: a student ahead
+    // of them on a list may have a grade on a later page.
+    let now = Utc::now().naive_utc();
+    for student in changed {
+        requisite_store::settle_everywhere(db, student, now).await;
     }
     // Only the overlap is read again: older grades need not be remembered.
     let horizon = (newest - OVERLAP).and_utc();

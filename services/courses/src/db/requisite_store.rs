@@ -183,6 +183,11 @@ pub async fn set_requisites(db: &Database, course: Uuid, requisites: Vec<Requisi
     let course_id = course.to_string();
     db_write!(db, |conn| {
         let code = code_of!(conn, &course_id);
+        // The code's sections locked (a write of nothing): two admins
+        // setting one code's requisites at once take turns.
+        diesel::update(courses::table.filter(courses::code.eq(&code)))
+            .set(courses::code.eq(courses::code))
+            .execute(conn)?;
         let mut named: Vec<String> = Vec::new();
         for requisite in &requisites {
             let wanted = requisite.code.trim();
@@ -331,21 +336,24 @@ pub async fn feed_position(db: &Database) -> Result<Option<NaiveDateTime>> {
 }
 
 /// Stores a page of the feed (a grade changed is replaced); the students
-/// whose grades changed after `known_up_to` (new to this service).
-pub async fn apply_fed(
-    db: &Database,
-    page: Vec<FedCompletion>,
-    known_up_to: Option<NaiveDateTime>,
-) -> Result<Vec<Uuid>> {
+/// whose stored grades it changed (new, or another grade), whenever the
+/// change was stamped: a grade committed late is news all the same.
+pub async fn apply_fed(db: &Database, page: Vec<FedCompletion>) -> Result<Vec<Uuid>> {
     db_write!(db, |conn| {
         let mut changed = Vec::new();
         for fed in &page {
             let (at, tenths) = (fed.updated_at.naive_utc(), fed.grade.tenths());
+            let (student, origin) = (fed.student_id.to_string(), graded_in(fed.course_id));
+            let stored: Option<i32> = completions::table
+                .find((&student, &fed.course_code, &origin))
+                .select(completions::grade_tenths)
+                .first(conn)
+                .optional()?;
             diesel::insert_into(completions::table)
                 .values((
-                    completions::student_id.eq(fed.student_id.to_string()),
+                    completions::student_id.eq(&student),
                     completions::course_code.eq(&fed.course_code),
-                    completions::origin.eq(graded_in(fed.course_id)),
+                    completions::origin.eq(&origin),
                     completions::grade_tenths.eq(tenths),
                     completions::recorded_at.eq(at),
                 ))
@@ -353,7 +361,7 @@ pub async fn apply_fed(
                 .do_update()
                 .set((completions::grade_tenths.eq(tenths), completions::recorded_at.eq(at)))
                 .execute(conn)?;
-            if known_up_to.is_none_or(|known| at > known) && !changed.contains(&fed.student_id) {
+            if stored != Some(tenths) && !changed.contains(&fed.student_id) {
                 changed.push(fed.student_id);
             }
         }
