@@ -122,16 +122,6 @@ pub struct SetRequisite {
     pub min_grade: Option<f64>,
 }
 
-impl From<&Requisite> for SetRequisite {
-    fn from(requisite: &Requisite) -> Self {
-        Self {
-            code: requisite.code.clone(),
-            kind: requisite.kind.as_str().into(),
-            min_grade: Some(requisite.min_grade.as_f64()),
-        }
-    }
-}
-
 /// One grade on grade-service's completions feed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -200,19 +190,6 @@ pub fn write_requisites(requisites: &[Requisite]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// The requisites in words, for a student ("CS101 passed with 2.0, CS101L
-/// taken alongside").
-pub fn describe_requisites(requisites: &[Requisite]) -> String {
-    requisites
-        .iter()
-        .map(|r| match r.kind {
-            RequisiteKind::Prerequisite => format!("{} passed with {} or better", r.code, r.min_grade),
-            RequisiteKind::Corequisite => format!("{} taken alongside (or passed)", r.code),
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
 }
 
 #[cfg(test)]

@@ -134,6 +134,13 @@ impl Grade {
             .and_then(Self::from_f64)
     }
 
+    /// A grade as a service stored it, after checking: an unreadable one is
+    /// a corrupted row, read as 0.0 (it shows, and satisfies nothing)
+    /// rather than failing the whole read.
+    pub fn from_stored_tenths(tenths: i32) -> Self {
+        Self::from_tenths(tenths).unwrap_or(Grade(0))
+    }
+
     pub fn tenths(self) -> i32 {
         i32::from(self.0)
     }

@@ -46,16 +46,9 @@ pub struct GradeChangeRow {
     pub changed_at: NaiveDateTime,
 }
 
-/// Grades are written by this service only, after checking, so an
-/// unreadable one is a corrupted row: it shows as 0.0 rather than failing
-/// the whole page.
-fn grade_of(tenths: i32) -> Grade {
-    Grade::from_tenths(tenths).unwrap_or_else(|_| Grade::from_tenths(0).expect("0.0 is a grade"))
-}
-
 impl GradeRow {
     pub fn grade(&self) -> Grade {
-        grade_of(self.grade_tenths)
+        Grade::from_stored_tenths(self.grade_tenths)
     }
 
     pub fn to_my_grade(&self) -> MyGrade {
@@ -87,8 +80,8 @@ impl GradeChangeRow {
         GradeChange {
             course_id: self.course_id,
             student_id: self.student_id,
-            old_grade: self.old_grade_tenths.map(grade_of),
-            new_grade: grade_of(self.new_grade_tenths),
+            old_grade: self.old_grade_tenths.map(Grade::from_stored_tenths),
+            new_grade: Grade::from_stored_tenths(self.new_grade_tenths),
             changed_by: self.changed_by,
             changed_by_name: self.changed_by_name.clone(),
             changed_at: self.changed_at.and_utc(),

@@ -15,7 +15,7 @@ use crate::db::models::TermRow;
 use crate::db::schema::terms as terms_table;
 use crate::db::schema::{completion_feed, completions, course_requisites, courses, enrollments, waitlist_entries};
 use crate::db::store;
-use crate::domain::requisites::{closes_cycle, first_unmet, Required};
+use crate::domain::requisites::{closes_cycle, first_unmet};
 use crate::error::{Error, Result};
 
 /// The origin of a completion the registrar recorded.
@@ -24,14 +24,6 @@ pub const REGISTRAR: &str = "registrar";
 /// The origin of a completion fed from a graded section.
 fn graded_in(section: Uuid) -> String {
     format!("grades:{section}")
-}
-
-fn grade_of(tenths: i32) -> Grade {
-    // Written here only from a checked `Grade`: an unreadable one is a
-    // corrupted row, taken as 0.0 (it satisfies nothing).
-    Grade::from_tenths(tenths)
-        .ok()
-        .unwrap_or_else(|| Grade::from_tenths(0).expect("0.0 is a grade"))
 }
 
 fn kind_of(text: &str) -> RequisiteKind {
@@ -83,12 +75,12 @@ macro_rules! requisite_statements_for {
                 let Some(code) = rows.first().map(|row| row.0.clone()) else {
                     return Ok(());
                 };
-                let required: Vec<Required> = rows
+                let required: Vec<Requisite> = rows
                     .into_iter()
-                    .map(|(_, code, kind, tenths)| Required {
+                    .map(|(_, code, kind, tenths)| Requisite {
                         code,
                         kind: kind_of(&kind),
-                        min_grade: grade_of(tenths),
+                        min_grade: Grade::from_stored_tenths(tenths),
                     })
                     .collect();
                 let codes: Vec<&str> = required.iter().map(|r| r.code.as_str()).collect();
@@ -98,7 +90,7 @@ macro_rules! requisite_statements_for {
                     .select((completions::course_code, completions::grade_tenths))
                     .load::<(String, i32)>(conn)?
                     .into_iter()
-                    .map(|(code, tenths)| (code, grade_of(tenths)))
+                    .map(|(code, tenths)| (code, Grade::from_stored_tenths(tenths)))
                     .collect();
                 let any_corequisite = required.iter().any(|r| r.kind == RequisiteKind::Corequisite);
                 let held = match held_codes {
@@ -169,7 +161,7 @@ pub async fn requisites_of(db: &Database, course: Uuid) -> Result<(String, Vec<R
             .map(|(code, kind, tenths)| Requisite {
                 code,
                 kind: kind_of(&kind),
-                min_grade: grade_of(tenths),
+                min_grade: Grade::from_stored_tenths(tenths),
             })
             .collect();
         Ok::<_, Error>((code, requisites))
@@ -252,7 +244,7 @@ pub async fn completions_of(db: &Database, student: Uuid) -> Result<(Vec<Complet
             .into_iter()
             .map(|(code, origin, tenths, at)| Completion {
                 code,
-                grade: grade_of(tenths),
+                grade: Grade::from_stored_tenths(tenths),
                 source: if origin == REGISTRAR {
                     REGISTRAR.into()
                 } else {

@@ -3,25 +3,17 @@
 //! they hold in the term. Pure, so that every path (enroll, join, the
 //! settle step) asks the same rule.
 
-use shared_types::requisites::RequisiteKind;
+use shared_types::requisites::{Requisite, RequisiteKind};
 use shared_types::Grade;
-
-/// One requisite of a course code.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Required {
-    pub code: String,
-    pub kind: RequisiteKind,
-    pub min_grade: Grade,
-}
 
 /// What the student is missing: the first requisite (in the order given)
 /// that neither a completion with at least its grade nor, for a
 /// corequisite, a section held in the term satisfies.
 pub fn first_unmet<'a>(
-    required: &'a [Required],
+    required: &'a [Requisite],
     completed: &[(String, Grade)],
     held_codes: &[String],
-) -> Option<&'a Required> {
+) -> Option<&'a Requisite> {
     required.iter().find(|requisite| {
         let passed = completed
             .iter()
@@ -65,8 +57,8 @@ mod tests {
         Grade::from_tenths(tenths).unwrap()
     }
 
-    fn requisite(code: &str, kind: RequisiteKind, tenths: i32) -> Required {
-        Required {
+    fn requisite(code: &str, kind: RequisiteKind, tenths: i32) -> Requisite {
+        Requisite {
             code: code.into(),
             kind,
             min_grade: grade(tenths),

@@ -52,7 +52,11 @@ pub async fn enroll(
         return Err(state.audit.refused(attempt, Error::CourseFull));
     }
     let asked_at = Instant::now();
-    let taken = store::enroll(&state.db, course_id, student).await;
+    // A refusal on requisites made before the completions are known is
+    // answered (and counted) as the 503 it becomes.
+    let taken = store::enroll(&state.db, course_id, student)
+        .await
+        .map_err(|e| state.completions.judge(e));
     count_attempt(match &taken {
         Ok(_) => "enrolled",
         Err(Error::CourseFull) => "course_full",
@@ -74,7 +78,7 @@ pub async fn enroll(
             state.full_courses.found_full(course_id, asked_at);
             return Err(state.audit.refused(attempt, Error::CourseFull));
         }
-        Err(other) => return Err(state.audit.refused(attempt, state.completions.judge(other))),
+        Err(other) => return Err(state.audit.refused(attempt, other)),
     };
     state.catalogue.invalidate();
     Ok((
