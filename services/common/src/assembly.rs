@@ -78,6 +78,7 @@ impl Assembly {
             default_port: self.default_port,
         };
         let document = openapi::to_json(&openapi::document(api, &about));
+        db::statistics::keep_fresh(&database);
         let plumbing = Plumbing {
             db: database,
             sqlite_file: db::sqlite_file(&common.database_url_or(self.name)),

@@ -11,6 +11,7 @@ mod connect;
 mod error;
 mod line;
 mod pool;
+pub mod statistics;
 mod text_uuid;
 mod url;
 mod writer;

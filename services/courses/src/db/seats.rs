@@ -7,16 +7,29 @@ use diesel::prelude::*;
 use diesel::{PgConnection, SqliteConnection};
 use service_common::db::DuplicateMeans;
 
-use crate::db::models::EnrollmentRow;
+use crate::db::models::{EnrollmentRow, TermRow};
 use crate::db::schema::{courses, enrollments};
 use crate::error::{Error, Result};
+
+/// What became of the student's credits when a seat was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeatCredits {
+    /// Counted with the seat, under the student's row lock (PostgreSQL).
+    Counted,
+    /// Refused with the seat taken (a hold, or the limit): the caller
+    /// says why and rolls the seat back (PostgreSQL).
+    Refused,
+    /// Not asked: the caller counts them (SQLite, whose writer holds the
+    /// whole database, so separate statements cost no lock time).
+    ToCount,
+}
 
 pub trait SeatStatements {
     /// Takes a seat and inserts the enrollment, or says why not:
     /// [`Error::CourseNotFound`], [`Error::CourseArchived`],
     /// [`Error::OwnCourse`], [`Error::AlreadyEnrolled`] or
-    /// [`Error::CourseFull`].
-    fn take_seat(&mut self, row: &EnrollmentRow) -> Result<()>;
+    /// [`Error::CourseFull`]; and what became of its credits.
+    fn take_seat(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<SeatCredits>;
 
     /// Removes the enrollment and gives its seat back; the credits it
     /// counted, or `None` when there was none to remove (or the course is
@@ -25,8 +38,8 @@ pub trait SeatStatements {
 }
 
 impl SeatStatements for PgConnection {
-    fn take_seat(&mut self, row: &EnrollmentRow) -> Result<()> {
-        crate::db::seats_pg::take_seat(self, row)
+    fn take_seat(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<SeatCredits> {
+        crate::db::seats_pg::take_seat(self, row, term)
     }
 
     fn give_back_seat(&mut self, course_id: &str, student_id: &str) -> Result<Option<i32>> {
@@ -48,7 +61,7 @@ impl SeatStatements for PgConnection {
 /// SQLite's transaction is IMMEDIATE, so writers are serialised outright;
 /// the guarded statements are still what keeps the counts exact.
 impl SeatStatements for SqliteConnection {
-    fn take_seat(&mut self, row: &EnrollmentRow) -> Result<()> {
+    fn take_seat(&mut self, row: &EnrollmentRow, _term: &TermRow) -> Result<SeatCredits> {
         let conn = self;
         let seat_taken = diesel::update(courses::table)
             .filter(courses::id.eq(row.course_id.to_string()))
@@ -99,7 +112,7 @@ impl SeatStatements for SqliteConnection {
             .execute(conn)
             .map_err(Error::from)
             .duplicate_means(Error::AlreadyEnrolled)?;
-        Ok(())
+        Ok(SeatCredits::ToCount)
     }
 
     fn give_back_seat(&mut self, course_id: &str, student_id: &str) -> Result<Option<i32>> {

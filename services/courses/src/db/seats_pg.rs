@@ -1,11 +1,16 @@
 //! Taking and giving back a seat on PostgreSQL, each in one statement.
 //!
-//! SQLite's path (see `seats`) is two statements: the conditional UPDATE
-//! and the INSERT. Here they are one (a data-modifying CTE): one round trip
-//! in the enrollment's transaction. The UPDATE locks the course row and
-//! re-checks `enrolled < capacity` after waiting for it (READ COMMITTED),
-//! and a duplicate enrollment fails the statement as a whole, so the seat
-//! taken in the same statement is given back with it.
+//! SQLite's path (see `seats`) is four statements: the conditional UPDATE,
+//! the INSERT, and the student's credits (their row made, then the guarded
+//! increment). Here they are one (a data-modifying CTE): one round trip in
+//! the enrollment's transaction, and the course row's lock is held for
+//! three round trips until the commit instead of six. The UPDATE locks the
+//! course row and re-checks `enrolled < capacity` after waiting for it
+//! (READ COMMITTED); the credits' upsert then locks the student's row and
+//! re-checks the limit against their newest credits; a duplicate
+//! enrollment fails the statement as a whole, so the seat taken in the
+//! same statement is given back with it. The locks are taken in the order
+//! every other change takes them: the course's row, then the student's.
 //!
 //! Both statements are prepared once per connection and reused (diesel
 //! caches a statement whose type names it; its `sql_query` is parsed and
@@ -19,17 +24,23 @@ use diesel::sql_types::{Integer, Text, Timestamp, Untyped};
 use diesel::{PgConnection, QueryResult, RunQueryDsl};
 use service_common::db::{DuplicateMeans, TextUuid};
 
-use crate::db::models::EnrollmentRow;
+use crate::db::models::{EnrollmentRow, TermRow};
+use crate::db::seats::SeatCredits;
 use crate::error::{Error, Result};
 
-/// Takes the seat and inserts the enrollment; when no seat was taken, says
-/// why. The reasons are looked up only then (a `CASE` evaluates its
-/// sub-selects lazily), and see the rows as they were before the
-/// statement, which is what the refusal is about.
+/// Takes the seat, inserts the enrollment and adds its credits to the
+/// student's in the term (unless a hold or the limit refuses them: then
+/// `credits_refused`, and the caller rolls the seat back); when no seat
+/// was taken, says why. The reasons are looked up only then (a `CASE`
+/// evaluates its sub-selects lazily), and see the rows as they were before
+/// the statement, which is what the refusal is about.
 struct TakeSeat<'a> {
     row: &'a EnrollmentRow,
     course: TextUuid,
     student: TextUuid,
+    term: TextUuid,
+    /// The term's limit, for a student with none of their own.
+    term_max_credits: i32,
     /// Stamped on a connection already held, just before the statement
     /// (not when the request came in): see `routes::seats`.
     stamped_at: NaiveDateTime,
@@ -57,9 +68,12 @@ impl QueryFragment<Pg> for TakeSeat<'_> {
         out.push_bind_param::<Timestamp, _>(&self.row.enrolled_at)?;
         out.push_sql(", ");
         out.push_bind_param::<Integer, _>(&self.row.credits)?;
+        out.push_sql(" FROM seat RETURNING 1), ");
+        self.count_credits(&mut out)?;
         out.push_sql(
-            " FROM seat RETURNING 1) SELECT CASE \
-             WHEN EXISTS (SELECT 1 FROM inserted) THEN 'taken' \
+            " SELECT CASE \
+             WHEN EXISTS (SELECT 1 FROM counted) THEN 'taken' \
+             WHEN EXISTS (SELECT 1 FROM inserted) THEN 'credits_refused' \
              WHEN NOT EXISTS (SELECT 1 FROM courses WHERE id = ",
         );
         out.push_bind_param::<Text, _>(course)?;
@@ -74,6 +88,50 @@ impl QueryFragment<Pg> for TakeSeat<'_> {
         out.push_sql(" AND student_id = ");
         out.push_bind_param::<Text, _>(student)?;
         out.push_sql(") THEN 'already' ELSE 'full' END AS outcome");
+        Ok(())
+    }
+}
+
+impl<'a> TakeSeat<'a> {
+    /// The CTE `counted`: the student's row in the term made or raised by
+    /// the course's credits, once the enrollment is in (which orders its
+    /// lock after the course row's), guarded by their holds and their
+    /// limit (their own, or the term's). The conflict's update locks the
+    /// row even when its guard refuses. A student without a row yet has no
+    /// limit of their own, so the new row is held to the term's.
+    fn count_credits<'b>(&'b self, out: &mut AstPass<'_, 'b, Pg>) -> QueryResult<()> {
+        let student = &self.student;
+        let limit = &self.term_max_credits;
+        out.push_sql("counted AS (INSERT INTO student_terms (student_id, term_id, credits) SELECT ");
+        out.push_bind_param::<Text, _>(student)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Text, _>(&self.term)?;
+        out.push_sql(", ");
+        out.push_bind_param::<Integer, _>(&self.row.credits)?;
+        out.push_sql(" FROM inserted WHERE NOT EXISTS (SELECT 1 FROM holds WHERE student_id = ");
+        out.push_bind_param::<Text, _>(student)?;
+        out.push_sql(" AND lifted_at IS NULL) AND (");
+        out.push_bind_param::<Integer, _>(&self.row.credits)?;
+        out.push_sql(" <= ");
+        out.push_bind_param::<Integer, _>(limit)?;
+        out.push_sql(" OR EXISTS (SELECT 1 FROM student_terms WHERE student_id = ");
+        out.push_bind_param::<Text, _>(student)?;
+        out.push_sql(" AND term_id = ");
+        out.push_bind_param::<Text, _>(&self.term)?;
+        // A 0-credit course counts nothing but locks the row all the same
+        // (for the schedule read next), and a student above their limit
+        // (an override, a lowered limit) may still take it.
+        out.push_sql(
+            ")) ON CONFLICT (student_id, term_id) DO UPDATE SET credits = student_terms.credits + EXCLUDED.credits \
+             WHERE NOT EXISTS (SELECT 1 FROM holds WHERE student_id = ",
+        );
+        out.push_bind_param::<Text, _>(student)?;
+        out.push_sql(
+            " AND lifted_at IS NULL) AND (EXCLUDED.credits = 0 \
+             OR (student_terms.max_credits IS NULL AND student_terms.credits + EXCLUDED.credits <= ",
+        );
+        out.push_bind_param::<Integer, _>(limit)?;
+        out.push_sql(") OR student_terms.credits + EXCLUDED.credits <= student_terms.max_credits) RETURNING 1)");
         Ok(())
     }
 }
@@ -136,14 +194,17 @@ struct Outcome {
     outcome: String,
 }
 
-/// Takes a seat, or says why not: [`Error::CourseNotFound`],
-/// [`Error::CourseArchived`], [`Error::OwnCourse`], [`Error::AlreadyEnrolled`]
-/// or [`Error::CourseFull`].
-pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
+/// Takes a seat and counts its credits, or says why not:
+/// [`Error::CourseNotFound`], [`Error::CourseArchived`], [`Error::OwnCourse`],
+/// [`Error::AlreadyEnrolled`] or [`Error::CourseFull`]; a seat taken whose
+/// credits a hold or the limit refused is [`SeatCredits::Refused`].
+pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow, term: &TermRow) -> Result<SeatCredits> {
     let statement = TakeSeat {
         row,
         course: TextUuid(row.course_id),
         student: TextUuid(row.student_id),
+        term: TextUuid(term.id),
+        term_max_credits: term.max_credits,
         stamped_at: chrono::Utc::now().naive_utc(),
     };
     let Outcome { outcome } = statement
@@ -151,7 +212,8 @@ pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow) -> Result<()> {
         .map_err(Error::from)
         .duplicate_means(Error::AlreadyEnrolled)?;
     match outcome.as_str() {
-        "taken" => Ok(()),
+        "taken" => Ok(SeatCredits::Counted),
+        "credits_refused" => Ok(SeatCredits::Refused),
         "not_found" => Err(Error::CourseNotFound),
         "archived" => Err(Error::CourseArchived),
         "own" => Err(Error::OwnCourse),

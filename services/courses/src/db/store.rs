@@ -439,11 +439,14 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
                 return Ok(own);
             }
             let row = EnrollmentRow::of(&student, course_id, credits, now);
+            // The trail's row before the seat, so that the course row's
+            // lock is not held for its round trip; a refusal below rolls it
+            // back with the rest.
+            conn.record(&attempt.accepted("enrolled", ""))?;
             conn.take_place(&row, &term)?;
             // The seat's statement holds the course row: one DELETE, which
             // finds nothing unless the student was waiting.
             conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
-            conn.record(&attempt.accepted("enrolled", ""))?;
             Ok::<_, Error>(Some(row))
         })?;
         match attempt {

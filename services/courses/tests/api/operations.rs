@@ -136,3 +136,39 @@ async fn only_admins_and_the_scraper_read_the_metrics() {
     assert!(scraped.contains("http_requests_total"), "{scraped}");
     assert!(metrics_text(&app).await.contains("http_requests_total"));
 }
+
+/// PostgreSQL plans from statistics that its autovacuum gathers only after
+/// a minute: the service analyzes a table once it changed past the same
+/// threshold, and leaves it alone when it did not.
+#[test]
+fn a_table_that_changed_is_analyzed_once_and_then_left_alone() {
+    use diesel::{Connection, PgConnection};
+    use service_common::db::statistics::analyze_stale;
+    if !testkit::postgres_available() {
+        return;
+    }
+    let db = testkit::TestDb::create(Backend::Postgres);
+    db.execute(
+        "CREATE TABLE seats_taken (n INTEGER PRIMARY KEY); INSERT INTO seats_taken SELECT generate_series(1, 500)",
+    );
+    let analyzed_at = || {
+        db.select_text("SELECT coalesce(last_analyze::text, 'never') AS value FROM pg_stat_user_tables WHERE relname = 'seats_taken'")
+    };
+    let mut conn = PgConnection::establish(&db.url).expect("the test database");
+    // The server counts a session's changes when it reports them (at most
+    // once a second): asked until they are seen.
+    let mut analyzed = Vec::new();
+    for _ in 0..50 {
+        analyzed = analyze_stale(&mut conn).expect("the look");
+        if !analyzed.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(analyzed, vec!["public.seats_taken".to_owned()]);
+    assert_ne!(analyzed_at(), vec!["never".to_owned()]);
+    assert!(
+        analyze_stale(&mut conn).expect("a second look").is_empty(),
+        "nothing changed since"
+    );
+}
