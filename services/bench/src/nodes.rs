@@ -42,6 +42,14 @@ fn tls_flags(dir: &Path) -> anyhow::Result<Vec<String>> {
     ])
 }
 
+/// Each service's database pool (`BENCH_DB_POOL`, 16 by default).
+fn pool_size() -> u32 {
+    std::env::var("BENCH_DB_POOL")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(16)
+}
+
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
@@ -114,7 +122,7 @@ impl Nodes {
                 .arg(format!("--database-url={db}"))
                 .arg(&keys[0])
                 .arg("--seed-demo")
-                .arg("--db-pool-size=16")
+                .arg(format!("--db-pool-size={}", pool_size()))
                 .args(&tls_flags)
                 .args(extra)
                 .env("RUST_LOG", "warn")

@@ -15,7 +15,9 @@ use shared_types::audit::AuditAction;
 use crate::db::audit_store::{Attempt, Audit};
 use crate::db::models::{EnrollmentRow, MeetingRow, TermRow, WaitlistRow};
 use crate::db::requisite_store::RequisiteStatements;
-use crate::db::schema::{courses, enrollments, holds, meeting_times, student_terms, waitlist_entries};
+use crate::db::schema::{
+    course_requisites, courses, enrollments, holds, meeting_times, student_terms, waitlist_entries,
+};
 use crate::db::seats::{SeatCredits, SeatStatements};
 use crate::domain::meetings::{self, MeetingSlot};
 use crate::domain::settle::{settle, verdict_of, Verdict};
@@ -45,12 +47,17 @@ struct HeldMeeting {
     starts_at: Option<i32>,
     ends_at: Option<i32>,
     room: Option<String>,
+    /// Whether the section's course requires something (asked of every
+    /// row, used on the section's own).
+    has_requisites: bool,
 }
 
 pub trait Placing: SeatStatements + Audit + RequisiteStatements {
     /// Takes the seat, adds the course's credits to the student's in the
-    /// term (guarded by the limit), and checks the student's schedule, or
-    /// says why not. The caller has checked the term's window.
+    /// term (guarded by the limit), checks the student's schedule, and takes
+    /// them off the section's waitlist if they were on it (never enrolled
+    /// and waiting at once), or says why not. The caller has checked the
+    /// term's window.
     fn take_place(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<()>;
 
     /// Removes the enrollment and gives its seat and credits back; false
@@ -102,7 +109,12 @@ pub trait Placing: SeatStatements + Audit + RequisiteStatements {
     /// The week of `row`'s section, and the student's other sections in the
     /// term with theirs, in one read (their enrollment in `row`'s section
     /// inserted already); which of them are of the same course.
-    fn sections_held(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<(Vec<MeetingSlot>, Vec<HeldSection>)>;
+    /// And whether the section's course has requisites to check.
+    fn sections_held(
+        &mut self,
+        row: &EnrollmentRow,
+        term: &TermRow,
+    ) -> Result<(Vec<MeetingSlot>, Vec<HeldSection>, bool)>;
 
     /// An admin's enrollment: the seat taken even past capacity, the
     /// credits added even past the limit, no schedule checked, the window
@@ -215,20 +227,24 @@ macro_rules! placing_for {
                 // the commit, so the courses read here are all the student's
                 // others in the term: a concurrent enrollment of theirs waits
                 // for the lock, then reads this one, committed.
-                let (wanted, others) = conn.sections_held(row, term)?;
+                let (wanted, others, requisites) = conn.sections_held(row, term)?;
                 if let Some(other) = others.iter().find(|other| other.same_course) {
                     return Err(Error::OtherSectionHeld {
                         code: other.code.clone(),
                         section: other.section.clone(),
                     });
                 }
-                let held_codes = others.iter().map(|other| other.code.clone()).collect();
-                conn.check_requisites(
-                    &row.course_id.to_string(),
-                    &student_id,
-                    &term_id,
-                    Some(held_codes),
-                )?;
+                // Read with the week: a course that requires nothing costs
+                // no statement more.
+                if requisites {
+                    let held_codes = others.iter().map(|other| other.code.clone()).collect();
+                    conn.check_requisites(
+                        &row.course_id.to_string(),
+                        &student_id,
+                        &term_id,
+                        Some(held_codes),
+                    )?;
+                }
                 let held: Vec<(String, MeetingSlot)> = others
                     .iter()
                     .flat_map(|other| {
@@ -238,20 +254,25 @@ macro_rules! placing_for {
                             .map(|slot| (other.code.clone(), slot.clone()))
                     })
                     .collect();
-                match meetings::first_clash(&wanted, &held) {
-                    Some((code, slot)) => Err(Error::ScheduleConflict {
+                if let Some((code, slot)) = meetings::first_clash(&wanted, &held) {
+                    return Err(Error::ScheduleConflict {
                         other: code.clone(),
                         when: slot.to_meeting().describe(),
-                    }),
-                    None => Ok(()),
+                    });
                 }
+                if taken == SeatCredits::ToCount {
+                    // The seat's statement holds the course row: one DELETE,
+                    // which finds nothing unless the student was waiting.
+                    conn.remove_from_waitlist(&row.course_id.to_string(), &student_id)?;
+                }
+                Ok(())
             }
 
             fn sections_held(
                 &mut self,
                 row: &EnrollmentRow,
                 term: &TermRow,
-            ) -> Result<(Vec<MeetingSlot>, Vec<HeldSection>)> {
+            ) -> Result<(Vec<MeetingSlot>, Vec<HeldSection>, bool)> {
                 let conn = self;
                 // One statement: the student's sections in the term with
                 // their meetings. This section's own row is among them (its
@@ -274,16 +295,19 @@ macro_rules! placing_for {
                         meeting_times::starts_at.nullable(),
                         meeting_times::ends_at.nullable(),
                         meeting_times::room.nullable(),
+                        diesel::dsl::exists(
+                            course_requisites::table.filter(course_requisites::course_code.eq(courses::code)),
+                        ),
                     ))
                     .load(conn)?;
                 let rows: Vec<HeldMeeting> = rows
                     .into_iter()
                     .filter(|held| held.term_id.0 == term.id)
                     .collect();
-                let own_code = rows
-                    .iter()
-                    .find(|held| held.course_id.0 == row.course_id)
-                    .map(|held| held.code.clone());
+                let own = rows.iter().find(|held| held.course_id.0 == row.course_id);
+                let own_code = own.map(|held| held.code.clone());
+                // Unknown when the section's own row is not read: asked then.
+                let requisites = own.is_none_or(|held| held.has_requisites);
                 let mut wanted = Vec::new();
                 let mut others: Vec<HeldSection> = Vec::new();
                 for held in rows {
@@ -318,7 +342,7 @@ macro_rules! placing_for {
                         }),
                     }
                 }
-                Ok((wanted, others))
+                Ok((wanted, others, requisites))
             }
 
             fn place_by_override(&mut self, row: &EnrollmentRow, term: &TermRow, now: NaiveDateTime) -> Result<()> {
@@ -434,7 +458,8 @@ macro_rules! placing_for {
                     // A savepoint each: a candidate who does not fit is
                     // undone alone, and the next one is offered the seat.
                     let verdict = verdict_of(conn.transaction(|conn| conn.take_place(row, term)))?;
-                    if matches!(verdict, Verdict::Placed | Verdict::Leaves) {
+                    // Placed, they left the list with the seat.
+                    if verdict == Verdict::Leaves {
                         conn.remove_from_waitlist(&course, &row.student_id.to_string())?;
                     }
                     Ok::<_, Error>(verdict)

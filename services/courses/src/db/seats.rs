@@ -14,13 +14,16 @@ use crate::error::{Error, Result};
 /// What became of the student's credits when a seat was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SeatCredits {
-    /// Counted with the seat, under the student's row lock (PostgreSQL).
+    /// Counted with the seat, under the student's row lock, and the
+    /// student taken off the section's waitlist if they were on it
+    /// (PostgreSQL).
     Counted,
     /// Refused with the seat taken (a hold, or the limit): the caller
     /// says why and rolls the seat back (PostgreSQL).
     Refused,
-    /// Not asked: the caller counts them (SQLite, whose writer holds the
-    /// whole database, so separate statements cost no lock time).
+    /// Not asked: the caller counts them, and takes the student off the
+    /// waitlist (SQLite, whose writer holds the whole database, so separate
+    /// statements cost no lock time).
     ToCount,
 }
 

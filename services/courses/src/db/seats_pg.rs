@@ -28,10 +28,11 @@ use crate::db::models::{EnrollmentRow, TermRow};
 use crate::db::seats::SeatCredits;
 use crate::error::{Error, Result};
 
-/// Takes the seat, inserts the enrollment and adds its credits to the
+/// Takes the seat, inserts the enrollment, adds its credits to the
 /// student's in the term (unless a hold or the limit refuses them: then
-/// `credits_refused`, and the caller rolls the seat back); when no seat
-/// was taken, says why. The reasons are looked up only then (a `CASE`
+/// `credits_refused`, and the caller rolls the seat back) and takes the
+/// student off the section's waitlist if they were on it
+/// (`taken_left_list`); when no seat was taken, says why. The reasons are looked up only then (a `CASE`
 /// evaluates its sub-selects lazily), and see the rows as they were before
 /// the statement, which is what the refusal is about.
 struct TakeSeat<'a> {
@@ -70,9 +71,16 @@ impl QueryFragment<Pg> for TakeSeat<'_> {
         out.push_bind_param::<Integer, _>(&self.row.credits)?;
         out.push_sql(" FROM seat RETURNING 1), ");
         self.count_credits(&mut out)?;
+        // A student on the section's list who takes a seat leaves it.
+        out.push_sql(", left_list AS (DELETE FROM waitlist_entries WHERE course_id = ");
+        out.push_bind_param::<Text, _>(course)?;
+        out.push_sql(" AND student_id = ");
+        out.push_bind_param::<Text, _>(student)?;
+        out.push_sql(" AND EXISTS (SELECT 1 FROM counted) RETURNING 1)");
         out.push_sql(
             " SELECT CASE \
-             WHEN EXISTS (SELECT 1 FROM counted) THEN 'taken' \
+             WHEN EXISTS (SELECT 1 FROM counted) THEN \
+             CASE WHEN EXISTS (SELECT 1 FROM left_list) THEN 'taken_left_list' ELSE 'taken' END \
              WHEN EXISTS (SELECT 1 FROM inserted) THEN 'credits_refused' \
              WHEN NOT EXISTS (SELECT 1 FROM courses WHERE id = ",
         );
@@ -213,6 +221,15 @@ pub fn take_seat(conn: &mut PgConnection, row: &EnrollmentRow, term: &TermRow) -
         .duplicate_means(Error::AlreadyEnrolled)?;
     match outcome.as_str() {
         "taken" => Ok(SeatCredits::Counted),
+        "taken_left_list" => {
+            // The course row is this transaction's already.
+            use crate::db::schema::courses;
+            use diesel::prelude::*;
+            diesel::update(courses::table.find(row.course_id.to_string()))
+                .set(courses::waitlisted.eq(courses::waitlisted - 1))
+                .execute(conn)?;
+            Ok(SeatCredits::Counted)
+        }
         "credits_refused" => Ok(SeatCredits::Refused),
         "not_found" => Err(Error::CourseNotFound),
         "archived" => Err(Error::CourseArchived),

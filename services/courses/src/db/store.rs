@@ -443,10 +443,8 @@ pub async fn enroll(db: &Database, course_id: Uuid, student: EnrollingStudent) -
             // lock is not held for its round trip; a refusal below rolls it
             // back with the rest.
             conn.record(&attempt.accepted("enrolled", ""))?;
+            // Off the section's list with the seat, if they were on it.
             conn.take_place(&row, &term)?;
-            // The seat's statement holds the course row: one DELETE, which
-            // finds nothing unless the student was waiting.
-            conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
             Ok::<_, Error>(Some(row))
         })?;
         match attempt {
@@ -548,9 +546,7 @@ pub async fn join_waitlist(db: &Database, course_id: Uuid, student: EnrollingStu
                 // A savepoint: a full course leaves nothing of the attempt.
                 match conn.transaction(|conn| conn.take_place(&row, &term)) {
                     Ok(()) => {
-                        // Never enrolled and waiting at once: a student on the
-                        // list who finds a seat leaves it.
-                        conn.remove_from_waitlist(&course_id.to_string(), &student.id.to_string())?;
+                        // Off the list with the seat, if they were on it.
                         conn.record(&attempt.accepted("enrolled", ""))?;
                         return Ok(Some(Joined::Enrolled));
                     }
