@@ -43,15 +43,32 @@ pub fn AdminTerms() -> impl IntoView {
                                     {term.code.clone()} " " <span class="muted">{term.title.clone()}</span>
                                     {term.current.then(|| view! { <span class="badge ok">"Current"</span> })}
                                 </th>
-                                <td>{format!("{} to {}", term.starts_on, term.ends_on)}</td>
+                                // Each cell says what it is where a phone
+                                // stacks the row (the headings stay for
+                                // screen readers, so the words are hidden
+                                // from them).
                                 <td>
+                                    <span class="cell-label" aria-hidden="true">
+                                        "Classes "
+                                    </span>
+                                    {format!("{} to {}", term.starts_on, term.ends_on)}
+                                </td>
+                                <td>
+                                    <span class="cell-label" aria-hidden="true">
+                                        "Registration "
+                                    </span>
                                     {format!(
                                         "{} to {}",
                                         when(term.registration_opens_at),
                                         when(term.add_drop_closes_at),
                                     )}
                                 </td>
-                                <td>{term.max_credits}</td>
+                                <td>
+                                    <span class="cell-label" aria-hidden="true">
+                                        "Credit limit "
+                                    </span>
+                                    {term.max_credits}
+                                </td>
                             </tr>
                         }
                     })
