@@ -163,54 +163,12 @@ macro_rules! placing_for {
                 let conn = self;
                 // The course row's lock is taken first, then the student's:
                 // a drop takes them in the same order.
-                let taken = conn.take_seat(row, term)?;
+                let counted = conn.take_seat(row, term)? == SeatCredits::Counted;
                 let (student_id, term_id) = (row.student_id.to_string(), term.id.to_string());
-                let counted = match taken {
-                    SeatCredits::Counted => true,
-                    SeatCredits::Refused => false,
-                    SeatCredits::ToCount => {
-                        diesel::insert_into(student_terms::table)
-                            .values((
-                                student_terms::student_id.eq(&student_id),
-                                student_terms::term_id.eq(&term_id),
-                                student_terms::credits.eq(0),
-                            ))
-                            .on_conflict_do_nothing()
-                            .execute(conn)?;
-                        let held = student_terms::table.find((&student_id, &term_id));
-                        let after = student_terms::credits + row.credits;
-                        // The guarded increment, with a hold read in the same
-                        // statement: no round trip more for the student who
-                        // has none.
-                        let no_hold = diesel::dsl::not(diesel::dsl::exists(active_holds(&student_id)));
-                        let added = if row.credits == 0 {
-                            // Nothing to count, but the row is locked all the
-                            // same (for the schedule below), and a student
-                            // above their limit (an override, a lowered limit)
-                            // may still take it.
-                            diesel::update(held)
-                                .filter(no_hold)
-                                .set(student_terms::credits.eq(after))
-                                .execute(conn)?
-                        } else {
-                            diesel::update(held)
-                                .filter(no_hold)
-                                .filter(
-                                    student_terms::max_credits
-                                        .is_null()
-                                        .and(after.le(term.max_credits))
-                                        .or(after.le(student_terms::max_credits.assume_not_null())),
-                                )
-                                .set(student_terms::credits.eq(after))
-                                .execute(conn)?
-                        };
-                        added > 0
-                    }
-                };
                 if !counted {
                     refuse_if_held!(conn, &student_id);
-                    // No row yet (PostgreSQL makes it only when it counts):
-                    // nothing held, and no limit of their own.
+                    // No row yet (PostgreSQL's statement makes it only when it
+                    // counts): nothing held, and no limit of their own.
                     let (held, own_limit): (i32, Option<i32>) = student_terms::table
                         .find((&student_id, &term_id))
                         .select((student_terms::credits, student_terms::max_credits))
@@ -259,11 +217,6 @@ macro_rules! placing_for {
                         other: code.clone(),
                         when: slot.to_meeting().describe(),
                     });
-                }
-                if taken == SeatCredits::ToCount {
-                    // The seat's statement holds the course row: one DELETE,
-                    // which finds nothing unless the student was waiting.
-                    conn.remove_from_waitlist(&row.course_id.to_string(), &student_id)?;
                 }
                 Ok(())
             }

@@ -8,27 +8,25 @@ use diesel::{PgConnection, SqliteConnection};
 use service_common::db::DuplicateMeans;
 
 use crate::db::models::{EnrollmentRow, TermRow};
-use crate::db::schema::{courses, enrollments};
+use crate::db::placing::{active_holds, Placing};
+use crate::db::schema::{courses, enrollments, student_terms};
 use crate::error::{Error, Result};
 
 /// What became of the student's credits when a seat was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SeatCredits {
-    /// Counted with the seat, under the student's row lock, and the
-    /// student taken off the section's waitlist if they were on it
-    /// (PostgreSQL).
+    /// Counted with the seat, under the student's row lock.
     Counted,
     /// Refused with the seat taken (a hold, or the limit): the caller
-    /// says why and rolls the seat back (PostgreSQL).
+    /// says why and rolls the seat back.
     Refused,
-    /// Not asked: the caller counts them, and takes the student off the
-    /// waitlist (SQLite, whose writer holds the whole database, so separate
-    /// statements cost no lock time).
-    ToCount,
 }
 
 pub trait SeatStatements {
-    /// Takes a seat and inserts the enrollment, or says why not:
+    /// Takes a seat, inserts the enrollment, adds the course's credits to
+    /// the student's in the term (guarded by their holds and their limit,
+    /// their row locked after the course's) and takes them off the
+    /// section's waitlist if they were on it; or says why not:
     /// [`Error::CourseNotFound`], [`Error::CourseArchived`],
     /// [`Error::OwnCourse`], [`Error::AlreadyEnrolled`] or
     /// [`Error::CourseFull`]; and what became of its credits.
@@ -62,9 +60,11 @@ impl SeatStatements for PgConnection {
 }
 
 /// SQLite's transaction is IMMEDIATE, so writers are serialised outright;
-/// the guarded statements are still what keeps the counts exact.
+/// the guarded statements are still what keeps the counts exact. Separate
+/// statements here (PostgreSQL's are one): the writer holds the whole file,
+/// so they hold no row longer than one would.
 impl SeatStatements for SqliteConnection {
-    fn take_seat(&mut self, row: &EnrollmentRow, _term: &TermRow) -> Result<SeatCredits> {
+    fn take_seat(&mut self, row: &EnrollmentRow, term: &TermRow) -> Result<SeatCredits> {
         let conn = self;
         let seat_taken = diesel::update(courses::table)
             .filter(courses::id.eq(row.course_id.to_string()))
@@ -115,7 +115,44 @@ impl SeatStatements for SqliteConnection {
             .execute(conn)
             .map_err(Error::from)
             .duplicate_means(Error::AlreadyEnrolled)?;
-        Ok(SeatCredits::ToCount)
+        let (student_id, term_id) = (row.student_id.to_string(), term.id.to_string());
+        diesel::insert_into(student_terms::table)
+            .values((
+                student_terms::student_id.eq(&student_id),
+                student_terms::term_id.eq(&term_id),
+                student_terms::credits.eq(0),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
+        let held = student_terms::table.find((&student_id, &term_id));
+        let after = student_terms::credits + row.credits;
+        // A hold is read in the same statement: no statement more for the
+        // student who has none.
+        let no_hold = diesel::dsl::not(diesel::dsl::exists(active_holds(&student_id)));
+        let added = if row.credits == 0 {
+            // Nothing to count, but a student above their limit (an
+            // override, a lowered limit) may still take it.
+            diesel::update(held)
+                .filter(no_hold)
+                .set(student_terms::credits.eq(after))
+                .execute(conn)?
+        } else {
+            diesel::update(held)
+                .filter(no_hold)
+                .filter(
+                    student_terms::max_credits
+                        .is_null()
+                        .and(after.le(term.max_credits))
+                        .or(after.le(student_terms::max_credits.assume_not_null())),
+                )
+                .set(student_terms::credits.eq(after))
+                .execute(conn)?
+        };
+        if added == 0 {
+            return Ok(SeatCredits::Refused);
+        }
+        conn.remove_from_waitlist(&row.course_id.to_string(), &student_id)?;
+        Ok(SeatCredits::Counted)
     }
 
     fn give_back_seat(&mut self, course_id: &str, student_id: &str) -> Result<Option<i32>> {

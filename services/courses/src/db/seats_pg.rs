@@ -1,16 +1,17 @@
 //! Taking and giving back a seat on PostgreSQL, each in one statement.
 //!
-//! SQLite's path (see `seats`) is four statements: the conditional UPDATE,
-//! the INSERT, and the student's credits (their row made, then the guarded
-//! increment). Here they are one (a data-modifying CTE): one round trip in
-//! the enrollment's transaction, and the course row's lock is held for
-//! three round trips until the commit instead of six. The UPDATE locks the
-//! course row and re-checks `enrolled < capacity` after waiting for it
-//! (READ COMMITTED); the credits' upsert then locks the student's row and
-//! re-checks the limit against their newest credits; a duplicate
-//! enrollment fails the statement as a whole, so the seat taken in the
-//! same statement is given back with it. The locks are taken in the order
-//! every other change takes them: the course's row, then the student's.
+//! SQLite's path (see `seats`) is separate statements: the conditional
+//! UPDATE, the INSERT, the student's credits (their row made, then the
+//! guarded increment) and the waitlist's exit. Here they are one (a
+//! data-modifying CTE): one round trip in the enrollment's transaction, and
+//! the course row's lock is held for two statements and the commit instead
+//! of seven. The UPDATE locks the course row and re-checks `enrolled <
+//! capacity` after waiting for it (READ COMMITTED); the credits' upsert then
+//! locks the student's row and re-checks the limit against their newest
+//! credits; a duplicate enrollment fails the statement as a whole, so the
+//! seat taken in the same statement is given back with it. The locks are
+//! taken in the order every other change takes them: the course's row, then
+//! the student's.
 //!
 //! Both statements are prepared once per connection and reused (diesel
 //! caches a statement whose type names it; its `sql_query` is parsed and
@@ -32,9 +33,10 @@ use crate::error::{Error, Result};
 /// student's in the term (unless a hold or the limit refuses them: then
 /// `credits_refused`, and the caller rolls the seat back) and takes the
 /// student off the section's waitlist if they were on it
-/// (`taken_left_list`); when no seat was taken, says why. The reasons are looked up only then (a `CASE`
-/// evaluates its sub-selects lazily), and see the rows as they were before
-/// the statement, which is what the refusal is about.
+/// (`taken_left_list`); when no seat was taken, says why. The reasons are
+/// looked up only then (a `CASE` evaluates its sub-selects lazily), and see
+/// the rows as they were before the statement, which is what the refusal is
+/// about.
 struct TakeSeat<'a> {
     row: &'a EnrollmentRow,
     course: TextUuid,
